@@ -1,0 +1,568 @@
+#include "common/calendar_load.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <set>
+
+#include "common/spell.hpp"
+
+namespace hops::cal {
+
+const std::vector<std::string> kFileKeys = {"version", "calendars"};
+const std::vector<std::string> kCalendarKeys = {
+    "description", "timezone", "base",          "weekdays",  "holidays",    "closed",
+    "open",        "hours",    "special_hours", "day_start", "valid",       "rules",
+    "shift",       "max_shift", "month_start"};
+const std::vector<std::string> kRuleSelectors = {"day",     "business_day", "closed_day",
+                                                 "weekday", "nearest_weekday", "gotobi", "every"};
+const std::vector<std::string> kRuleKeys = {"day",        "business_day", "closed_day", "weekday",
+                                            "nearest_weekday", "gotobi", "every",      "from",
+                                            "months",     "shift",        "max_shift",  "offset",
+                                            "name"};
+const std::vector<std::string> kEntryKeys = {"date", "name"};
+const std::vector<std::string> kSpecialHoursKeys = {"date", "hours", "name"};
+const std::vector<std::string> kValidKeys = {"from", "to"};
+const std::vector<std::string> kHolidaySets = {"jp", "jp-gov", "jp-bank"};
+
+namespace {
+
+const char* const kMonthNames[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                   "jul", "aug", "sep", "oct", "nov", "dec"};
+
+// Items of a node that may be a scalar or a list of scalars.
+std::vector<YAML::Node> Items(const YAML::Node& n) {
+  std::vector<YAML::Node> out;
+  if (n.IsSequence()) {
+    for (const auto& item : n) out.push_back(item);
+  } else {
+    out.push_back(n);
+  }
+  return out;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "mon-fri", "sat", "mon,wed,fri", or a list of those.
+std::array<bool, 7> ParseWeekdaySet(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+  std::array<bool, 7> set{};
+  for (const YAML::Node& item : Items(n)) {
+    std::string text = ScalarText(doc, item, what);
+    size_t pos = 0;
+    while (pos <= text.size()) {
+      size_t comma = text.find(',', pos);
+      std::string part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      part.erase(0, part.find_first_not_of(' '));
+      part.erase(part.find_last_not_of(' ') + 1);
+      size_t dash = part.find('-');
+      auto a = ParseWeekdayName(part.substr(0, dash));
+      auto b = dash == std::string::npos ? a : ParseWeekdayName(part.substr(dash + 1));
+      if (!a || !b)
+        doc.Fail(item, "malformed weekday '" + part + "' in " + what +
+                           ": expected names like mon, tue-fri or sat,sun");
+      for (unsigned d = *a;; d = (d + 1) % 7) {
+        set[d] = true;
+        if (d == *b) break;
+      }
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  return set;
+}
+
+std::vector<TimeRange> ParseHoursList(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+  std::vector<TimeRange> out;
+  if (n.IsSequence() && n.size() == 0) doc.Fail(n, what + " must list at least one time range");
+  for (const YAML::Node& item : Items(n)) {
+    std::string err;
+    auto r = ParseTimeRange(ScalarText(doc, item, what), &err);
+    if (!r) doc.Fail(item, err);
+    out.push_back(*r);
+  }
+  std::sort(out.begin(), out.end(), [](const TimeRange& a, const TimeRange& b) { return a.start < b.start; });
+  for (size_t i = 1; i < out.size(); ++i)
+    if (out[i].start < out[i - 1].end)
+      doc.Fail(n, what + ": time ranges " + FormatTimeRange(out[i - 1]) + " and " +
+                      FormatTimeRange(out[i]) + " overlap");
+  return out;
+}
+
+DateSpec ParseSpecNode(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+  std::string err;
+  auto spec = ParseDateSpec(ScalarText(doc, n, what), &err);
+  if (!spec) doc.Fail(n, err);
+  return *spec;
+}
+
+Day ParseDayNode(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+  std::string s = ScalarText(doc, n, what);
+  auto d = ParseIsoDate(s);
+  if (!d) doc.Fail(n, what + " must be a date YYYY-MM-DD, got '" + s + "'");
+  return *d;
+}
+
+std::vector<DatedEntry> ParseEntries(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+  std::vector<DatedEntry> out;
+  if (!n.IsSequence()) doc.Fail(n, "'" + what + "' must be a list of dates, got " + NodeTypeName(n));
+  for (const YAML::Node& item : n) {
+    DatedEntry e;
+    e.loc = doc.Loc(item);
+    YAML::Node date_node;  // never assign Nodes: yaml-cpp assignment rewrites the aliased node
+    date_node.reset(item);
+    if (item.IsMap()) {
+      MapReader m(doc, item, "an entry of '" + what + "'", kEntryKeys);
+      date_node.reset(m.Require("date"));
+      e.name = m.String("name").value_or("");
+    }
+    e.text = ScalarText(doc, date_node, "an entry of '" + what + "'");
+    e.spec = ParseSpecNode(doc, date_node, "an entry of '" + what + "'");
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<DatedEntry> ParseSpecialHours(const YamlDoc& doc, const YAML::Node& n) {
+  std::vector<DatedEntry> out;
+  if (n.IsMap()) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      DatedEntry e;
+      e.loc = doc.Loc(it->first);
+      e.text = ScalarText(doc, it->first, "a 'special_hours' date");
+      e.spec = ParseSpecNode(doc, it->first, "a 'special_hours' date");
+      e.hours = ParseHoursList(doc, it->second, "'special_hours' of " + e.text);
+      out.push_back(std::move(e));
+    }
+  } else if (n.IsSequence()) {
+    for (const YAML::Node& item : n) {
+      MapReader m(doc, item, "an entry of 'special_hours'", kSpecialHoursKeys);
+      DatedEntry e;
+      e.loc = doc.Loc(item);
+      YAML::Node date_node = m.Require("date");
+      e.text = ScalarText(doc, date_node, "'date'");
+      e.spec = ParseSpecNode(doc, date_node, "'date'");
+      e.name = m.String("name").value_or("");
+      e.hours = ParseHoursList(doc, m.Require("hours"), "'hours'");
+      out.push_back(std::move(e));
+    }
+  } else {
+    doc.Fail(n, "'special_hours' must be a mapping of date to hours or a list, got " +
+                    std::string(NodeTypeName(n)));
+  }
+  return out;
+}
+
+int ParseClockNode(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+  std::string s = ScalarText(doc, n, what);
+  std::string err;
+  auto r = ParseTimeRange(s + "-" + (s == "00:00" ? "24:00" : "00:00"), &err);
+  if (!r || r->start >= 24 * 60) doc.Fail(n, what + " must be a time of day HH:MM (00:00..23:59), got '" + s + "'");
+  return r->start;
+}
+
+Shift ParseShiftNode(const YamlDoc& doc, const YAML::Node& n) {
+  std::string s = ScalarText(doc, n, "'shift'");
+  if (s == "before") return Shift::kBefore;
+  if (s == "after") return Shift::kAfter;
+  if (s == "skip") return Shift::kSkip;
+  if (s == "keep") return Shift::kKeep;
+  doc.Fail(n, "'shift' must be one of before, after, skip, keep, got '" + s + "'" +
+                  DidYouMean(s, {"before", "after", "skip", "keep"}));
+}
+
+// "last" -> 0, "last-3" -> -3, "25" -> 25 (days), with bounds checks.
+int ParseDayNumber(const YamlDoc& doc, const YAML::Node& n, const std::string& what, bool business) {
+  std::string s = Lower(ScalarText(doc, n, what));
+  if (s == "last") return business ? -1 : 0;
+  if (s.rfind("last-", 0) == 0) {
+    auto k = ParseInteger(s.substr(5));
+    if (k && *k >= 0 && *k <= 30) return business ? int(-*k - 1) : int(-*k);
+  } else if (auto v = ParseInteger(s)) {
+    if (*v >= 1 && *v <= 31) return int(*v);
+    if (business && *v <= -1 && *v >= -31) return int(*v);
+  }
+  doc.Fail(n, what + " must be " + (business ? "1..31, -1..-31, " : "1..31, ") +
+                  "'last' or 'last-N', got '" + s + "'");
+}
+
+std::string NodeText(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  std::string s;
+  for (const auto& i : n) s += (s.empty() ? "" : ",") + (i.IsScalar() ? i.Scalar() : std::string("?"));
+  return s;
+}
+
+Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Calendar& cal,
+               Shift default_shift, int default_max_shift) {
+  const std::string what = "rule " + std::to_string(index + 1) + " of calendar '" + cal.name + "'";
+  MapReader m(doc, n, what, kRuleKeys);
+  Rule r;
+  r.loc = doc.Loc(n);
+  r.shift = default_shift;
+  r.max_shift = default_max_shift;
+  std::string selector;
+  for (const auto& s : kRuleSelectors) {
+    if (!m.Has(s)) continue;
+    if (!selector.empty())
+      doc.Fail(m.Get(s), what + " has two selectors ('" + selector + "' and '" + s + "'); use one rule for each");
+    selector = s;
+  }
+  if (selector.empty()) {
+    std::string list;
+    for (const auto& s : kRuleSelectors) list += (list.empty() ? "" : ", ") + s;
+    doc.Fail(n, what + " needs one selector: " + list);
+  }
+  YAML::Node v = m.Get(selector);
+  std::string desc = selector + " " + NodeText(v);
+  if (selector == "day" || selector == "nearest_weekday") {
+    r.kind = selector == "day" ? Rule::Kind::kDay : Rule::Kind::kNearestWeekday;
+    for (const YAML::Node& i : Items(v)) r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", false));
+  } else if (selector == "business_day" || selector == "closed_day") {
+    r.kind = selector == "business_day" ? Rule::Kind::kBusinessDay : Rule::Kind::kClosedDay;
+    for (const YAML::Node& i : Items(v)) r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", true));
+  } else if (selector == "weekday") {
+    r.kind = Rule::Kind::kWeekday;
+    for (const YAML::Node& i : Items(v)) {
+      std::string s = Lower(ScalarText(doc, i, "'weekday'"));
+      size_t hash = s.find('#');
+      auto wd = ParseWeekdayName(s.substr(0, hash));
+      int occ = 0;
+      bool ok = wd.has_value();
+      if (ok && hash != std::string::npos) {
+        std::string o = s.substr(hash + 1);
+        auto k = ParseInteger(o);
+        if (o == "last") occ = -1;
+        else if (k && *k >= 1 && *k <= 5) occ = int(*k);
+        else ok = false;
+      }
+      if (!ok) doc.Fail(i, "'weekday' must be like tue#2, fri#last or mon, got '" + s + "'");
+      r.weekdays.emplace_back(*wd, occ);
+    }
+  } else if (selector == "gotobi") {
+    r.kind = Rule::Kind::kGotobi;
+    if (!m.Bool("gotobi").value()) doc.Fail(v, "'gotobi' can only be true; remove the rule instead");
+    desc = "gotobi (5, 10, 15, 20, 25 and month end)";
+  } else if (selector == "every") {
+    r.kind = Rule::Kind::kEvery;
+    std::string s = Lower(ScalarText(doc, v, "'every'"));
+    long mult = 1;
+    std::string num = s;
+    if (!s.empty() && (s.back() == 'd' || s.back() == 'w')) {
+      mult = s.back() == 'w' ? 7 : 1;
+      num = s.substr(0, s.size() - 1);
+    }
+    auto k = ParseInteger(num);
+    if (!k || *k < 1 || *k * mult > 3660)
+      doc.Fail(v, "'every' must be a number of days (14, 14d) or weeks (2w) between 1 day and 3660 days, got '" + s + "'");
+    r.every_days = int(*k * mult);
+    if (!m.Has("from")) doc.Fail(n, what + ": 'every' needs 'from', the anchor date");
+    r.anchor = ParseDayNode(doc, m.Get("from"), "'from'");
+    desc = "every " + std::to_string(r.every_days) + " days from " + FormatIsoDate(r.anchor);
+  }
+  if (m.Has("from") && selector != "every") doc.Fail(m.Get("from"), "'from' is only used with 'every'");
+  r.months.fill(true);
+  r.months[0] = false;
+  if (m.Has("months")) {
+    r.months.fill(false);
+    for (const YAML::Node& i : Items(m.Get("months"))) {
+      std::string s = Lower(ScalarText(doc, i, "'months'"));
+      int month = 0;
+      if (auto k = ParseInteger(s); k && *k >= 1 && *k <= 12) month = int(*k);
+      for (int j = 0; j < 12 && !month; ++j)
+        if (s == kMonthNames[j]) month = j + 1;
+      if (!month) doc.Fail(i, "'months' must list months 1..12 or jan..dec, got '" + s + "'");
+      r.months[month] = true;
+    }
+    desc += " in months " + NodeText(m.Get("months"));
+  }
+  if (m.Has("shift")) r.shift = ParseShiftNode(doc, m.Get("shift"));
+  if (auto ms = m.Int("max_shift", 0, 31)) r.max_shift = int(*ms);
+  if (auto off = m.Int("offset", -31, 31)) r.offset = int(*off);
+  if (r.shift == Shift::kBefore || r.shift == Shift::kAfter) desc += std::string(", shift ") + ShiftName(r.shift);
+  if (r.offset) desc += ", offset " + std::to_string(r.offset);
+  r.text = m.String("name").value_or(desc);
+  return r;
+}
+
+}  // namespace
+
+const date::time_zone* LookupZone(const std::string& name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+const date::time_zone* SystemZone() {
+  if (const char* tz = std::getenv("TZ"); tz && *tz) {
+    std::string name = tz[0] == ':' ? tz + 1 : tz;
+    if (const auto* z = LookupZone(name)) return z;
+  }
+  try {
+    return date::current_zone();
+  } catch (const std::exception&) {
+    return LookupZone("UTC");
+  }
+}
+
+Registry::Registry(LoadOptions options) : options_(std::move(options)) {
+  jp::Overrides overrides;
+  if (!options_.jp_holidays_file.empty()) {
+    std::ifstream in(options_.jp_holidays_file, std::ios::binary);
+    if (!in)
+      throw DefinitionError({options_.jp_holidays_file, 0, 0}, "cannot read the Japanese holiday override file");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    overrides = jp::ParseOverrides(text, options_.jp_holidays_file);
+  }
+  jp_ = std::make_unique<jp::HolidayCalendar>(std::move(overrides));
+}
+
+Registry::~Registry() = default;
+
+void Registry::AddPath(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    std::vector<std::string> files;
+    if (DIR* dir = ::opendir(path.c_str())) {
+      while (dirent* e = ::readdir(dir)) {
+        std::string n = e->d_name;
+        auto ends = [&](const std::string& suf) {
+          return n.size() > suf.size() && n.compare(n.size() - suf.size(), suf.size(), suf) == 0;
+        };
+        if (n[0] != '.' && (ends(".yaml") || ends(".yml"))) files.push_back(path + "/" + n);
+      }
+      ::closedir(dir);
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) AddPath(f);
+    return;
+  }
+  try {
+    AddDocument(YamlDoc::FromFile(path));
+  } catch (const DefinitionError& e) {
+    errors_.push_back(e);
+  }
+}
+
+void Registry::AddDocument(const YamlDoc& doc) {
+  try {
+    const YAML::Node& root = doc.root();
+    if (!root || root.IsNull()) doc.Fail(root, "the file is empty: expected a 'calendars' mapping");
+    MapReader top(doc, root, "the calendar file", kFileKeys);
+    top.Int("version", 1, 1);  // only version 1 exists
+    YAML::Node cals = top.Require("calendars");
+    if (!cals.IsMap()) doc.Fail(cals, "'calendars' must be a mapping of name to calendar, got " + std::string(NodeTypeName(cals)));
+    for (auto it = cals.begin(); it != cals.end(); ++it) {
+      try {
+        LoadCalendar(doc, it->first, it->second);
+      } catch (const DefinitionError& e) {
+        errors_.push_back(e);
+      } catch (const YAML::Exception& e) {
+        errors_.push_back(doc.ErrorAt(it->first, "cannot read calendar: " + e.msg));
+      }
+    }
+  } catch (const DefinitionError& e) {
+    errors_.push_back(e);
+  }
+}
+
+void Registry::LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAML::Node& value) {
+  auto cal = std::make_unique<Calendar>();
+  cal->name = ScalarText(doc, key, "a calendar name");
+  cal->file = doc.filename();
+  cal->loc = doc.Loc(key);
+  cal->jp = jp_.get();
+  const std::string& name = cal->name;
+  if (name.empty() || name.find(':') != std::string::npos || name.find('/') != std::string::npos)
+    doc.Fail(key, "calendar name '" + name + "' must be non-empty and contain no ':' or '/'");
+  for (const auto& other : calendars_)
+    if (other->name == name && other->file == cal->file)
+      doc.Fail(key, "calendar '" + name + "' is defined twice (first at " + other->loc.Str() + ")");
+  const std::string what = "calendar '" + name + "'";
+  MapReader m(doc, value, what, kCalendarKeys);
+  cal->description = m.String("description").value_or("");
+  if (auto tz = m.String("timezone")) {
+    cal->timezone_name = *tz;
+    cal->zone = LookupZone(*tz);
+    if (!cal->zone) {
+      std::vector<std::string> names;
+      for (const auto& z : date::get_tzdb().zones) names.push_back(z.name());
+      doc.Fail(m.Get("timezone"), "unknown timezone '" + *tz + "'" + DidYouMean(*tz, names) +
+                                      " (expected an IANA name such as Asia/Tokyo)");
+    }
+  }
+  if (auto b = m.String("base")) {
+    cal->base_name = *b;
+    cal->base_loc = doc.Loc(m.Get("base"));
+  }
+  if (m.Has("weekdays")) {
+    if (m.Has("base")) doc.Fail(m.Get("weekdays"), "'weekdays' cannot be combined with 'base' (the base decides the weekly pattern)");
+    cal->weekdays = ParseWeekdaySet(doc, m.Get("weekdays"), "'weekdays'");
+    cal->has_weekdays = true;
+  }
+  if (m.Has("holidays")) {
+    for (const YAML::Node& i : Items(m.Get("holidays"))) {
+      std::string s = ScalarText(doc, i, "'holidays'");
+      if (std::find(kHolidaySets.begin(), kHolidaySets.end(), s) == kHolidaySets.end())
+        doc.Fail(i, "unknown holiday set '" + s + "'" + DidYouMean(s, kHolidaySets) +
+                        " (built-in sets: jp, jp-gov, jp-bank; list company closures under 'closed')");
+      if (std::find(cal->holiday_sets.begin(), cal->holiday_sets.end(), s) == cal->holiday_sets.end())
+        cal->holiday_sets.push_back(s);
+    }
+  }
+  if (m.Has("closed")) cal->closed = ParseEntries(doc, m.Get("closed"), "closed");
+  if (m.Has("open")) cal->open = ParseEntries(doc, m.Get("open"), "open");
+  if (m.Has("hours")) {
+    YAML::Node h = m.Get("hours");
+    cal->has_hours = true;
+    if (h.IsMap()) {
+      for (auto it = h.begin(); it != h.end(); ++it) {
+        auto days = ParseWeekdaySet(doc, it->first, "a weekday key of 'hours'");
+        auto ranges = ParseHoursList(doc, it->second, "'hours' of " + it->first.Scalar());
+        for (unsigned d = 0; d < 7; ++d) {
+          if (!days[d]) continue;
+          if (cal->weekday_hours[d])
+            doc.Fail(it->first, std::string("'hours' lists ") + WeekdayName(d) + " twice");
+          cal->weekday_hours[d] = ranges;
+        }
+      }
+    } else {
+      cal->hours = ParseHoursList(doc, h, "'hours'");
+    }
+  }
+  if (m.Has("special_hours")) cal->special_hours = ParseSpecialHours(doc, m.Get("special_hours"));
+  if (m.Has("day_start")) cal->day_start = ParseClockNode(doc, m.Get("day_start"), "'day_start'");
+  if (m.Has("valid")) {
+    MapReader v(doc, m.Get("valid"), "'valid' of " + what, kValidKeys);
+    if (v.Has("from")) cal->valid_from = ParseDayNode(doc, v.Get("from"), "'from'");
+    if (v.Has("to")) cal->valid_to = ParseDayNode(doc, v.Get("to"), "'to'");
+    if (cal->valid_from && cal->valid_to && *cal->valid_to < *cal->valid_from)
+      doc.Fail(v.Get("to"), "'valid' ends before it starts");
+  }
+  Shift default_shift = Shift::kSkip;
+  if (m.Has("shift")) default_shift = ParseShiftNode(doc, m.Get("shift"));
+  int default_max_shift = int(m.Int("max_shift", 0, 31).value_or(10));
+  if (auto ms = m.Int("month_start", 1, 28)) cal->month_start = int(*ms);
+  if (m.Has("rules")) {
+    YAML::Node rules = m.Get("rules");
+    if (!m.Has("base")) doc.Fail(rules, "'rules' need a 'base' calendar whose business days they count");
+    if (!rules.IsSequence() || rules.size() == 0)
+      doc.Fail(rules, "'rules' must be a non-empty list of rules");
+    for (size_t i = 0; i < rules.size(); ++i)
+      cal->rules.push_back(ParseRule(doc, rules[i], i, *cal, default_shift, default_max_shift));
+  } else {
+    for (const char* k : {"shift", "max_shift", "month_start"})
+      if (m.Has(k)) doc.Fail(m.Get(k), std::string("'") + k + "' only applies to calendars with 'rules'");
+  }
+  calendars_.push_back(std::move(cal));
+}
+
+void Registry::Resolve() {
+  if (!default_zone_) {
+    if (!options_.default_timezone.empty()) {
+      default_zone_ = LookupZone(options_.default_timezone);
+      if (!default_zone_)
+        throw DefinitionError({"settings", 0, 0}, "unknown timezone '" + options_.default_timezone + "'");
+    } else {
+      default_zone_ = SystemZone();
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& c : calendars_) names.push_back(c->name);
+  for (auto& c : calendars_) {
+    if (c->base_name.empty() || c->base) continue;
+    const Calendar* found = nullptr;
+    for (const auto& o : calendars_)  // same file first, then any file
+      if (o->name == c->base_name && o->file == c->file) found = o.get();
+    for (const auto& o : calendars_)
+      if (!found && o->name == c->base_name) found = o.get();
+    if (!found) {
+      errors_.emplace_back(c->base_loc, "calendar '" + c->name + "' has an undefined base '" +
+                                            c->base_name + "'" + DidYouMean(c->base_name, names));
+      c->base_name.clear();
+      c->rules.clear();
+      continue;
+    }
+    c->base = found;
+  }
+  // Cycles: follow each base chain.
+  for (auto& c : calendars_) {
+    std::vector<const Calendar*> chain{c.get()};
+    for (const Calendar* b = c->base; b; b = b->base) {
+      if (std::find(chain.begin(), chain.end(), b) != chain.end()) {
+        std::string path;
+        for (const Calendar* x : chain) path += x->name + " -> ";
+        errors_.emplace_back(c->base_loc, "calendar '" + c->name + "' has a cycle through 'base': " + path + b->name);
+        break;
+      }
+      chain.push_back(b);
+    }
+  }
+  bool cyclic = false;
+  for (const auto& e : errors_) cyclic = cyclic || e.message().find("cycle") != std::string::npos;
+  if (cyclic) {
+    for (auto& c : calendars_) c->base = nullptr;  // never walk a cyclic chain
+  }
+  for (auto& c : calendars_) {
+    if (!c->zone && !c->base) c->zone = default_zone_;
+    int margin_days = 0;
+    for (const Rule& r : c->rules) {
+      int shift = (r.shift == Shift::kBefore || r.shift == Shift::kAfter) ? r.max_shift : 0;
+      margin_days = std::max(margin_days, shift + std::abs(r.offset) * 3 + 14);
+    }
+    c->period_margin_ = 1 + margin_days / 28;
+  }
+}
+
+void Registry::ThrowIfErrors() const {
+  if (errors_.empty()) return;
+  if (errors_.size() == 1) throw errors_.front();
+  const DefinitionError& first = errors_.front();
+  throw DefinitionError(first.loc(), first.message() + " (and " + std::to_string(errors_.size() - 1) +
+                                         " more error" + (errors_.size() > 2 ? "s" : "") +
+                                         "; run 'hcal validate' to list them)");
+}
+
+const Calendar& Registry::Find(const std::string& ref) const {
+  std::string file, name = ref;
+  size_t colon = ref.rfind(':');
+  if (colon != std::string::npos) {
+    file = ref.substr(0, colon);
+    name = ref.substr(colon + 1);
+  }
+  auto file_matches = [&](const Calendar& c) {
+    if (file.empty()) return true;
+    if (c.file == file) return true;
+    size_t slash = c.file.rfind('/');
+    return slash != std::string::npos && c.file.substr(slash + 1) == file;
+  };
+  std::vector<const Calendar*> found;
+  std::vector<std::string> names;
+  for (const auto& c : calendars_) {
+    names.push_back(c->name);
+    if (c->name == name && file_matches(*c)) found.push_back(c.get());
+  }
+  if (found.size() == 1) return *found.front();
+  if (found.size() > 1)
+    throw UsageError("calendar '" + ref + "' is ambiguous: defined at " + found[0]->loc.Str() + " and " +
+                     found[1]->loc.Str() + "; name it as FILE:" + name);
+  if (calendars_.empty())
+    throw UsageError("no calendars loaded: give -f FILE or set [calendar] path in the settings file");
+  throw UsageError("unknown calendar '" + ref + "'" + DidYouMean(name, names));
+}
+
+std::vector<const Calendar*> Registry::All() const {
+  std::vector<const Calendar*> out;
+  for (const auto& c : calendars_) out.push_back(c.get());
+  return out;
+}
+
+}  // namespace hops::cal

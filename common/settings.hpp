@@ -1,0 +1,41 @@
+// The hops tool settings file (TOML): where it is, what it may contain, and its defaults.
+#ifndef HOPS_COMMON_SETTINGS_HPP_
+#define HOPS_COMMON_SETTINGS_HPP_
+
+#include <string>
+#include <vector>
+
+namespace hops {
+
+/// Tool-wide settings, from the settings file with defaults for every key it leaves out.
+struct Settings {
+  /// IANA time zone name such as "Asia/Tokyo"; "" means the system's zone.
+  std::string timezone;
+  /// Directory for persistent state (monitor history, job runs, ...).
+  std::string state_dir;
+  /// Calendar definition files, or directories whose *.yaml files are read, in order.
+  std::vector<std::string> calendar_path;
+  /// Override file for Japanese holidays (future law changes); "" means the built-in table only.
+  std::string jp_holidays_file;
+  /// Path of the settings file these came from; "" when only defaults apply.
+  std::string source;
+};
+
+/// The settings file to read: $HOPS_CONFIG (explicit), else $XDG_CONFIG_HOME/hops/config.toml if it
+/// exists, else /etc/hops/config.toml.
+std::string SettingsPath(bool* explicit_path);
+
+/// The settings used when no file sets a key (state_dir honours $HOPS_STATE_DIR and XDG variables).
+Settings DefaultSettings();
+
+/// Parses settings text named @p filename over DefaultSettings(); throws DefinitionError on syntax
+/// errors, unknown keys and wrong types.
+Settings ParseSettings(const std::string& text, const std::string& filename);
+
+/// Reads SettingsPath() (a missing non-explicit file means defaults) and applies $HOPS_STATE_DIR;
+/// throws DefinitionError.
+Settings LoadSettings();
+
+}  // namespace hops
+
+#endif  // HOPS_COMMON_SETTINGS_HPP_

@@ -1,0 +1,208 @@
+#include "common/yaml_doc.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/spell.hpp"
+
+namespace hops {
+
+namespace {
+
+// yaml-cpp recurses once per nesting level; refuse absurd depth before it can exhaust the stack.
+constexpr int kMaxFlowDepth = 256;
+
+void CheckNesting(const std::string& text, const std::string& filename) {
+  int depth = 0, line = 1, col = 0;
+  bool in_single = false, in_double = false, in_comment = false;
+  for (char c : text) {
+    ++col;
+    if (c == '\n') {
+      ++line;
+      col = 0;
+      in_comment = false;
+      continue;
+    }
+    if (in_comment) continue;
+    if (in_double) {
+      if (c == '"') in_double = false;
+      continue;
+    }
+    if (in_single) {
+      if (c == '\'') in_single = false;
+      continue;
+    }
+    if (c == '#') in_comment = true;
+    else if (c == '"') in_double = true;
+    else if (c == '\'') in_single = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > kMaxFlowDepth)
+        throw DefinitionError({filename, line, col}, "nesting deeper than 256 levels");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::string cur;
+  for (char c : text) {
+    if (c == '\n') {
+      if (!cur.empty() && cur.back() == '\r') cur.pop_back();
+      lines.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  lines.push_back(cur);
+  return lines;
+}
+
+}  // namespace
+
+YamlDoc YamlDoc::FromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DefinitionError({path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw DefinitionError({path, 0, 0}, "read error");
+  return FromString(ss.str(), path);
+}
+
+YamlDoc YamlDoc::FromString(const std::string& text, const std::string& filename) {
+  YamlDoc doc;
+  doc.filename_ = std::make_shared<std::string>(filename);
+  doc.lines_ = std::make_shared<std::vector<std::string>>(SplitLines(text));
+  CheckNesting(text, filename);
+  try {
+    doc.root_ = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    SourceLoc loc{filename, e.mark.line + 1, e.mark.column + 1};
+    if (e.mark.is_null()) loc.line = loc.column = 0;
+    throw DefinitionError(loc, "YAML syntax error: " + e.msg, doc.Line(loc.line));
+  }
+  return doc;
+}
+
+SourceLoc YamlDoc::Loc(const YAML::Node& node) const {
+  YAML::Mark m = node.Mark();
+  if (m.is_null()) return {*filename_, 0, 0};
+  return {*filename_, m.line + 1, m.column + 1};
+}
+
+std::string YamlDoc::Line(int line) const {
+  if (line < 1 || line > static_cast<int>(lines_->size())) return "";
+  return (*lines_)[line - 1];
+}
+
+DefinitionError YamlDoc::ErrorAt(const YAML::Node& node, const std::string& message) const {
+  SourceLoc loc = Loc(node);
+  return DefinitionError(loc, message, Line(loc.line));
+}
+
+void YamlDoc::Fail(const YAML::Node& node, const std::string& message) const {
+  throw ErrorAt(node, message);
+}
+
+const char* NodeTypeName(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a scalar";
+    case YAML::NodeType::Null: return "null";
+    default: return "nothing";
+  }
+}
+
+std::string ScalarText(const YamlDoc& doc, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar()) doc.Fail(node, what + " must be a scalar, got " + NodeTypeName(node));
+  return node.Scalar();
+}
+
+std::optional<long> ParseInteger(const std::string& s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  size_t i = 0;
+  bool neg = false;
+  if (s[0] == '-' || s[0] == '+') {
+    neg = s[0] == '-';
+    i = 1;
+    if (s.size() == 1) return std::nullopt;
+  }
+  long v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  return neg ? -v : v;
+}
+
+MapReader::MapReader(const YamlDoc& doc, const YAML::Node& node, std::string what,
+                     const std::vector<std::string>& allowed)
+    : doc_(&doc), node_(node), what_(std::move(what)) {
+  if (!node.IsMap()) doc.Fail(node, what_ + " must be a mapping, got " + NodeTypeName(node));
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& key = it->first;
+    if (!key.IsScalar()) doc.Fail(key, "keys of " + what_ + " must be scalars");
+    const std::string& k = key.Scalar();
+    if (!seen.insert(k).second) doc.Fail(key, "duplicate key '" + k + "' in " + what_);
+    bool known = false;
+    for (const auto& a : allowed) known = known || a == k;
+    if (!known) {
+      std::string hint = DidYouMean(k, allowed);
+      if (hint.empty()) {
+        hint = "; expected one of: ";
+        for (size_t i = 0; i < allowed.size(); ++i) hint += (i ? ", " : "") + allowed[i];
+      }
+      doc.Fail(key, "unknown key '" + k + "' in " + what_ + hint);
+    }
+  }
+}
+
+bool MapReader::Has(const std::string& key) const { return static_cast<bool>(node_[key]); }
+
+YAML::Node MapReader::Get(const std::string& key) const {
+  // Look the key up without inserting into the node (const access).
+  const YAML::Node& n = node_;
+  return n[key];
+}
+
+YAML::Node MapReader::Require(const std::string& key) const {
+  YAML::Node v = Get(key);
+  if (!v) doc_->Fail(node_, what_ + " is missing required key '" + key + "'");
+  return v;
+}
+
+std::optional<std::string> MapReader::String(const std::string& key) const {
+  YAML::Node v = Get(key);
+  if (!v) return std::nullopt;
+  return ScalarText(*doc_, v, "'" + key + "'");
+}
+
+std::optional<long> MapReader::Int(const std::string& key, long lo, long hi) const {
+  YAML::Node v = Get(key);
+  if (!v) return std::nullopt;
+  std::string s = ScalarText(*doc_, v, "'" + key + "'");
+  auto n = ParseInteger(s);
+  if (!n) doc_->Fail(v, "'" + key + "' must be an integer, got '" + s + "'");
+  if (*n < lo || *n > hi)
+    doc_->Fail(v, "'" + key + "' must be between " + std::to_string(lo) + " and " +
+                      std::to_string(hi) + ", got " + s);
+  return n;
+}
+
+std::optional<bool> MapReader::Bool(const std::string& key) const {
+  YAML::Node v = Get(key);
+  if (!v) return std::nullopt;
+  std::string s = ScalarText(*doc_, v, "'" + key + "'");
+  if (s == "true" || s == "yes" || s == "on") return true;
+  if (s == "false" || s == "no" || s == "off") return false;
+  doc_->Fail(v, "'" + key + "' must be true or false, got '" + s + "'");
+}
+
+}  // namespace hops

@@ -1,0 +1,306 @@
+#include "common/settings.hpp"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace hops {
+namespace {
+
+/// Sets or unsets environment variables for one test and restores them afterwards.
+class EnvGuard {
+ public:
+  ~EnvGuard() {
+    for (const auto& [name, old] : saved_) {
+      if (old)
+        setenv(name.c_str(), old->c_str(), 1);
+      else
+        unsetenv(name.c_str());
+    }
+  }
+  void Set(const std::string& name, const std::string& value) {
+    Save(name);
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+  void Unset(const std::string& name) {
+    Save(name);
+    unsetenv(name.c_str());
+  }
+
+ private:
+  void Save(const std::string& name) {
+    if (saved_.count(name)) return;
+    const char* v = std::getenv(name.c_str());
+    saved_[name] = v ? std::optional<std::string>(v) : std::nullopt;
+  }
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+/// A fresh temporary directory, removed with its contents at scope end.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/hops-settings-test-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string Write(const std::string& name, const std::string& text) const {
+    const std::string p = path_ + "/" + name;
+    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+    std::ofstream(p) << text;
+    return p;
+  }
+
+ private:
+  std::string path_;
+};
+
+/// Environment with fixed, file-system-independent defaults.
+void FixedEnv(EnvGuard* env) {
+  env->Set("HOME", "/home/tester");
+  env->Set("XDG_CONFIG_HOME", "/xdg/config");
+  env->Set("XDG_STATE_HOME", "/xdg/state");
+  env->Unset("HOPS_STATE_DIR");
+  env->Unset("HOPS_CONFIG");
+}
+
+/// The DefinitionError ParseSettings throws for @p text, as what().
+std::string ParseError(const std::string& text, const std::string& file = "/etc/hops/config.toml") {
+  try {
+    ParseSettings(text, file);
+  } catch (const DefinitionError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("settings: full example parses, relative paths resolve against the file's directory") {
+  EnvGuard env;
+  FixedEnv(&env);
+  const Settings s = ParseSettings(
+      "timezone = \"Asia/Tokyo\"\n"
+      "state_dir = \"/var/lib/hops\"\n"
+      "[calendar]\n"
+      "path = [\"/etc/hops/calendars.yaml\", \"calendars.d\", \"~/cal.yaml\"]\n"
+      "jp_holidays_file = \"../jp-holidays.yaml\"\n",
+      "/etc/hops/config.toml");
+  CHECK(s.timezone == "Asia/Tokyo");
+  CHECK(s.state_dir == "/var/lib/hops");
+  CHECK(s.calendar_path == std::vector<std::string>{"/etc/hops/calendars.yaml",
+                                                    "/etc/hops/calendars.d",
+                                                    "/home/tester/cal.yaml"});
+  CHECK(s.jp_holidays_file == "/etc/hops/../jp-holidays.yaml");
+  CHECK(s.source == "/etc/hops/config.toml");
+}
+
+TEST_CASE("settings: a string calendar.path and dotted keys are accepted") {
+  EnvGuard env;
+  FixedEnv(&env);
+  Settings s = ParseSettings("[calendar]\npath = \"cals.yaml\"\n", "conf/config.toml");
+  CHECK(s.calendar_path == std::vector<std::string>{"conf/cals.yaml"});
+  s = ParseSettings("calendar.path = []\nstate_dir = \"state\"\n", "config.toml");
+  CHECK(s.calendar_path.empty());
+  CHECK(s.state_dir == "state");  // no directory part: stays relative to the working directory
+  s = ParseSettings("calendar = { jp_holidays_file = \"\" }\n", "/c/config.toml");
+  CHECK(s.jp_holidays_file == "");
+}
+
+TEST_CASE("settings: unset keys keep their defaults") {
+  EnvGuard env;
+  FixedEnv(&env);
+  const Settings s = ParseSettings("# nothing set\n", "/c/config.toml");
+  CHECK(s.timezone == "");
+  CHECK(s.state_dir == "/xdg/state/hops");
+  CHECK(s.calendar_path == std::vector<std::string>{"/xdg/config/hops/calendars.yaml",
+                                                    "/etc/hops/calendars.yaml",
+                                                    "/etc/hops/calendars.d"});
+  CHECK(s.jp_holidays_file == "");
+}
+
+TEST_CASE("settings: default state_dir and calendar_path follow the environment") {
+  EnvGuard env;
+  FixedEnv(&env);
+  env.Set("HOPS_STATE_DIR", "/srv/hops");
+  CHECK(DefaultSettings().state_dir == "/srv/hops");
+  env.Unset("HOPS_STATE_DIR");
+  CHECK(DefaultSettings().state_dir == "/xdg/state/hops");
+  env.Set("XDG_STATE_HOME", "relative/ignored");
+  env.Set("XDG_CONFIG_HOME", "");
+  const Settings s = DefaultSettings();
+  CHECK(s.state_dir == (geteuid() == 0 ? "/var/lib/hops" : "/home/tester/.local/state/hops"));
+  CHECK(s.calendar_path.front() == "/home/tester/.config/hops/calendars.yaml");
+  CHECK(s.source == "");
+}
+
+TEST_CASE("settings: TOML syntax errors point at toml++'s position") {
+  CHECK(
+      ParseError("timezone = \"Asia/Tokyo\"\nstate_dir = \n") ==
+      "/etc/hops/config.toml:2:13: error while parsing key-value pair: expected value, saw '\\n'\n"
+      "  state_dir = \n"
+      "              ^");
+  CHECK(ParseError("[calendar]\npath = [\"a\" \"b\"]\n") ==
+        "/etc/hops/config.toml:2:13: error while parsing array: expected comma or closing "
+        "']', saw '\"'\n"
+        "  path = [\"a\" \"b\"]\n"
+        "              ^");
+}
+
+TEST_CASE("settings: unknown keys are rejected at the key with a suggestion") {
+  CHECK(ParseError("timezon = \"UTC\"\n") ==
+        "/etc/hops/config.toml:1:1: unknown key 'timezon' in settings, did you mean 'timezone'?\n"
+        "  timezon = \"UTC\"\n"
+        "  ^");
+  CHECK(ParseError("[calender]\npath = \"x\"\n") ==
+        "/etc/hops/config.toml:1:2: unknown key 'calender' in settings, did you mean 'calendar'?\n"
+        "  [calender]\n"
+        "   ^");
+  CHECK(ParseError("[calendar]\n  pth = \"x\"\n") ==
+        "/etc/hops/config.toml:2:3: unknown key 'calendar.pth' in settings, did you mean "
+        "'calendar.path'?\n"
+        "    pth = \"x\"\n"
+        "    ^");
+  CHECK(ParseError("colour = true\n") ==
+        "/etc/hops/config.toml:1:1: unknown key 'colour' in settings\n"
+        "  colour = true\n"
+        "  ^");
+  // A quoted key containing a dot is not the nested key of the same spelling.
+  CHECK(ParseError("\"calendar.path\" = \"x\"\n")
+            .rfind("/etc/hops/config.toml:1:1: unknown key 'calendar.path' in settings", 0) == 0);
+}
+
+TEST_CASE("settings: the earliest problem in the file is reported") {
+  // toml++ iterates keys alphabetically; the error must still be the first in source order.
+  try {
+    ParseSettings("zzz = 1\ntimezone = 5\naaa = 2\n", "c.toml");
+    FAIL("no error");
+  } catch (const DefinitionError& e) {
+    CHECK(e.loc().line == 1);
+    CHECK(e.loc().column == 1);
+    CHECK(e.message() == "unknown key 'zzz' in settings");
+  }
+}
+
+TEST_CASE("settings: wrong value types are rejected at the value") {
+  CHECK(ParseError("timezone = 9\n") ==
+        "/etc/hops/config.toml:1:12: 'timezone' must be a string\n"
+        "  timezone = 9\n"
+        "             ^");
+  CHECK(ParseError("state_dir = \"\"\n")
+            .rfind("/etc/hops/config.toml:1:13: 'state_dir' must not be empty\n", 0) == 0);
+  CHECK(ParseError("calendar = \"x\"\n")
+            .rfind("/etc/hops/config.toml:1:12: 'calendar' must be a table\n", 0) == 0);
+  CHECK(ParseError("[[calendar]]\npath = \"x\"\n")
+            .rfind("/etc/hops/config.toml:1:1: 'calendar' must be a table\n", 0) == 0);
+  CHECK(ParseError("[calendar]\npath = [\"a\", 3]\n") ==
+        "/etc/hops/config.toml:2:14: 'calendar.path' must be a string or an array of strings\n"
+        "  path = [\"a\", 3]\n"
+        "               ^");
+  CHECK(ParseError("[calendar]\npath = [\"\"]\n")
+            .rfind("/etc/hops/config.toml:2:9: 'calendar.path' entries must not be empty\n", 0) ==
+        0);
+  CHECK(ParseError("[calendar]\njp_holidays_file = false\n")
+            .rfind("/etc/hops/config.toml:2:20: 'calendar.jp_holidays_file' must be a string\n",
+                   0) == 0);
+}
+
+TEST_CASE("settings: SettingsPath search order") {
+  EnvGuard env;
+  FixedEnv(&env);
+  TempDir dir;
+  bool explicit_path = true;
+
+  env.Set("XDG_CONFIG_HOME", dir.path());
+  CHECK(SettingsPath(&explicit_path) == "/etc/hops/config.toml");
+  CHECK_FALSE(explicit_path);
+
+  const std::string user = dir.Write("hops/config.toml", "");
+  CHECK(SettingsPath(&explicit_path) == user);
+  CHECK_FALSE(explicit_path);
+
+  env.Set("HOPS_CONFIG", "/nonexistent/hops.toml");
+  CHECK(SettingsPath(&explicit_path) == "/nonexistent/hops.toml");
+  CHECK(explicit_path);
+  CHECK(SettingsPath(nullptr) == "/nonexistent/hops.toml");
+}
+
+TEST_CASE("settings: LoadSettings reads the file and applies HOPS_STATE_DIR") {
+  EnvGuard env;
+  FixedEnv(&env);
+  TempDir dir;
+  const std::string file = dir.Write("config.toml", "timezone = \"UTC\"\nstate_dir = \"state\"\n");
+  env.Set("HOPS_CONFIG", file);
+  Settings s = LoadSettings();
+  CHECK(s.source == file);
+  CHECK(s.timezone == "UTC");
+  CHECK(s.state_dir == dir.path() + "/state");
+
+  env.Set("HOPS_STATE_DIR", "/override");
+  s = LoadSettings();
+  CHECK(s.state_dir == "/override");
+  CHECK(s.timezone == "UTC");
+}
+
+TEST_CASE("settings: a missing default file means defaults") {
+  EnvGuard env;
+  FixedEnv(&env);
+  TempDir dir;
+  env.Set("XDG_CONFIG_HOME", dir.path());
+  std::error_code ec;
+  if (std::filesystem::exists("/etc/hops/config.toml", ec)) return;  // a real install; not ours
+  const Settings s = LoadSettings();
+  CHECK(s.source == "");
+  CHECK(s.state_dir == "/xdg/state/hops");
+  CHECK(s.calendar_path.front() == dir.path() + "/hops/calendars.yaml");
+}
+
+TEST_CASE("settings: a missing or unreadable explicit file is a definition error") {
+  EnvGuard env;
+  FixedEnv(&env);
+  TempDir dir;
+  env.Set("HOPS_CONFIG", dir.path() + "/missing.toml");
+  try {
+    LoadSettings();
+    FAIL("no error");
+  } catch (const DefinitionError& e) {
+    CHECK(std::string(e.what()) == dir.path() +
+                                       "/missing.toml: cannot read settings file: No such file "
+                                       "or directory (named by $HOPS_CONFIG)");
+  }
+  env.Set("HOPS_CONFIG", dir.path());
+  try {
+    LoadSettings();
+    FAIL("no error");
+  } catch (const DefinitionError& e) {
+    CHECK(std::string(e.what()) ==
+          dir.path() + ": cannot read settings file: Is a directory (named by $HOPS_CONFIG)");
+  }
+  // Errors inside a loaded file carry its path.
+  const std::string bad = dir.Write("bad.toml", "timezone = \"UTC\"\nstate = 1\n");
+  env.Set("HOPS_CONFIG", bad);
+  try {
+    LoadSettings();
+    FAIL("no error");
+  } catch (const DefinitionError& e) {
+    CHECK(e.loc().file == bad);
+    CHECK(e.loc().line == 2);
+    CHECK(e.message() == "unknown key 'state' in settings");
+  }
+}
+
+}  // namespace hops
