@@ -222,7 +222,7 @@ DayInfo Calendar::ClassifyUnchecked(Day d) const {
         info.reason_en += " (substitute for " + of_en + " " + FormatIsoDate(*h->substitute_for) + ")";
       }
       info.source = set;
-      info.loc = loc;
+      info.loc = holidays_loc;
       info.predicted = h->predicted;
       info.named = true;
       return info;
@@ -234,7 +234,7 @@ DayInfo Calendar::ClassifyUnchecked(Day d) const {
       info.reason_en = set == "jp-gov" ? "Year-end holidays (12-29..01-03)"
                                        : "Bank holidays (12-31..01-03)";
       info.source = set;
-      info.loc = loc;
+      info.loc = holidays_loc;
       info.named = true;
       return info;
     }
@@ -251,7 +251,7 @@ DayInfo Calendar::ClassifyUnchecked(Day d) const {
                           : std::string("weekly day off (") + WeekdayName(wd) + ")";
   info.reason_en = info.reason;
   info.source = "weekdays";
-  info.loc = loc;
+  info.loc = has_weekdays ? weekdays_loc : loc;
   return info;
 }
 

@@ -122,6 +122,8 @@ class Calendar {
   const Calendar* base = nullptr;  ///< resolved by Registry
   std::array<bool, 7> weekdays{false, true, true, true, true, true, false};
   bool has_weekdays = false;
+  SourceLoc weekdays_loc;  ///< where 'weekdays' is defined (else the calendar's own position)
+  SourceLoc holidays_loc;  ///< where 'holidays' is defined
   std::vector<std::string> holiday_sets;  ///< "jp", "jp-gov", "jp-bank"
   std::vector<DatedEntry> closed, open, special_hours;
   std::vector<TimeRange> hours;                      ///< every business day ("" = all day)

@@ -44,11 +44,31 @@ int ParseInt(const std::string& s, size_t pos, size_t n, bool* ok) {
   return v;
 }
 
+// Collects bulk text output and writes it in large chunks: stdout is line-buffered for pipelines,
+// and one write(2) per line would dominate long listings.
+class ChunkedOut {
+ public:
+  ~ChunkedOut() { Flush(); }
+  void Add(const std::string& s) {
+    buf_ += s;
+    if (buf_.size() >= 1 << 16) Flush();
+  }
+  void Flush() {
+    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    buf_.clear();
+  }
+
+ private:
+  std::string buf_;
+};
+
 // One line "DATE<TAB>wday[<TAB>note]".
-void PrintDayLine(Day d, const std::string& note) {
+void PrintDayLine(Day d, const std::string& note, ChunkedOut* out = nullptr) {
   std::string line = FormatIsoDate(d) + "\t" + WeekdayName(WeekdayOf(d));
   if (!note.empty()) line += "\t" + note;
-  std::fputs((line + "\n").c_str(), stdout);
+  line += "\n";
+  if (out) out->Add(line);
+  else std::fputs(line.c_str(), stdout);
 }
 
 Event DayEvent(const Calendar& cal, Day d, const DayInfo& info) {
@@ -274,6 +294,7 @@ int CmdList(const HcalOptions& o, const std::string& name, const PeriodOptions& 
   cal.CheckRange(from);
   cal.CheckRange(to);
   const bool json = Json(o);
+  ChunkedOut out;
   for (Day d = from; d <= to; d += date::days{1}) {
     DayInfo info = cal.Classify(d);
     if (which == "open" && !info.open) continue;
@@ -281,11 +302,10 @@ int CmdList(const HcalOptions& o, const std::string& name, const PeriodOptions& 
     if (json) {
       WriteEvent(DayEvent(cal, d, info));
     } else if (which == "all") {
-      std::string line = FormatIsoDate(d) + "\t" + WeekdayName(WeekdayOf(d)) + "\t" +
-                         (info.open ? "open" : "closed") + "\t" + info.reason + "\n";
-      std::fputs(line.c_str(), stdout);
+      out.Add(FormatIsoDate(d) + "\t" + WeekdayName(WeekdayOf(d)) + "\t" + (info.open ? "open" : "closed") +
+              "\t" + info.reason + "\n");
     } else {
-      PrintDayLine(d, DayNote(cal, info));
+      PrintDayLine(d, DayNote(cal, info), &out);
     }
   }
   return 0;

@@ -407,8 +407,10 @@ void Registry::LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAM
     if (m.Has("base")) doc.Fail(m.Get("weekdays"), "'weekdays' cannot be combined with 'base' (the base decides the weekly pattern)");
     cal->weekdays = ParseWeekdaySet(doc, m.Get("weekdays"), "'weekdays'");
     cal->has_weekdays = true;
+    cal->weekdays_loc = doc.Loc(m.Get("weekdays"));
   }
   if (m.Has("holidays")) {
+    cal->holidays_loc = doc.Loc(m.Get("holidays"));
     for (const YAML::Node& i : Items(m.Get("holidays"))) {
       std::string s = ScalarText(doc, i, "'holidays'");
       if (std::find(kHolidaySets.begin(), kHolidaySets.end(), s) == kHolidaySets.end())

@@ -38,7 +38,8 @@ int RunTool(CLI::App& app, int argc, char** argv, ExitStyle style, const std::fu
     std::string msg = TrimMessage(e.what());
     // CLI11 phrases a missing subcommand as "A subcommand is required".
     if (msg.rfind("A subcommand is required", 0) == 0) msg = "a command is required";
-    else if (!msg.empty()) msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+    else if (msg.size() > 1 && std::islower(static_cast<unsigned char>(msg[1])))
+      msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
     std::fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", ProgramName().c_str(),
                  msg.c_str(), ProgramName().c_str());
     return usage_code;

@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("-v,--verbose", o.verbose, "Questions print their answer and reason on stdout");
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  app.fallthrough();  // global options may also follow the command
 
   std::string cal, date, at, from, month, year, which = "open", set = "jp", schema = "calendars";
   int count = 1, closed_exit = 0;
@@ -114,6 +115,6 @@ int main(int argc, char** argv) {
     if (*validate) return CmdValidate(o, files);
     if (*calendars) return CmdCalendars(o, names_only);
     if (*schema_cmd) return CmdSchema(schema);
-    return 2;
+    throw hops::UsageError("a command is required");
   });
 }

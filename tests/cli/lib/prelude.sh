@@ -1,0 +1,13 @@
+# Helpers for CLI cases, then the case itself.
+# run CMD...  prints "$ CMD", the command's stdout and stderr (in order), then "[exit N]".
+run() {
+  printf '$ %s\n' "$*"
+  "$@" 2>&1
+  printf '[exit %d]\n' "$?"
+}
+# code CMD...  prints only the command line and its exit code (for exit-code tables).
+code() {
+  "$@" >/dev/null 2>&1
+  printf '%-70s -> %d\n' "$*" "$?"
+}
+source "$1"
