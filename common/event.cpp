@@ -151,7 +151,7 @@ std::string FormatTimestamp(system_clock::time_point tp) {
 
 std::optional<system_clock::time_point> ParseTimestamp(std::string_view s) {
   size_t pos = 0;
-  int y, mo, d, h, mi, sec;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (!Digits(s, &pos, 4, &y) || !Expect(s, &pos, '-') || !Digits(s, &pos, 2, &mo) ||
       !Expect(s, &pos, '-') || !Digits(s, &pos, 2, &d))
     return std::nullopt;
