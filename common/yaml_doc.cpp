@@ -18,12 +18,16 @@ constexpr int kMaxFlowDepth = 256;
 void CheckNesting(const std::string& text, const std::string& filename) {
   int depth = 0, line = 1, col = 0;
   bool in_single = false, in_double = false, in_comment = false;
+  char prev = '\0';        // last non-blank character on this line ('\0' at line start)
+  bool after_blank = true;  // the previous character was a blank or the line start
   for (char c : text) {
     ++col;
     if (c == '\n') {
       ++line;
       col = 0;
       in_comment = false;
+      prev = '\0';
+      after_blank = true;
       continue;
     }
     if (in_comment) continue;
@@ -35,15 +39,20 @@ void CheckNesting(const std::string& text, const std::string& filename) {
       if (c == '\'') in_single = false;
       continue;
     }
-    if (c == '#') in_comment = true;
-    else if (c == '"') in_double = true;
-    else if (c == '\'') in_single = true;
+    // A quote opens a quoted scalar only where a scalar can start; "it's" is a plain scalar.
+    const bool scalar_start = prev == '\0' || prev == ':' || prev == ',' || prev == '[' ||
+                              prev == '{' || prev == '-' || prev == '?';
+    if (c == '#' && after_blank) in_comment = true;
+    else if (c == '"' && scalar_start) in_double = true;
+    else if (c == '\'' && scalar_start) in_single = true;
     else if (c == '[' || c == '{') {
       if (++depth > kMaxFlowDepth)
         throw DefinitionError({filename, line, col}, "nesting deeper than 256 levels");
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
+    after_blank = c == ' ' || c == '\t';
+    if (!after_blank) prev = c;
   }
 }
 

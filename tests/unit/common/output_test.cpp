@@ -247,6 +247,8 @@ TEST_CASE("output: CloseStdout reports write errors") {
   SUBCASE("buffered write") {
     {
       Redirect r1(1, full);
+      // Fully buffered, so the failure shows at flush time (other tests may have line-buffered stdout).
+      std::setvbuf(stdout, nullptr, _IOFBF, BUFSIZ);
       std::fputs("some output\n", stdout);
       CHECK(CloseStdout() == 1);
     }
