@@ -164,7 +164,9 @@ void Calendar::CheckRange(Day d) const {
                      (UsesJp() ? " (Japanese holidays are defined from 1948-07-20)" : ""));
 }
 
-bool Calendar::HasHours() const { return has_hours || (base && base->HasHours()); }
+bool Calendar::HasHours() const {
+  return has_hours || !special_hours.empty() || (base && base->HasHours());
+}
 
 DayInfo Calendar::Classify(Day d) const {
   CheckRange(d);
@@ -181,9 +183,10 @@ DayInfo Calendar::ClassifyUnchecked(Day d) const {
   DayInfo info;
   const unsigned md = MonthDayOf(d);
   if ((valid_from && d < *valid_from) || (valid_to && d > *valid_to)) {
-    info.reason = "outside the validity period (" +
-                  (valid_from ? FormatIsoDate(*valid_from) : std::string("...")) + ".." +
-                  (valid_to ? FormatIsoDate(*valid_to) : std::string("...")) + ")";
+    info.reason = "outside the validity period (";
+    if (valid_from && valid_to) info.reason += FormatIsoDate(*valid_from) + ".." + FormatIsoDate(*valid_to) + ")";
+    else if (valid_from) info.reason += "from " + FormatIsoDate(*valid_from) + ")";
+    else info.reason += "until " + FormatIsoDate(*valid_to) + ")";
     info.source = "validity";
     info.loc = loc;
     info.reason_en = info.reason;
@@ -473,7 +476,7 @@ std::vector<TimeRange> Calendar::WindowsOf(Day d) const {
     const auto& wh = weekday_hours[WeekdayOf(d)];
     if (wh) return *wh;
     if (!hours.empty()) return hours;
-  } else if (base) {
+  } else if (base && base->HasHours()) {
     return base->WindowsOf(d);
   }
   int ds = DayStart();

@@ -218,6 +218,44 @@ static int Answer(const HcalOptions& o, bool yes, const std::string& text) {
   return yes ? 0 : 1;
 }
 
+namespace {
+
+// The calendar.state event for "is CAL open at t" (is-open and explain --at).
+Event StateEvent(const Calendar& cal, Instant t, bool open, const DayInfo& info,
+                 const std::optional<std::pair<Instant, Instant>>& window, const std::string& text) {
+  std::string when = IsoInstant(t, cal.Zone());
+  Event e;
+    e.tool = kTool;
+  e.kind = "calendar.state";
+  e.key = std::string(kTool) + "/" + cal.name;
+  e.status = open ? "open" : "closed";
+  e.severity = "info";
+  e.summary = cal.name + " at " + when + " " + text;
+  e.calendar = cal.name;
+  e.data = nlohmann::ordered_json::object();
+  e.data["at"] = when;
+  e.data["business_date"] = FormatIsoDate(BusinessDateOf(cal, t));
+  e.data["open"] = open;
+  e.data["reason"] = info.reason;
+  e.data["source"] = info.source;
+  if (info.loc.line > 0) e.data["defined_at"] = info.loc.Str();
+  if (window) {
+    e.data["window_start"] = IsoInstant(window->first, cal.Zone());
+    e.data["window_end"] = IsoInstant(window->second, cal.Zone());
+  }
+  return e;
+}
+
+std::string StateText(const Calendar& cal, bool open, const DayInfo& info,
+                      const std::optional<std::pair<Instant, Instant>>& window) {
+  std::string text = std::string(open ? "open" : "closed") + ": " + info.reason;
+  if (open && window)
+    text += " [" + IsoInstant(window->first, cal.Zone()) + " .. " + IsoInstant(window->second, cal.Zone()) + ")";
+  return text;
+}
+
+}  // namespace
+
 int CmdIsOpen(const HcalOptions& o, const std::string& name, const std::string& at) {
   auto reg = LoadRegistry(o);
   const Calendar& cal = reg->Find(name);
@@ -225,30 +263,9 @@ int CmdIsOpen(const HcalOptions& o, const std::string& name, const std::string& 
   DayInfo info;
   std::optional<std::pair<Instant, Instant>> window;
   bool open = IsOpenAt(cal, t, &info, &window);
-  std::string when = IsoInstant(t, cal.Zone());
-  std::string text = std::string(open ? "open" : "closed") + ": " + info.reason;
-  if (open && window)
-    text += " [" + IsoInstant(window->first, cal.Zone()) + " .. " + IsoInstant(window->second, cal.Zone()) + ")";
+  std::string text = StateText(cal, open, info, window);
   if (Json(o)) {
-    Event e;
-    e.tool = kTool;
-    e.kind = "calendar.state";
-    e.key = std::string(kTool) + "/" + cal.name;
-    e.status = open ? "open" : "closed";
-    e.severity = "info";
-    e.summary = cal.name + " at " + when + " " + text;
-    e.calendar = cal.name;
-    e.data = nlohmann::ordered_json::object();
-    e.data["at"] = when;
-    e.data["business_date"] = FormatIsoDate(BusinessDateOf(cal, t));
-    e.data["open"] = open;
-    e.data["reason"] = info.reason;
-    e.data["source"] = info.source;
-    if (window) {
-      e.data["window_start"] = IsoInstant(window->first, cal.Zone());
-      e.data["window_end"] = IsoInstant(window->second, cal.Zone());
-    }
-    WriteEvent(e);
+    WriteEvent(StateEvent(cal, t, open, info, window, text));
     return open ? 0 : 1;
   }
   return Answer(o, open, text);
@@ -303,7 +320,7 @@ int CmdList(const HcalOptions& o, const std::string& name, const PeriodOptions& 
       WriteEvent(DayEvent(cal, d, info));
     } else if (which == "all") {
       out.Add(FormatIsoDate(d) + "\t" + WeekdayName(WeekdayOf(d)) + "\t" + (info.open ? "open" : "closed") +
-              "\t" + info.reason + "\n");
+              "\t" + info.reason + (info.predicted ? "\tpredicted" : "") + "\n");
     } else {
       PrintDayLine(d, DayNote(cal, info), &out);
     }
@@ -432,13 +449,7 @@ int CmdExplain(const HcalOptions& o, const std::string& name, const std::string&
     std::optional<std::pair<Instant, Instant>> window;
     bool open = IsOpenAt(cal, t, &info, &window);
     if (Json(o)) {
-      Event e = DayEvent(cal, BusinessDateOf(cal, t), info);
-      e.kind = "calendar.state";
-      e.key = std::string(kTool) + "/" + cal.name;
-      e.status = open ? "open" : "closed";
-      e.data["at"] = IsoInstant(t, cal.Zone());
-      e.data["open"] = open;
-      WriteEvent(e);
+      WriteEvent(StateEvent(cal, t, open, info, window, StateText(cal, open, info, window)));
       return open ? 0 : 1;
     }
     std::string line = IsoInstant(t, cal.Zone()) + " " + (open ? "open" : "closed") + ": " + info.reason;
@@ -476,18 +487,17 @@ int CmdHolidays(const HcalOptions& o, const std::string& set, const PeriodOption
   LoadOptions lo;
   lo.jp_holidays_file = settings.jp_holidays_file;
   Registry reg(lo);
-  PeriodOptions q = p;
-  if (q.from.empty() && q.to.empty() && q.year.empty() && q.month.empty()) {
-    auto now = date::year_month_day{date::floor<date::days>(std::chrono::system_clock::now())};
-    q.year = std::to_string(int(now.year()));
-  }
-  auto [from, to] = ResolvePeriod(q, nullptr, true);
-  // Preset calendars: the national table plus the year-end closure of the preset.
+  // Preset calendars: the national table plus the year-end closure of the preset, in Japan's zone.
   Calendar preset;
   preset.name = set;
   preset.holiday_sets = {set};
   preset.weekdays.fill(true);
   preset.jp = &reg.Jp();
+  preset.zone = LookupZone("Asia/Tokyo");
+  PeriodOptions q = p;
+  if (q.from.empty() && q.to.empty() && q.year.empty() && q.month.empty())
+    q.year = std::to_string(ToYmd(BusinessDateOf(preset, Now())).y);
+  auto [from, to] = ResolvePeriod(q, &preset, true);
   preset.CheckRange(from);
   preset.CheckRange(to);
   for (Day d = from; d <= to; d += date::days{1}) {

@@ -282,6 +282,9 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
     }
     desc += " in months " + NodeText(m.Get("months"));
   }
+  // A closed_day rule selects days that are closed by definition: shifting them away would
+  // empty the rule, so unless told otherwise it keeps them.
+  if (r.kind == Rule::Kind::kClosedDay) r.shift = Shift::kKeep;
   if (m.Has("shift")) r.shift = ParseShiftNode(doc, m.Get("shift"));
   if (auto ms = m.Int("max_shift", 0, 31)) r.max_shift = int(*ms);
   if (auto off = m.Int("offset", -31, 31)) r.offset = int(*off);

@@ -1,5 +1,7 @@
 #include "common/jpholiday.hpp"
 
+#include "common/spell.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -473,7 +475,9 @@ class OverrideParser {
         for (const auto& item : value) out.remove.push_back(ParseDate(item, "remove entry"));
       } else {
         Fail(entry.first.Mark(),
-             "unknown key '" + key + "' (expected published_through, equinox, add or remove)");
+             "unknown key '" + key + "'" +
+                 DidYouMean(key, {"published_through", "equinox", "add", "remove"}) +
+                 " (expected published_through, equinox, add or remove)");
       }
     }
     return out;
@@ -559,7 +563,8 @@ class OverrideParser {
             Fail(field.second.Mark(), "autumnal equinox of " + std::to_string(year) +
                                           " must be in September " + std::to_string(year));
         } else {
-          Fail(field.first.Mark(), "unknown key '" + key + "' (expected vernal or autumnal)");
+          Fail(field.first.Mark(), "unknown key '" + key + "'" + DidYouMean(key, {"vernal", "autumnal"}) +
+                                               " (expected vernal or autumnal)");
         }
       }
       if (!vernal || !autumnal)
@@ -588,7 +593,8 @@ class OverrideParser {
           h.name_en = Scalar(field.second, "name_en");
           has_name_en = true;
         } else {
-          Fail(field.first.Mark(), "unknown key '" + key + "' (expected date, name or name_en)");
+          Fail(field.first.Mark(), "unknown key '" + key + "'" + DidYouMean(key, {"date", "name", "name_en"}) +
+                                               " (expected date, name or name_en)");
         }
       }
       if (!has_date) Fail(item.Mark(), "add entry needs a date");

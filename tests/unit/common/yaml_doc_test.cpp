@@ -237,7 +237,7 @@ TEST_CASE("flow nesting deeper than 256 levels is refused before parsing") {
   for (int i = 0; i < 200; ++i) mixed += "{a: [";
   DefinitionError m = ParseError(mixed);
   CHECK(m.message() == "nesting deeper than 256 levels");
-  CHECK(m.loc().column == 4 * 5 * 0 + 5 * 128 + 2);  // the 257th opener: '{' of the 129th "{a: ["
+  CHECK(m.loc().column == 5 * 128 + 1);  // the 257th opener: '{' of the 129th "{a: ["
 
   // Very deep input fails cleanly instead of exhausting the stack.
   std::string huge = std::string(100000, '[') + std::string(100000, ']');
@@ -259,6 +259,20 @@ TEST_CASE("an apostrophe inside a plain scalar does not switch the nesting check
   DefinitionError e = ParseError(text);
   CHECK(e.message() == "nesting deeper than 256 levels");
   CHECK(e.loc().line == 2);
+}
+
+TEST_CASE("quotes inside scalars neither hide nor invent nesting") {
+  // An escaped quote does not end a double-quoted scalar, so these brackets are text.
+  std::string escaped = "x: \"a\\\" " + std::string(300, '[') + "\"\n";
+  YamlDoc doc = YamlDoc::FromString(escaped, "t.yaml");
+  CHECK(doc.root()["x"].Scalar() == "a\" " + std::string(300, '['));
+  // '' is an escaped quote inside a single-quoted scalar.
+  std::string doubled = "x: 'it''s " + std::string(300, '{') + "'\n";
+  YamlDoc doc2 = YamlDoc::FromString(doubled, "t.yaml");
+  CHECK(doc2.root()["x"].Scalar() == "it's " + std::string(300, '{'));
+  // A '#' inside a plain scalar is not a comment: the brackets after it are counted.
+  std::string hash = "a: x#y\nb: " + std::string(300, '[') + std::string(300, ']') + "\n";
+  CHECK(ParseError(hash).message() == "nesting deeper than 256 levels");
 }
 
 TEST_CASE("deep block nesting fails cleanly") {
