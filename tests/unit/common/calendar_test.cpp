@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/calendar_load.hpp"
@@ -518,6 +519,49 @@ TEST_CASE("hours: per-weekday mapping (Saturday half day)") {
   CHECK(OpenTimeBetween(shop, T("2026-11-16T00:00:00+09:00"), T("2026-11-23T00:00:00+09:00")) == hours(48));
 }
 
+TEST_CASE("hours: a business day missing from a per-weekday mapping is not open around the clock") {
+  // 'hours' as a mapping lists the hours of each weekday; a business day the mapping forgets must
+  // not silently become a 24-hour day. The loader may refuse it, or the day has no open hours.
+  auto reg = std::make_unique<Registry>();
+  reg->AddDocument(YamlDoc::FromString(R"(calendars:
+  shop:
+    timezone: Asia/Tokyo
+    weekdays: mon-sat
+    hours:
+      mon-fri: "09:00-18:00"
+)",
+                                       "t.yaml"));
+  reg->Resolve();
+  if (reg->errors().empty()) {
+    CHECK_FALSE(OpenAt(reg->Find("shop"), "2026-11-21T03:00:00+09:00"));  // Saturday 03:00
+    CHECK_FALSE(OpenAt(reg->Find("shop"), "2026-11-21T23:00:00+09:00"));
+  } else {
+    CHECK(reg->errors().front().message().find("sat") != std::string::npos);
+  }
+}
+
+TEST_CASE("hours: a calendar without hours inherits all of its base's windows") {
+  auto reg = Load(R"(calendars:
+  base:
+    timezone: Asia/Tokyo
+    special_hours:
+      12-28: "09:00-12:00"
+  child: {base: base}
+  office: {timezone: Asia/Tokyo, hours: "09:00-18:00", special_hours: {"12-28": "09:00-12:00"}}
+  office-child: {base: office}
+)");
+  // The base is open all day except on 12-28; the child must answer the same.
+  CHECK(OpenAt(reg->Find("base"), "2026-12-28T10:00:00+09:00"));
+  CHECK_FALSE(OpenAt(reg->Find("base"), "2026-12-28T13:00:00+09:00"));
+  CHECK(OpenAt(reg->Find("child"), "2026-12-28T10:00:00+09:00"));
+  CHECK_FALSE(OpenAt(reg->Find("child"), "2026-12-28T13:00:00+09:00"));
+  CHECK(OpenAt(reg->Find("child"), "2026-12-25T13:00:00+09:00"));
+  CHECK_FALSE(OpenAt(reg->Find("office-child"), "2026-12-28T13:00:00+09:00"));
+  CHECK(OpenAt(reg->Find("office-child"), "2026-12-25T13:00:00+09:00"));
+  CHECK_FALSE(OpenAt(reg->Find("office-child"), "2026-12-25T19:00:00+09:00"));
+  CHECK(reg->Find("office-child").HasHours());
+}
+
 TEST_CASE("special_hours: list and mapping forms, recurring and one-off") {
   auto reg = Load(R"(calendars:
   biz:
@@ -878,19 +922,19 @@ TEST_CASE("rules: closed_day with shift keep") {
   CHECK(info.reason == "rule 2 (closed_day last)");
 }
 
-TEST_CASE("rules: closed_day without a shift is not silently empty") {
-  // A closed_day rule selects days that are closed in the base; with the default shift (skip) every
-  // selected day would be dropped and the calendar would never have a date. Either the loader must
-  // refuse that, or the rule must keep the closed day it selected (JP1 "@dd").
-  auto reg = std::make_unique<Registry>();
-  reg->AddDocument(YamlDoc::FromString(kBase + "  cd: {base: biz, rules: [{closed_day: 1}]}\n", "t.yaml"));
-  reg->Resolve();
-  if (reg->errors().empty()) {
-    CHECK(OpenDays(reg->Find("cd"), "2026-01-01", "2026-03-31") ==
-          Days{"2026-01-01", "2026-02-01", "2026-03-01"});
-  } else {
-    CHECK(reg->errors().front().message().find("closed_day") != std::string::npos);
-  }
+TEST_CASE("rules: closed_day keeps the closed day unless told otherwise") {
+  // A closed_day rule selects days that are closed in the base; the default shift (skip) would drop
+  // every one of them, so closed_day keeps its days (JP1 "@dd") unless a shift is given.
+  auto reg = Load(kBase + R"(  cd: {base: biz, rules: [{closed_day: 1}]}
+  cd-skip: {base: biz, rules: [{closed_day: 1, shift: skip}]}
+  cd-after: {base: biz, rules: [{closed_day: 1, shift: after}]}
+)");
+  CHECK(OpenDays(reg->Find("cd"), "2026-01-01", "2026-04-30") ==
+        Days{"2026-01-01", "2026-02-01", "2026-03-01", "2026-04-04"});
+  CHECK(OpenDays(reg->Find("cd-skip"), "2026-01-01", "2026-04-30").empty());
+  // The first closed day, moved to the next business day: Jan 1 -> Jan 5, Feb 1 -> Feb 2, ...
+  CHECK(OpenDays(reg->Find("cd-after"), "2026-01-01", "2026-04-30") ==
+        Days{"2026-01-05", "2026-02-02", "2026-03-02", "2026-04-06"});
 }
 
 TEST_CASE("rules: weekday occurrences") {
@@ -1062,6 +1106,28 @@ TEST_CASE("rules: several rules, own closures, and the base's exceptions") {
   CHECK(own.IsBusinessDay(D("2026-03-01")));
   CHECK(own.Classify(D("2026-03-01")).source == "open");
   CHECK(own.IsBusinessDay(D("2026-02-27")));
+}
+
+TEST_CASE("rule calendars answer consistently from several threads") {
+  auto reg = Load(kBase + R"(  calc: {base: biz, rules: [{day: 25, shift: before, offset: -2}]}
+  closing: {base: biz, month_start: 21, rules: [{business_day: 1}]}
+)");
+  const Calendar& calc = reg->Find("calc");
+  const Calendar& closing = reg->Find("closing");
+  const Day first = D("2026-01-01"), last = D("2030-12-31");
+  std::vector<std::vector<std::string>> results(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (Day d = first; d <= last; d += date::days{1}) {
+        if (calc.IsBusinessDay(d)) results[i].push_back("c" + FormatIsoDate(d));
+        if (closing.IsBusinessDay(d)) results[i].push_back("s" + FormatIsoDate(d));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(results[0].size() == 2 * 12 * 5);
+  for (size_t i = 1; i < results.size(); ++i) CHECK(results[i] == results[0]);
 }
 
 TEST_CASE("explanations name the rule, its file:line, and why a date is not selected") {
