@@ -412,10 +412,36 @@ const std::vector<RuleHit>& Calendar::PeriodHits(int period) const {
 std::vector<RuleHit> Calendar::HitsOn(Day d) const {
   std::vector<RuleHit> out;
   if (rules.empty()) return out;
-  int p = PeriodOf(d);
-  for (int q = p - period_margin_; q <= p + period_margin_; ++q)
-    for (const RuleHit& h : PeriodHits(q))
-      if (h.date == d) out.push_back(h);
+  // A rule selects dates inside its own period; shifting and offsets can carry them into other
+  // periods. Per rule, the landing date never decreases as the selected date grows, so scanning
+  // outwards can stop for a rule once one of its hits lands beyond this date's period.
+  const int p = PeriodOf(d);
+  const auto [first, last] = PeriodBounds(p);
+  const size_t n = rules.size();
+  std::vector<char> back_done(n), fwd_done(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Rule& r = rules[i];
+    back_done[i] = !(r.shift == Shift::kAfter || r.offset > 0);   // nothing arrives from earlier
+    fwd_done[i] = !(r.shift == Shift::kBefore || r.offset < 0);   // nothing arrives from later
+  }
+  auto all = [](const std::vector<char>& v) { return std::all_of(v.begin(), v.end(), [](char c) { return c; }); };
+  for (const RuleHit& h : PeriodHits(p))
+    if (h.date == d) out.push_back(h);
+  constexpr int kMaxPeriods = 36;  // rules that never land outside give up after three years
+  for (int k = 1; k <= kMaxPeriods && !(all(back_done) && all(fwd_done)); ++k) {
+    if (!all(back_done)) {
+      for (const RuleHit& h : PeriodHits(p - k)) {
+        if (h.date == d) out.push_back(h);
+        if (h.date < first) back_done[h.rule] = 1;
+      }
+    }
+    if (!all(fwd_done)) {
+      for (const RuleHit& h : PeriodHits(p + k)) {
+        if (h.date == d) out.push_back(h);
+        if (h.date > last) fwd_done[h.rule] = 1;
+      }
+    }
+  }
   std::sort(out.begin(), out.end(), [](const RuleHit& x, const RuleHit& y) { return x.rule < y.rule; });
   return out;
 }
@@ -432,29 +458,23 @@ DayInfo Calendar::ClassifyByRules(Day d) const {
     info.reason = "rule " + std::to_string(h.rule + 1) + " (" + r.text + ")";
     if (h.selected != d) {
       info.reason += ": selected " + FormatIsoDate(h.selected);
-      if (!BaseOpen(*base, h.selected)) info.reason += std::string(", shifted ") + ShiftName(r.shift);
-      if (r.offset) info.reason += ", offset " + std::to_string(r.offset) + " business days";
+      if (!BaseOpen(*base, h.selected) && (r.shift == Shift::kBefore || r.shift == Shift::kAfter))
+        info.reason += std::string(", shifted ") + ShiftName(r.shift);
+      if (r.offset)
+        info.reason += ", offset " + std::to_string(r.offset) + " business day" + (std::abs(r.offset) == 1 ? "" : "s");
     }
     info.reason_en = info.reason;
     return info;
   }
-  // Say why no rule produced this date: a selector may have picked it and moved it away.
-  int p = PeriodOf(d);
+  // Say why no rule produced this date: a selector may have picked it and moved it away
+  // (a selected date always lies in its own period).
   std::string why = "no rule selects this date";
-  for (size_t ri = 0; ri < rules.size() && why.rfind("no rule", 0) == 0; ++ri) {
-    for (int q = p - period_margin_; q <= p + period_margin_; ++q) {
-      const auto& hs = PeriodHits(q);
-      bool moved = false;
-      for (const RuleHit& h : hs)
-        if (h.rule == ri && h.selected == d) {
-          why = "rule " + std::to_string(ri + 1) + " (" + rules[ri].text + ") selected this date and moved it to " +
-                FormatIsoDate(h.date);
-          info.loc = rules[ri].loc;
-          moved = true;
-          break;
-        }
-      if (moved) break;
-    }
+  for (const RuleHit& h : PeriodHits(PeriodOf(d))) {
+    if (h.selected != d) continue;
+    why = "rule " + std::to_string(h.rule + 1) + " (" + rules[h.rule].text + ") selected this date and moved it to " +
+          FormatIsoDate(h.date);
+    info.loc = rules[h.rule].loc;
+    break;
   }
   if (why.rfind("no rule", 0) == 0 && !BaseOpen(*base, d)) {
     DayInfo bi = base->ClassifyUnchecked(d);
@@ -476,6 +496,7 @@ std::vector<TimeRange> Calendar::WindowsOf(Day d) const {
     const auto& wh = weekday_hours[WeekdayOf(d)];
     if (wh) return *wh;
     if (!hours.empty()) return hours;
+    return {};  // a per-weekday mapping that leaves this weekday out: no open hours
   } else if (base && base->HasHours()) {
     return base->WindowsOf(d);
   }

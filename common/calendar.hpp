@@ -164,7 +164,6 @@ class Calendar {
   const std::vector<RuleHit>& PeriodHits(int period) const;
   std::pair<Day, Day> PeriodBounds(int period) const;
   int PeriodOf(Day d) const;
-  int period_margin_ = 1;  ///< periods to look around a date for shifted hits
   mutable std::mutex cache_mu_;
   mutable std::map<int, std::vector<RuleHit>> hits_cache_;
 };

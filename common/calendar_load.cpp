@@ -439,6 +439,14 @@ void Registry::LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAM
           cal->weekday_hours[d] = ranges;
         }
       }
+      if (!m.Has("base")) {  // every weekly business day needs its hours
+        std::string missing;
+        for (unsigned d = 0; d < 7; ++d)
+          if (cal->weekdays[d] && !cal->weekday_hours[d]) missing += (missing.empty() ? "" : ", ") + std::string(WeekdayName(d));
+        if (!missing.empty())
+          doc.Fail(h, "'hours' gives no hours for business days " + missing +
+                          " (list them, or remove them from 'weekdays')");
+      }
     } else {
       cal->hours = ParseHoursList(doc, h, "'hours'");
     }
@@ -518,12 +526,6 @@ void Registry::Resolve() {
   }
   for (auto& c : calendars_) {
     if (!c->zone && !c->base) c->zone = default_zone_;
-    int margin_days = 0;
-    for (const Rule& r : c->rules) {
-      int shift = (r.shift == Shift::kBefore || r.shift == Shift::kAfter) ? r.max_shift : 0;
-      margin_days = std::max(margin_days, shift + std::abs(r.offset) * 3 + 14);
-    }
-    c->period_margin_ = 1 + margin_days / 28;
   }
 }
 

@@ -17,10 +17,11 @@ constexpr int kMaxFlowDepth = 256;
 
 void CheckNesting(const std::string& text, const std::string& filename) {
   int depth = 0, line = 1, col = 0;
-  bool in_single = false, in_double = false, in_comment = false;
+  bool in_single = false, in_double = false, in_comment = false, escaped = false;
   char prev = '\0';        // last non-blank character on this line ('\0' at line start)
   bool after_blank = true;  // the previous character was a blank or the line start
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     ++col;
     if (c == '\n') {
       ++line;
@@ -32,11 +33,16 @@ void CheckNesting(const std::string& text, const std::string& filename) {
     }
     if (in_comment) continue;
     if (in_double) {
-      if (c == '"') in_double = false;
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_double = false;
       continue;
     }
     if (in_single) {
-      if (c == '\'') in_single = false;
+      if (c == '\'') {
+        if (i + 1 < text.size() && text[i + 1] == '\'') ++i, ++col;  // '' is an escaped quote
+        else in_single = false;
+      }
       continue;
     }
     // A quote opens a quoted scalar only where a scalar can start; "it's" is a plain scalar.
@@ -156,7 +162,7 @@ MapReader::MapReader(const YamlDoc& doc, const YAML::Node& node, std::string wha
   if (!node.IsMap()) doc.Fail(node, what_ + " must be a mapping, got " + NodeTypeName(node));
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: *it is a temporary
     if (!key.IsScalar()) doc.Fail(key, "keys of " + what_ + " must be scalars");
     const std::string& k = key.Scalar();
     if (!seen.insert(k).second) doc.Fail(key, "duplicate key '" + k + "' in " + what_);

@@ -15,6 +15,18 @@
 #include "common/calendar_load.hpp"
 #include "common/yaml_doc.hpp"
 
+// Print lists of dates in failure messages.
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& v) {
+    std::string s = "{";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+    return (s + "}").c_str();
+  }
+};
+}  // namespace doctest
+
 using namespace hops;
 using namespace hops::cal;
 using std::chrono::hours;
@@ -1053,6 +1065,7 @@ TEST_CASE("rules: offset after a shift (JP1 起算スケジュール)") {
   calc: {base: biz, rules: [{day: 25, shift: before, offset: -2, name: payroll calculation}]}
   gw: {base: biz, rules: [{day: 7, offset: -2}]}
   plus: {base: biz, rules: [{day: 28, shift: after, offset: 1}]}
+  kept: {base: biz, rules: [{day: 3, shift: keep, offset: 1}]}
 )");
   CHECK(OpenDays(reg->Find("payday"), "2026-01-01", "2026-12-31") ==
         Days{"2026-01-23", "2026-02-25", "2026-03-25", "2026-04-24", "2026-05-25", "2026-06-25",
@@ -1067,9 +1080,37 @@ TEST_CASE("rules: offset after a shift (JP1 起算スケジュール)") {
   const Calendar& gw = reg->Find("gw");
   CHECK(OpenDays(gw, "2026-04-01", "2026-05-31") == Days{"2026-04-03", "2026-04-30"});
   CHECK(gw.Classify(D("2026-04-30")).reason == "rule 1 (day 7, offset -2): selected 2026-05-07, offset -2 business days");
+  // A kept day is not "shifted"; the explanation names the selected day and the offset only.
+  const Calendar& kept = reg->Find("kept");
+  CHECK(OpenDays(kept, "2026-05-01", "2026-05-31") == Days{"2026-05-07"});
+  DayInfo k = kept.Classify(D("2026-05-07"));
+  CHECK(k.reason.find("selected 2026-05-03") != std::string::npos);
+  CHECK(k.reason.find("offset 1") != std::string::npos);
+  CHECK(k.reason.find("shifted") == std::string::npos);
   // Forward offsets, over the working Saturday and the year end.
   CHECK(OpenDays(reg->Find("plus"), "2026-11-01", "2027-01-31") == Days{"2026-11-30", "2027-01-04", "2027-01-29"});
   CHECK(OpenDays(reg->Find("plus"), "2026-02-01", "2026-03-31") == Days{"2026-03-03", "2026-03-31"});
+}
+
+TEST_CASE("rules: a hit that an offset carries several months away is still found") {
+  // Offsets count business days of the base; where the base has few of them, a hit can land far
+  // outside the period that selected it.
+  auto reg = Load(R"(calendars:
+  season:
+    timezone: UTC
+    closed: [2026-07-01..2026-09-30]
+  july: {base: season, rules: [{day: 1, months: [7], shift: keep, offset: 2}]}
+  mondays: {timezone: UTC, weekdays: mon}
+  twenty: {base: mondays, rules: [{day: 1, months: [1], shift: keep, offset: 20}]}
+  back: {base: mondays, rules: [{day: 1, months: [12], shift: keep, offset: -20}]}
+)");
+  // July 1st is closed; two business days later is October 2nd.
+  CHECK(OpenDays(reg->Find("july"), "2026-06-01", "2026-12-31") == Days{"2026-10-02"});
+  CHECK(reg->Find("july").Classify(D("2026-10-02")).reason ==
+        "rule 1 (day 1 in months 7, offset 2): selected 2026-07-01, offset 2 business days");
+  // The 20th Monday after 2026-01-01 is 2026-05-18; the 20th Monday before 2026-12-01 is 2026-07-20.
+  CHECK(OpenDays(reg->Find("twenty"), "2026-01-01", "2026-12-31") == Days{"2026-05-18"});
+  CHECK(OpenDays(reg->Find("back"), "2026-01-01", "2026-12-31") == Days{"2026-07-20"});
 }
 
 TEST_CASE("rules: month_start (JP1 基準日)") {

@@ -1,0 +1,54 @@
+// Network helpers shared by the tcp, dns, ping and mail monitor types: target parsing, boolean
+// parameters and name resolution bounded by a deadline.
+#ifndef HOPS_COMMON_CHECK_NET_HPP_
+#define HOPS_COMMON_CHECK_NET_HPP_
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hops::mon {
+
+/// A host and an optional port, as split from a target.
+struct HostPort {
+  std::string host;  ///< name or address, without IPv6 brackets
+  int port = 0;      ///< 1..65535, or 0 when the text had no port
+};
+
+/// Splits "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 address; nullopt with *@p err
+/// set for an empty host, unbalanced brackets or a port outside 1..65535.
+std::optional<HostPort> SplitHostPort(const std::string& text, std::string* err);
+
+/// "host:port", with brackets around a host that contains ':'.
+std::string JoinHostPort(const std::string& host, int port);
+
+/// Parses a YAML boolean scalar: true/false, yes/no, on/off, 1/0 (any case); nullopt otherwise.
+std::optional<bool> ParseBool(const std::string& text);
+
+/// One resolved socket address.
+struct SockAddr {
+  sockaddr_storage addr{};  ///< the address, port included
+  socklen_t len = 0;        ///< the meaningful length of addr
+  /// The numeric address without port ("127.0.0.1", "::1").
+  std::string Text() const;
+};
+
+/// What ResolveHost found.
+struct Resolved {
+  std::vector<SockAddr> addrs;  ///< in getaddrinfo order, duplicates removed
+  int gai_error = 0;            ///< the getaddrinfo error (EAI_*), 0 on success
+  bool timed_out = false;       ///< the deadline passed before the resolver answered
+  std::string error;            ///< a lower-case reason when addrs is empty
+};
+
+/// Resolves @p host (a name or a numeric address) to TCP addresses of @p family (AF_INET,
+/// AF_INET6 or AF_UNSPEC) with @p port, giving up at @p deadline; numeric addresses never block.
+Resolved ResolveHost(const std::string& host, int port, int family,
+                     std::chrono::steady_clock::time_point deadline);
+
+}  // namespace hops::mon
+
+#endif  // HOPS_COMMON_CHECK_NET_HPP_

@@ -1,0 +1,1125 @@
+#include "common/state.hpp"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "common/error.hpp"
+
+namespace hops {
+
+namespace {
+
+/// PRAGMA application_id of a hops state database: "hops" in ASCII.
+constexpr int kApplicationId = 0x686f7073;
+
+/// The longest history string kept per monitor.
+constexpr size_t kMaxHistory = 32;
+
+/// Schema migrations, in order: entry i brings user_version i to i + 1. Never edit a released
+/// entry; append a new one and bump kStateSchemaVersion.
+const char* const kMigrations[] = {
+    // 0 -> 1: the initial schema.
+    R"sql(
+CREATE TABLE monitor_status (
+  key TEXT NOT NULL PRIMARY KEY,
+  state TEXT NOT NULL CONSTRAINT valid_state CHECK (state IN
+    ('ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
+  hard_state TEXT NOT NULL CONSTRAINT valid_hard_state CHECK (hard_state IN ('',
+    'ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
+  consecutive INTEGER NOT NULL,
+  last_summary TEXT NOT NULL,
+  last_change_ms INTEGER NOT NULL,
+  last_check_ms INTEGER NOT NULL,
+  history TEXT NOT NULL CONSTRAINT short_history CHECK (length(history) <= 32)
+) WITHOUT ROWID;
+
+CREATE TABLE status_change (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  summary TEXT NOT NULL
+);
+CREATE INDEX status_change_by_key ON status_change (key, time_ms);
+CREATE INDEX status_change_by_time ON status_change (time_ms);
+
+CREATE TABLE perf_sample (
+  key TEXT NOT NULL,
+  label TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  value REAL,
+  uom TEXT NOT NULL
+);
+CREATE INDEX perf_sample_by_key ON perf_sample (key, label, time_ms);
+CREATE INDEX perf_sample_by_time ON perf_sample (time_ms);
+
+CREATE TABLE kv (
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  expires_ms INTEGER,
+  PRIMARY KEY (ns, key)
+) WITHOUT ROWID;
+CREATE INDEX kv_by_expiry ON kv (expires_ms) WHERE expires_ms IS NOT NULL;
+
+CREATE TABLE queue_item (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  not_before_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX queue_item_by_queue ON queue_item (queue, id);
+
+CREATE TABLE run (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  flow TEXT NOT NULL,
+  params TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX run_by_flow ON run (flow, id);
+
+CREATE TABLE job_state (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+  job TEXT NOT NULL,
+  state TEXT NOT NULL,
+  exit_code INTEGER,
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL,
+  output_tail TEXT NOT NULL,
+  UNIQUE (run_id, job)
+);
+
+CREATE TABLE state_lock (
+  name TEXT NOT NULL PRIMARY KEY,
+  owner TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  hostname TEXT NOT NULL,
+  proc_start INTEGER NOT NULL,
+  acquired_ms INTEGER NOT NULL,
+  token TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
+};
+
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == kStateSchemaVersion,
+              "one migration per schema version");
+
+/// Monitor states the schema accepts.
+const char* const kMonitorStates[] = {"ok",         "warning",     "critical", "unknown",
+                                      "suppressed", "unreachable", "flapping", "pending"};
+
+/// A failed SQLite call: the result code and SQLite's message (never any bound value).
+struct SqliteError {
+  int code;
+  std::string message;
+};
+
+/// Throws SqliteError for @p rc with the connection's current message.
+[[noreturn]] void ThrowSqlite(sqlite3* db, int rc) {
+  const char* msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  throw SqliteError{rc, msg ? msg : sqlite3_errstr(rc)};
+}
+
+/// Finalizes a statement.
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+
+/// An owned prepared statement.
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+/// A borrowed (cached) prepared statement in use: binds, steps, reads, and resets when done.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  ~Stmt() { Reset(); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  /// Clears the statement for another round of binds and steps.
+  void Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  /// Binds text to 1-based parameter @p i.
+  Stmt& Bind(int i, const std::string& v) {
+    Check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  /// Binds text to parameter @p i, or NULL when @p v is nullopt.
+  Stmt& Bind(int i, const std::optional<std::string>& v) { return v ? Bind(i, *v) : BindNull(i); }
+  /// Binds a blob (arbitrary bytes) to parameter @p i.
+  Stmt& BindBlob(int i, const std::string& v) {
+    Check(sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  /// Binds an integer to parameter @p i.
+  Stmt& Bind(int i, int64_t v) {
+    Check(sqlite3_bind_int64(s_, i, v));
+    return *this;
+  }
+  /// Binds an integer to parameter @p i, or NULL when @p v is nullopt.
+  Stmt& Bind(int i, std::optional<int64_t> v) { return v ? Bind(i, *v) : BindNull(i); }
+  /// Binds a real to parameter @p i (NaN becomes NULL).
+  Stmt& Bind(int i, double v) {
+    Check(std::isnan(v) ? sqlite3_bind_null(s_, i) : sqlite3_bind_double(s_, i, v));
+    return *this;
+  }
+  /// Binds NULL to parameter @p i.
+  Stmt& BindNull(int i) {
+    Check(sqlite3_bind_null(s_, i));
+    return *this;
+  }
+  /// Steps once: true when a row is available, false when done.
+  bool Step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    ThrowSqlite(db_, rc);
+  }
+  /// Runs a statement that returns no rows needed; returns the number of rows it changed.
+  int64_t Exec() {
+    while (Step()) {
+    }
+    return sqlite3_changes64(db_);
+  }
+  /// Column @p c as an integer.
+  int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
+  /// Column @p c as a real (NULL reads as NaN).
+  double Real(int c) {
+    if (IsNull(c)) return std::numeric_limits<double>::quiet_NaN();
+    return sqlite3_column_double(s_, c);
+  }
+  /// Column @p c as text or bytes.
+  std::string Text(int c) {
+    const void* p = sqlite3_column_blob(s_, c);
+    const int n = sqlite3_column_bytes(s_, c);
+    return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+  }
+  /// True when column @p c is NULL.
+  bool IsNull(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK) ThrowSqlite(db_, rc);
+  }
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+/// The smallest string greater than every string starting with @p prefix, or nullopt when there is
+/// none (empty prefix or only 0xff bytes); strings compare bytewise as SQLite's BINARY collation.
+std::optional<std::string> PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+/// @p a + @p b, saturating instead of overflowing.
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  if (b > 0 && a > kMax - b) return kMax;
+  if (b < 0 && a < kMin - b) return kMin;
+  return a + b;
+}
+
+/// This host's name, or "" when unknown.
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+/// What /proc says about a process: its start time (clock ticks since boot) and state letter.
+struct ProcInfo {
+  int64_t start = 0;  ///< 0 when unknown
+  char state = '?';
+};
+
+/// Reads /proc/@p pid/stat; nullopt when it cannot be read (no such process, or no /proc).
+std::optional<ProcInfo> ReadProcInfo(int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  // The command name (field 2) is in parentheses and may contain anything: parse from the last ')'.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(close + 1));
+  ProcInfo info;
+  std::string field;
+  // Field 3 is the state, field 22 the start time.
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 3) info.state = field.empty() ? '?' : field[0];
+    if (i == 22) info.start = std::strtoll(field.c_str(), nullptr, 10);
+  }
+  return info;
+}
+
+/// True when process @p pid on this host is running and is the one that started at @p start
+/// (0 = unknown); a zombie or a reused pid counts as gone.
+bool ProcessAlive(int64_t pid, int64_t start) {
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  const std::optional<ProcInfo> info = ReadProcInfo(pid);
+  if (!info) return true;  // no /proc: kill() is all we know
+  if (info->state == 'Z' || info->state == 'X') return false;
+  return start == 0 || info->start == 0 || info->start == start;
+}
+
+/// 128 random bits as hex, identifying one acquisition of a lock.
+std::string RandomToken() {
+  std::random_device rd;
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  return buf;
+}
+
+/// The directory part of @p path ("" when it has none).
+std::string DirName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return "";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+/// Creates @p dir and any missing parents with mode 0700; existing directories are left alone.
+void MakeDirs(const std::string& dir) {
+  if (dir.empty()) return;
+  struct stat st;
+  if (stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      throw RuntimeError("state directory '" + dir + "' is not a directory");
+    }
+    return;
+  }
+  MakeDirs(DirName(dir));
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw RuntimeError("cannot create state directory '" + dir + "': " + std::strerror(errno));
+  }
+}
+
+/// Sets the process umask for the lifetime of the object.
+class UmaskGuard {
+ public:
+  explicit UmaskGuard(mode_t mask) : old_(umask(mask)) {}
+  ~UmaskGuard() { umask(old_); }
+  UmaskGuard(const UmaskGuard&) = delete;
+  UmaskGuard& operator=(const UmaskGuard&) = delete;
+
+ private:
+  mode_t old_;
+};
+
+/// The system clock in ms since the epoch.
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+/// One open connection with its statement cache; every public call holds mu.
+struct StateStore::Impl {
+  std::string path;
+  sqlite3* db = nullptr;
+  StateOptions opts;
+  pid_t pid = getpid();
+  std::mutex mu;
+  std::unordered_map<std::string, StmtPtr> stmts;
+  std::string hostname = HostName();
+
+  ~Impl() {
+    if (getpid() != pid) {
+      // Inherited through fork(): the parent still owns the connection and its file locks, so
+      // closing here could disturb it. Leave the memory to the exiting child.
+      for (auto& [sql, stmt] : stmts) stmt.release();
+      return;
+    }
+    stmts.clear();
+    if (db) sqlite3_close_v2(db);
+  }
+
+  /// Timestamps the store records.
+  int64_t Now() const { return opts.now_ms ? opts.now_ms() : SystemNowMs(); }
+
+  /// The cached statement for @p sql, prepared on first use.
+  Stmt Prepare(const char* sql) {
+    auto it = stmts.find(sql);
+    if (it == stmts.end()) {
+      sqlite3_stmt* s = nullptr;
+      const int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+      if (rc != SQLITE_OK) ThrowSqlite(db, rc);
+      it = stmts.emplace(sql, StmtPtr(s)).first;
+    }
+    return Stmt(db, it->second.get());
+  }
+
+  /// Runs one or more statements that return nothing.
+  void Exec(const char* sql) {
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) ThrowSqlite(db, rc);
+  }
+
+  /// The single integer @p sql returns (an uncached statement, for pragmas).
+  int64_t QueryInt(const char* sql) {
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+    if (rc != SQLITE_OK) ThrowSqlite(db, rc);
+    StmtPtr owned(raw);
+    Stmt s(db, raw);
+    return s.Step() ? s.Int(0) : 0;
+  }
+
+  /// "state database '<path>': cannot <op>: <sqlite message>", explaining a busy timeout.
+  std::string Describe(const std::string& op, const SqliteError& e) const {
+    std::string msg = "state database '" + path + "': cannot " + op + ": " + e.message;
+    if ((e.code & 0xff) == SQLITE_BUSY && e.code != SQLITE_BUSY_SNAPSHOT) {
+      msg += " (another process kept it busy for more than " +
+             std::to_string(opts.busy_timeout.count()) + " ms)";
+    }
+    return msg;
+  }
+
+  /// Runs @p f under the mutex, turning SQLite failures into RuntimeError that names @p op.
+  template <typename F>
+  auto Do(const std::string& op, F&& f) -> decltype(f()) {
+    if (getpid() != pid) {
+      throw RuntimeError("state database '" + path + "' was opened by process " +
+                         std::to_string(pid) + "; open it again after fork()");
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    try {
+      return f();
+    } catch (const SqliteError& e) {
+      throw RuntimeError(Describe(op, e));
+    }
+  }
+
+  /// Takes lock @p name if free or held by a dead process; the new token, or "" when held.
+  std::string TryLockLocked(const std::string& name, const std::string& owner);
+};
+
+namespace {
+
+/// A write transaction (BEGIN IMMEDIATE, so writers queue on the busy timeout instead of failing
+/// on upgrade); rolled back unless committed.
+class WriteTxn {
+ public:
+  explicit WriteTxn(sqlite3* db) : db_(db) {
+    const int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) ThrowSqlite(db_, rc);
+    active_ = true;
+  }
+  ~WriteTxn() {
+    if (active_ && !sqlite3_get_autocommit(db_)) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  WriteTxn(const WriteTxn&) = delete;
+  WriteTxn& operator=(const WriteTxn&) = delete;
+
+  /// Commits; on failure the destructor rolls back.
+  void Commit() {
+    const int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) ThrowSqlite(db_, rc);
+    active_ = false;
+  }
+
+ private:
+  sqlite3* db_;
+  bool active_ = false;
+};
+
+/// Sets @p file to 0600 when it exists, is ours and is open to group or others.
+void TightenMode(const std::string& file) {
+  struct stat st;
+  if (stat(file.c_str(), &st) != 0) return;
+  if (st.st_uid != geteuid() || (st.st_mode & 077) == 0) return;
+  if (chmod(file.c_str(), 0600) != 0) {
+    throw RuntimeError("cannot restrict permissions of '" + file + "': " + std::strerror(errno));
+  }
+}
+
+/// A MonitorStatus from a row of SELECT key, state, ... history.
+MonitorStatus ReadMonitorStatus(Stmt& s) {
+  MonitorStatus m;
+  m.key = s.Text(0);
+  m.state = s.Text(1);
+  m.hard_state = s.Text(2);
+  m.consecutive = static_cast<int>(s.Int(3));
+  m.last_summary = s.Text(4);
+  m.last_change_ms = s.Int(5);
+  m.last_check_ms = s.Int(6);
+  m.history = s.Text(7);
+  return m;
+}
+
+/// A QueueItem from a row of SELECT id, queue, payload, ... last_error.
+QueueItem ReadQueueItem(Stmt& s) {
+  QueueItem q;
+  q.id = s.Int(0);
+  q.queue = s.Text(1);
+  q.payload = s.Text(2);
+  q.attempts = static_cast<int>(s.Int(3));
+  q.created_ms = s.Int(4);
+  q.not_before_ms = s.Int(5);
+  q.last_error = s.Text(6);
+  return q;
+}
+
+/// A Run from a row of SELECT id, flow, params, status, started_ms, ended_ms.
+Run ReadRun(Stmt& s) {
+  Run r;
+  r.id = s.Int(0);
+  r.flow = s.Text(1);
+  r.params = s.Text(2);
+  r.status = s.Text(3);
+  r.started_ms = s.Int(4);
+  r.ended_ms = s.Int(5);
+  return r;
+}
+
+/// True when @p state is a monitor state (or "" and @p allow_empty).
+bool ValidMonitorState(const std::string& state, bool allow_empty) {
+  if (state.empty()) return allow_empty;
+  for (const char* s : kMonitorStates) {
+    if (state == s) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+
+StateStore::StateStore(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StateStore::~StateStore() = default;
+
+std::string StateStore::DefaultPath(const Settings& settings) {
+  std::string dir = settings.state_dir;
+  if (dir.empty()) return "state.db";
+  if (dir.back() != '/') dir += '/';
+  return dir + "state.db";
+}
+
+const std::string& StateStore::path() const { return impl_->path; }
+
+std::unique_ptr<StateStore> StateStore::Open(const std::string& path, StateOptions opts) {
+  if (path.empty()) throw RuntimeError("state database path is empty");
+  auto impl = std::make_shared<Impl>();
+  impl->path = path;
+  impl->opts = std::move(opts);
+
+  MakeDirs(DirName(path));
+  {
+    // Everything SQLite creates while this guard lives (the database, -wal and -shm) is private
+    // to the owner, whatever the caller's umask.
+    UmaskGuard mask(077);
+    const int rc = sqlite3_open_v2(path.c_str(), &impl->db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string msg = impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc);
+      throw RuntimeError("state database '" + path + "': cannot open: " + msg);
+    }
+    sqlite3_extended_result_codes(impl->db, 1);
+    const int64_t busy_ms = impl->opts.busy_timeout.count();
+    sqlite3_busy_timeout(impl->db, static_cast<int>(std::clamp<int64_t>(
+                                       busy_ms, 0, std::numeric_limits<int>::max())));
+
+    impl->Do("open", [&] {
+      // Switching to WAL needs a moment of exclusive access; the busy handler covers most but
+      // not all of the ways that can collide with another process opening the file.
+      const auto deadline = std::chrono::steady_clock::now() + impl->opts.busy_timeout;
+      std::string mode;
+      for (;;) {
+        sqlite3_stmt* raw = nullptr;
+        int rc2 = sqlite3_prepare_v2(impl->db, "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
+        if (rc2 != SQLITE_OK) ThrowSqlite(impl->db, rc2);
+        StmtPtr owned(raw);
+        rc2 = sqlite3_step(raw);
+        if (rc2 == SQLITE_ROW) {
+          const unsigned char* t = sqlite3_column_text(raw, 0);
+          mode = t ? reinterpret_cast<const char*>(t) : "";
+          break;
+        }
+        if ((rc2 & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+          ThrowSqlite(impl->db, rc2);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      if (mode != "wal") {
+        throw RuntimeError("cannot use write-ahead logging for state database '" + path +
+                           "' (journal mode stays '" + mode +
+                           "'); the state directory must be on a local file system");
+      }
+      // A WAL file that grew during a large batch is cut back to 4 MiB after checkpoints.
+      impl->Exec(
+          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304;");
+
+      int64_t version = impl->QueryInt("PRAGMA user_version");
+      if (version == kStateSchemaVersion) return;
+      WriteTxn txn(impl->db);
+      // Read again under the write lock: another process may have migrated meanwhile.
+      version = impl->QueryInt("PRAGMA user_version");
+      const int64_t app = impl->QueryInt("PRAGMA application_id");
+      if (version > kStateSchemaVersion) {
+        throw RuntimeError("state database '" + path + "' has schema version " +
+                           std::to_string(version) + ", this hops understands up to " +
+                           std::to_string(kStateSchemaVersion) + "; upgrade hops");
+      }
+      const bool foreign =
+          app != kApplicationId &&
+          (app != 0 || version != 0 || impl->QueryInt("SELECT count(*) FROM sqlite_master") > 0);
+      if (foreign) {
+        throw RuntimeError("'" + path + "' is not a hops state database");
+      }
+      for (int64_t v = version; v < kStateSchemaVersion; ++v) impl->Exec(kMigrations[v]);
+      const std::string set = "PRAGMA user_version=" + std::to_string(kStateSchemaVersion) +
+                              "; PRAGMA application_id=" + std::to_string(kApplicationId) + ";";
+      impl->Exec(set.c_str());
+      txn.Commit();
+    });
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) TightenMode(path + suffix);
+  return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitor status
+
+std::optional<MonitorStatus> StateStore::GetMonitorStatus(const std::string& key) {
+  return impl_->Do("read monitor status", [&]() -> std::optional<MonitorStatus> {
+    Stmt s = impl_->Prepare(
+        "SELECT key, state, hard_state, consecutive, last_summary, last_change_ms, last_check_ms,"
+        " history FROM monitor_status WHERE key = ?1");
+    s.Bind(1, key);
+    if (!s.Step()) return std::nullopt;
+    return ReadMonitorStatus(s);
+  });
+}
+
+std::map<std::string, MonitorStatus> StateStore::GetAllMonitorStatus() {
+  return impl_->Do("read monitor statuses", [&] {
+    std::map<std::string, MonitorStatus> all;
+    Stmt s = impl_->Prepare(
+        "SELECT key, state, hard_state, consecutive, last_summary, last_change_ms, last_check_ms,"
+        " history FROM monitor_status");
+    while (s.Step()) {
+      MonitorStatus m = ReadMonitorStatus(s);
+      std::string key = m.key;
+      all.emplace(std::move(key), std::move(m));
+    }
+    return all;
+  });
+}
+
+void StateStore::PutMonitorStatuses(const std::vector<MonitorStatus>& statuses) {
+  impl_->Do("save monitor statuses", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare(
+        "INSERT OR REPLACE INTO monitor_status (key, state, hard_state, consecutive, last_summary,"
+        " last_change_ms, last_check_ms, history) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const MonitorStatus& m : statuses) {
+      if (!ValidMonitorState(m.state, false) || !ValidMonitorState(m.hard_state, true)) {
+        throw RuntimeError("cannot save monitor status '" + m.key + "': invalid state '" +
+                           (ValidMonitorState(m.state, false) ? m.hard_state : m.state) + "'");
+      }
+      const std::string history = m.history.size() > kMaxHistory
+                                      ? m.history.substr(m.history.size() - kMaxHistory)
+                                      : m.history;
+      s.Reset();
+      s.Bind(1, m.key).Bind(2, m.state).Bind(3, m.hard_state);
+      s.Bind(4, static_cast<int64_t>(m.consecutive)).Bind(5, m.last_summary);
+      s.Bind(6, m.last_change_ms).Bind(7, m.last_check_ms).Bind(8, history);
+      s.Exec();
+    }
+    txn.Commit();
+  });
+}
+
+void StateStore::DeleteMonitorStatuses(const std::vector<std::string>& keys) {
+  impl_->Do("delete monitor statuses", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM monitor_status WHERE key = ?1");
+    for (const std::string& key : keys) {
+      s.Reset();
+      s.Bind(1, key).Exec();
+    }
+    txn.Commit();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status change log
+
+void StateStore::AppendStatusChanges(const std::vector<StatusChange>& changes) {
+  impl_->Do("record status changes", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare(
+        "INSERT INTO status_change (key, time_ms, from_state, to_state, summary)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)");
+    for (const StatusChange& c : changes) {
+      s.Reset();
+      s.Bind(1, c.key).Bind(2, c.time_ms).Bind(3, c.from).Bind(4, c.to).Bind(5, c.summary);
+      s.Exec();
+    }
+    txn.Commit();
+  });
+}
+
+std::vector<StatusChange> StateStore::ListStatusChanges(const std::string& key_prefix,
+                                                        int64_t since_ms, int limit) {
+  return impl_->Do("read status changes", [&] {
+    std::vector<StatusChange> out;
+    Stmt s = impl_->Prepare(
+        "SELECT key, time_ms, from_state, to_state, summary FROM status_change"
+        " WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) AND time_ms >= ?3"
+        " ORDER BY time_ms DESC, id DESC LIMIT ?4");
+    s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, since_ms);
+    s.Bind(4, static_cast<int64_t>(limit <= 0 ? -1 : limit));
+    while (s.Step()) {
+      out.push_back(StatusChange{s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4)});
+    }
+    return out;
+  });
+}
+
+int64_t StateStore::PruneStatusChanges(int64_t older_than_ms) {
+  return impl_->Do("prune status changes", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM status_change WHERE time_ms < ?1");
+    const int64_t n = s.Bind(1, older_than_ms).Exec();
+    txn.Commit();
+    return n;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Perfdata
+
+void StateStore::AppendPerfSamples(const std::vector<PerfSample>& samples) {
+  impl_->Do("record perfdata", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare(
+        "INSERT INTO perf_sample (key, label, time_ms, value, uom) VALUES (?1, ?2, ?3, ?4, ?5)");
+    for (const PerfSample& p : samples) {
+      s.Reset();
+      s.Bind(1, p.key).Bind(2, p.label).Bind(3, p.time_ms).Bind(4, p.value).Bind(5, p.uom);
+      s.Exec();
+    }
+    txn.Commit();
+  });
+}
+
+std::vector<PerfSample> StateStore::ListPerfSamples(const std::string& key_prefix,
+                                                    const std::string& label, int64_t since_ms,
+                                                    int64_t until_ms) {
+  return impl_->Do("read perfdata", [&] {
+    std::vector<PerfSample> out;
+    Stmt s = impl_->Prepare(
+        "SELECT key, label, time_ms, value, uom FROM perf_sample"
+        " WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) AND (?3 = '' OR label = ?3)"
+        " AND time_ms >= ?4 AND time_ms < ?5 ORDER BY key, label, time_ms, rowid");
+    s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, label);
+    s.Bind(4, since_ms).Bind(5, until_ms);
+    while (s.Step()) {
+      out.push_back(PerfSample{s.Text(0), s.Text(1), s.Int(2), s.Real(3), s.Text(4)});
+    }
+    return out;
+  });
+}
+
+int64_t StateStore::PrunePerfSamples(int64_t older_than_ms) {
+  return impl_->Do("prune perfdata", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM perf_sample WHERE time_ms < ?1");
+    const int64_t n = s.Bind(1, older_than_ms).Exec();
+    txn.Commit();
+    return n;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key/value
+
+std::optional<std::string> StateStore::GetValue(const std::string& ns, const std::string& key) {
+  return impl_->Do("read value", [&]() -> std::optional<std::string> {
+    Stmt s = impl_->Prepare(
+        "SELECT value FROM kv WHERE ns = ?1 AND key = ?2"
+        " AND (expires_ms IS NULL OR expires_ms > ?3)");
+    s.Bind(1, ns).Bind(2, key).Bind(3, impl_->Now());
+    if (!s.Step()) return std::nullopt;
+    return s.Text(0);
+  });
+}
+
+void StateStore::PutValue(const std::string& ns, const std::string& key, const std::string& value,
+                          std::optional<int64_t> expires_ms) {
+  impl_->Do("save value", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare(
+        "INSERT OR REPLACE INTO kv (ns, key, value, expires_ms) VALUES (?1, ?2, ?3, ?4)");
+    s.Bind(1, ns).Bind(2, key).BindBlob(3, value).Bind(4, expires_ms);
+    s.Exec();
+    txn.Commit();
+  });
+}
+
+bool StateStore::PutValueIfAbsent(const std::string& ns, const std::string& key,
+                                  const std::string& value, std::optional<int64_t> expires_ms) {
+  return CompareAndSwapValue(ns, key, std::nullopt, value, expires_ms);
+}
+
+bool StateStore::CompareAndSwapValue(const std::string& ns, const std::string& key,
+                                     const std::optional<std::string>& expected,
+                                     const std::string& value, std::optional<int64_t> expires_ms) {
+  return impl_->Do("save value", [&] {
+    WriteTxn txn(impl_->db);
+    std::optional<std::string> current;
+    {
+      Stmt s = impl_->Prepare(
+          "SELECT value FROM kv WHERE ns = ?1 AND key = ?2"
+          " AND (expires_ms IS NULL OR expires_ms > ?3)");
+      s.Bind(1, ns).Bind(2, key).Bind(3, impl_->Now());
+      if (s.Step()) current = s.Text(0);
+    }
+    if (current != expected) return false;
+    Stmt s = impl_->Prepare(
+        "INSERT OR REPLACE INTO kv (ns, key, value, expires_ms) VALUES (?1, ?2, ?3, ?4)");
+    s.Bind(1, ns).Bind(2, key).BindBlob(3, value).Bind(4, expires_ms);
+    s.Exec();
+    txn.Commit();
+    return true;
+  });
+}
+
+bool StateStore::DeleteValue(const std::string& ns, const std::string& key) {
+  return impl_->Do("delete value", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM kv WHERE ns = ?1 AND key = ?2");
+    const int64_t n = s.Bind(1, ns).Bind(2, key).Exec();
+    txn.Commit();
+    return n > 0;
+  });
+}
+
+int64_t StateStore::PurgeExpired(int64_t now_ms) {
+  return impl_->Do("purge expired values", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM kv WHERE expires_ms IS NOT NULL AND expires_ms <= ?1");
+    const int64_t n = s.Bind(1, now_ms).Exec();
+    txn.Commit();
+    return n;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues
+
+int64_t StateStore::Enqueue(const std::string& queue, const std::string& payload_json,
+                            int64_t not_before_ms) {
+  return impl_->Do("enqueue to '" + queue + "'", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare(
+        "INSERT INTO queue_item (queue, payload, attempts, created_ms, not_before_ms, last_error)"
+        " VALUES (?1, ?2, 0, ?3, ?4, '')");
+    s.Bind(1, queue).Bind(2, payload_json).Bind(3, impl_->Now()).Bind(4, not_before_ms);
+    s.Exec();
+    const int64_t id = sqlite3_last_insert_rowid(impl_->db);
+    txn.Commit();
+    return id;
+  });
+}
+
+std::optional<QueueItem> StateStore::Claim(const std::string& queue, int64_t now_ms,
+                                           int64_t lease_ms) {
+  return impl_->Do("claim from '" + queue + "'", [&]() -> std::optional<QueueItem> {
+    WriteTxn txn(impl_->db);
+    QueueItem item;
+    {
+      Stmt s = impl_->Prepare(
+          "SELECT id, queue, payload, attempts, created_ms, not_before_ms, last_error"
+          " FROM queue_item WHERE queue = ?1 AND not_before_ms <= ?2 ORDER BY id LIMIT 1");
+      s.Bind(1, queue).Bind(2, now_ms);
+      if (!s.Step()) return std::nullopt;
+      item = ReadQueueItem(s);
+    }
+    item.attempts += 1;
+    item.not_before_ms = SaturatingAdd(now_ms, lease_ms);
+    Stmt u =
+        impl_->Prepare("UPDATE queue_item SET attempts = ?2, not_before_ms = ?3 WHERE id = ?1");
+    u.Bind(1, item.id).Bind(2, static_cast<int64_t>(item.attempts)).Bind(3, item.not_before_ms);
+    u.Exec();
+    txn.Commit();
+    return item;
+  });
+}
+
+bool StateStore::Ack(int64_t id) {
+  return impl_->Do("acknowledge queue item " + std::to_string(id), [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM queue_item WHERE id = ?1");
+    const int64_t n = s.Bind(1, id).Exec();
+    txn.Commit();
+    return n > 0;
+  });
+}
+
+bool StateStore::Retry(int64_t id, int64_t not_before_ms, const std::string& last_error) {
+  return impl_->Do("reschedule queue item " + std::to_string(id), [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s =
+        impl_->Prepare("UPDATE queue_item SET not_before_ms = ?2, last_error = ?3 WHERE id = ?1");
+    const int64_t n = s.Bind(1, id).Bind(2, not_before_ms).Bind(3, last_error).Exec();
+    txn.Commit();
+    return n > 0;
+  });
+}
+
+std::vector<QueueItem> StateStore::ListQueue(const std::string& queue) {
+  return impl_->Do("list queue '" + queue + "'", [&] {
+    std::vector<QueueItem> out;
+    Stmt s = impl_->Prepare(
+        "SELECT id, queue, payload, attempts, created_ms, not_before_ms, last_error"
+        " FROM queue_item WHERE queue = ?1 ORDER BY id");
+    s.Bind(1, queue);
+    while (s.Step()) out.push_back(ReadQueueItem(s));
+    return out;
+  });
+}
+
+int64_t StateStore::QueueDepth(const std::string& queue) {
+  return impl_->Do("count queue '" + queue + "'", [&] {
+    Stmt s = impl_->Prepare("SELECT count(*) FROM queue_item WHERE queue = ?1");
+    s.Bind(1, queue);
+    return s.Step() ? s.Int(0) : int64_t{0};
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Job runs
+
+int64_t StateStore::StartRun(const std::string& flow, const std::string& params_json) {
+  return impl_->Do("record a run of '" + flow + "'", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare(
+        "INSERT INTO run (flow, params, status, started_ms, ended_ms)"
+        " VALUES (?1, ?2, 'running', ?3, 0)");
+    s.Bind(1, flow).Bind(2, params_json).Bind(3, impl_->Now()).Exec();
+    const int64_t id = sqlite3_last_insert_rowid(impl_->db);
+    txn.Commit();
+    return id;
+  });
+}
+
+void StateStore::SetJobState(int64_t run_id, const std::string& job, const std::string& state,
+                             std::optional<int> exit_code, int64_t started_ms, int64_t ended_ms,
+                             const std::string& output_tail) {
+  impl_->Do("record job '" + job + "' of run " + std::to_string(run_id), [&] {
+    WriteTxn txn(impl_->db);
+    {
+      Stmt s = impl_->Prepare("SELECT 1 FROM run WHERE id = ?1");
+      if (!s.Bind(1, run_id).Step()) {
+        throw RuntimeError("no run " + std::to_string(run_id) + " in state database '" +
+                           impl_->path + "'");
+      }
+    }
+    Stmt s = impl_->Prepare(
+        "INSERT INTO job_state (run_id, job, state, exit_code, started_ms, ended_ms, output_tail)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (run_id, job) DO UPDATE SET state = excluded.state,"
+        " exit_code = excluded.exit_code, started_ms = excluded.started_ms,"
+        " ended_ms = excluded.ended_ms, output_tail = excluded.output_tail");
+    s.Bind(1, run_id).Bind(2, job).Bind(3, state);
+    s.Bind(4, exit_code ? std::optional<int64_t>(*exit_code) : std::nullopt);
+    s.Bind(5, started_ms).Bind(6, ended_ms).Bind(7, output_tail);
+    s.Exec();
+    txn.Commit();
+  });
+}
+
+std::vector<JobState> StateStore::GetJobStates(int64_t run_id) {
+  return impl_->Do("read job states of run " + std::to_string(run_id), [&] {
+    std::vector<JobState> out;
+    Stmt s = impl_->Prepare(
+        "SELECT run_id, job, state, exit_code, started_ms, ended_ms, output_tail"
+        " FROM job_state WHERE run_id = ?1 ORDER BY id");
+    s.Bind(1, run_id);
+    while (s.Step()) {
+      JobState j;
+      j.run_id = s.Int(0);
+      j.job = s.Text(1);
+      j.state = s.Text(2);
+      if (!s.IsNull(3)) j.exit_code = static_cast<int>(s.Int(3));
+      j.started_ms = s.Int(4);
+      j.ended_ms = s.Int(5);
+      j.output_tail = s.Text(6);
+      out.push_back(std::move(j));
+    }
+    return out;
+  });
+}
+
+std::optional<Run> StateStore::GetRun(int64_t run_id) {
+  return impl_->Do("read run " + std::to_string(run_id), [&]() -> std::optional<Run> {
+    Stmt s = impl_->Prepare(
+        "SELECT id, flow, params, status, started_ms, ended_ms FROM run WHERE id = ?1");
+    s.Bind(1, run_id);
+    if (!s.Step()) return std::nullopt;
+    return ReadRun(s);
+  });
+}
+
+std::optional<Run> StateStore::LatestRun(const std::string& flow) {
+  return impl_->Do("read runs of '" + flow + "'", [&]() -> std::optional<Run> {
+    Stmt s = impl_->Prepare(
+        "SELECT id, flow, params, status, started_ms, ended_ms FROM run WHERE flow = ?1"
+        " ORDER BY id DESC LIMIT 1");
+    s.Bind(1, flow);
+    if (!s.Step()) return std::nullopt;
+    return ReadRun(s);
+  });
+}
+
+void StateStore::FinishRun(int64_t run_id, const std::string& status) {
+  impl_->Do("finish run " + std::to_string(run_id), [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("UPDATE run SET status = ?2, ended_ms = ?3 WHERE id = ?1");
+    if (s.Bind(1, run_id).Bind(2, status).Bind(3, impl_->Now()).Exec() == 0) {
+      throw RuntimeError("no run " + std::to_string(run_id) + " in state database '" + impl_->path +
+                         "'");
+    }
+    txn.Commit();
+  });
+}
+
+int64_t StateStore::PruneRuns(int64_t older_than_ms) {
+  return impl_->Do("prune runs", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM run WHERE status <> 'running' AND ended_ms < ?1");
+    const int64_t n = s.Bind(1, older_than_ms).Exec();
+    txn.Commit();
+    return n;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locks
+
+std::string StateStore::Impl::TryLockLocked(const std::string& name, const std::string& owner) {
+  WriteTxn txn(db);
+  {
+    Stmt s = Prepare("SELECT pid, hostname, proc_start FROM state_lock WHERE name = ?1");
+    s.Bind(1, name);
+    if (s.Step()) {
+      // A holder on another host cannot be checked, so it is honoured until it releases.
+      if (s.Text(1) != hostname || ProcessAlive(s.Int(0), s.Int(2))) return "";
+    }
+  }
+  const std::optional<ProcInfo> self = ReadProcInfo(getpid());
+  std::string token = RandomToken();
+  Stmt s = Prepare(
+      "INSERT OR REPLACE INTO state_lock (name, owner, pid, hostname, proc_start, acquired_ms,"
+      " token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s.Bind(1, name).Bind(2, owner).Bind(3, static_cast<int64_t>(getpid())).Bind(4, hostname);
+  s.Bind(5, self ? self->start : int64_t{0}).Bind(6, Now()).Bind(7, token);
+  s.Exec();
+  txn.Commit();
+  return token;
+}
+
+std::unique_ptr<StateLock> StateStore::TryLock(const std::string& name, const std::string& owner) {
+  std::string token =
+      impl_->Do("take lock '" + name + "'", [&] { return impl_->TryLockLocked(name, owner); });
+  if (token.empty()) return nullptr;
+  return std::unique_ptr<StateLock>(new StateLock(impl_, name, std::move(token)));
+}
+
+std::unique_ptr<StateLock> StateStore::Lock(const std::string& name, const std::string& owner,
+                                            std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::chrono::milliseconds pause(10);
+  for (;;) {
+    if (std::unique_ptr<StateLock> lock = TryLock(name, owner)) return lock;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return nullptr;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    std::this_thread::sleep_for(std::min(pause, left + std::chrono::milliseconds(1)));
+    pause = std::min(pause * 2, std::chrono::milliseconds(250));
+  }
+}
+
+std::optional<LockHolder> StateStore::GetLockHolder(const std::string& name) {
+  return impl_->Do("read lock '" + name + "'", [&]() -> std::optional<LockHolder> {
+    Stmt s = impl_->Prepare(
+        "SELECT name, owner, pid, hostname, acquired_ms FROM state_lock WHERE name = ?1");
+    s.Bind(1, name);
+    if (!s.Step()) return std::nullopt;
+    return LockHolder{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Int(4)};
+  });
+}
+
+StateLock::StateLock(std::shared_ptr<StateStore::Impl> impl, std::string name, std::string token)
+    : impl_(std::move(impl)), name_(std::move(name)), token_(std::move(token)) {}
+
+StateLock::~StateLock() {
+  // Inherited through fork(): the lock belongs to the parent.
+  if (released_ || getpid() != impl_->pid) return;
+  try {
+    Release();
+  } catch (const std::exception&) {
+    // A lock that cannot be deleted now is stolen once this process is gone.
+  }
+}
+
+void StateLock::Release() {
+  if (released_) return;
+  impl_->Do("release lock '" + name_ + "'", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM state_lock WHERE name = ?1 AND token = ?2");
+    s.Bind(1, name_).Bind(2, token_).Exec();
+    txn.Commit();
+  });
+  released_ = true;
+}
+
+bool StateLock::Held() {
+  if (released_) return false;
+  return impl_->Do("read lock '" + name_ + "'", [&] {
+    Stmt s = impl_->Prepare("SELECT 1 FROM state_lock WHERE name = ?1 AND token = ?2");
+    s.Bind(1, name_).Bind(2, token_);
+    return s.Step();
+  });
+}
+
+}  // namespace hops

@@ -1,0 +1,259 @@
+// The one local state store of every hops tool: state.db (SQLite, WAL) in the state directory.
+// Every table is reached through the typed API below; no SQL lives outside state.cpp.
+// See man/hops-state.5 for the file, its schema version, permissions and concurrency guarantees.
+#ifndef HOPS_COMMON_STATE_HPP_
+#define HOPS_COMMON_STATE_HPP_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/settings.hpp"
+
+namespace hops {
+
+/// The schema version (PRAGMA user_version) this build creates and understands.
+constexpr int kStateSchemaVersion = 1;
+
+/// How a state store is opened.
+struct StateOptions {
+  /// How long a statement waits for another process's write transaction before failing.
+  std::chrono::milliseconds busy_timeout{10000};
+  /// Wall clock in ms since the epoch for timestamps the store writes itself; empty = system clock.
+  std::function<int64_t()> now_ms;
+};
+
+/// The remembered status of one monitor instance (hmon-check).
+struct MonitorStatus {
+  std::string key;  ///< monitor instance, e.g. "web-home/node1"
+  /// One of ok, warning, critical, unknown, suppressed, unreachable, flapping, pending.
+  std::string state;
+  std::string hard_state;      ///< the confirmed state: one of the above, or "" when none yet
+  int consecutive = 0;         ///< how many checks in a row returned the current state
+  std::string last_summary;    ///< summary line of the latest check
+  int64_t last_change_ms = 0;  ///< when state last changed, ms since the epoch
+  int64_t last_check_ms = 0;   ///< when the latest check ran, ms since the epoch
+  std::string history;  ///< recent results, a letter each, newest last; the newest 32 are kept
+};
+
+/// One entry of the status change log.
+struct StatusChange {
+  std::string key;      ///< monitor instance
+  int64_t time_ms = 0;  ///< when the change happened, ms since the epoch
+  std::string from;     ///< previous state
+  std::string to;       ///< new state
+  std::string summary;  ///< summary line of the check that caused the change
+};
+
+/// One perfdata measurement.
+struct PerfSample {
+  std::string key;      ///< monitor instance
+  std::string label;    ///< perfdata label, e.g. "time"
+  int64_t time_ms = 0;  ///< when it was measured, ms since the epoch
+  double value = 0;     ///< the measured value
+  std::string uom;      ///< unit of measure as in perfdata ("s", "%", "B", ""...)
+};
+
+/// One item of a spool queue (hnotify).
+struct QueueItem {
+  int64_t id = 0;             ///< unique, increasing and never reused
+  std::string queue;          ///< queue name
+  std::string payload;        ///< the payload as enqueued (JSON text)
+  int attempts = 0;           ///< how many times the item was claimed
+  int64_t created_ms = 0;     ///< when it was enqueued, ms since the epoch
+  int64_t not_before_ms = 0;  ///< when it is due: the enqueue/retry time, or the end of a lease
+  std::string last_error;     ///< error given with the latest Retry, "" if none
+};
+
+/// One run of a job flow (hjob-run).
+struct Run {
+  int64_t id = 0;          ///< unique, increasing and never reused
+  std::string flow;        ///< flow name
+  std::string params;      ///< run parameters as given to StartRun (JSON text)
+  std::string status;      ///< "running" until FinishRun sets the final status
+  int64_t started_ms = 0;  ///< when StartRun was called, ms since the epoch
+  int64_t ended_ms = 0;    ///< when FinishRun was called, 0 while running
+};
+
+/// The state of one job within a run.
+struct JobState {
+  int64_t run_id = 0;            ///< the run it belongs to
+  std::string job;               ///< job name, unique within the run
+  std::string state;             ///< job state as the flow runner names it ("running", "ok", ...)
+  std::optional<int> exit_code;  ///< exit code, nullopt while unknown
+  int64_t started_ms = 0;        ///< ms since the epoch, 0 if not started
+  int64_t ended_ms = 0;          ///< ms since the epoch, 0 if not ended
+  std::string output_tail;       ///< the last part of the job's output
+};
+
+/// Who holds a named lock.
+struct LockHolder {
+  std::string name;         ///< lock name
+  std::string owner;        ///< owner description given to TryLock/Lock
+  int64_t pid = 0;          ///< process id of the holder
+  std::string hostname;     ///< host the holder runs on
+  int64_t acquired_ms = 0;  ///< when the lock was taken, ms since the epoch
+};
+
+/// A held named lock (defined below).
+class StateLock;
+
+/// A connection to state.db; safe to share between threads of one process, never across fork().
+class StateStore {
+ public:
+  /// Opens (creating if needed) the store at @p path and migrates it; throws RuntimeError.
+  static std::unique_ptr<StateStore> Open(const std::string& path, StateOptions opts = {});
+  /// The store's path under @p settings: state_dir + "/state.db".
+  static std::string DefaultPath(const Settings& settings);
+
+  /// Closes the connection once no lock taken through it is left; those locks stay valid.
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  /// The path the store was opened with.
+  const std::string& path() const;
+
+  // --- Monitor status (hmon-check) ---
+
+  /// The remembered status of @p key, or nullopt when none.
+  std::optional<MonitorStatus> GetMonitorStatus(const std::string& key);
+  /// Every remembered status, by key.
+  std::map<std::string, MonitorStatus> GetAllMonitorStatus();
+  /// Inserts or replaces all @p statuses in one transaction; on any error none is written.
+  void PutMonitorStatuses(const std::vector<MonitorStatus>& statuses);
+  /// Forgets the statuses of @p keys (monitors that no longer exist) in one transaction.
+  void DeleteMonitorStatuses(const std::vector<std::string>& keys);
+
+  // --- Status change log ---
+
+  /// Appends @p changes in one transaction.
+  void AppendStatusChanges(const std::vector<StatusChange>& changes);
+  /// Changes of keys starting with @p key_prefix at or after @p since_ms, newest first, at most
+  /// @p limit of them (limit <= 0: all).
+  std::vector<StatusChange> ListStatusChanges(const std::string& key_prefix, int64_t since_ms,
+                                              int limit);
+  /// Deletes changes older than @p older_than_ms; returns how many were deleted.
+  int64_t PruneStatusChanges(int64_t older_than_ms);
+
+  // --- Perfdata history ---
+
+  /// Appends @p samples in one transaction.
+  void AppendPerfSamples(const std::vector<PerfSample>& samples);
+  /// Samples of keys starting with @p key_prefix and label @p label ("" = any) with
+  /// since_ms <= time_ms < until_ms, ordered by key, label and time.
+  std::vector<PerfSample> ListPerfSamples(const std::string& key_prefix, const std::string& label,
+                                          int64_t since_ms, int64_t until_ms);
+  /// Deletes samples older than @p older_than_ms; returns how many were deleted.
+  int64_t PrunePerfSamples(int64_t older_than_ms);
+
+  // --- Key/value blobs (per-tool state: log offsets, dedupe keys) ---
+
+  /// The value of @p key in namespace @p ns, or nullopt when absent or expired.
+  std::optional<std::string> GetValue(const std::string& ns, const std::string& key);
+  /// Sets @p key to @p value (any bytes), expiring at @p expires_ms (nullopt = never).
+  void PutValue(const std::string& ns, const std::string& key, const std::string& value,
+                std::optional<int64_t> expires_ms = std::nullopt);
+  /// Sets @p key only if it is absent or expired; true when this call set it.
+  bool PutValueIfAbsent(const std::string& ns, const std::string& key, const std::string& value,
+                        std::optional<int64_t> expires_ms = std::nullopt);
+  /// Sets @p key to @p value only if its current value is @p expected (nullopt = absent or
+  /// expired); true when swapped. The new value expires at @p expires_ms (nullopt = never).
+  bool CompareAndSwapValue(const std::string& ns, const std::string& key,
+                           const std::optional<std::string>& expected, const std::string& value,
+                           std::optional<int64_t> expires_ms = std::nullopt);
+  /// Deletes @p key; true when it existed (expired or not).
+  bool DeleteValue(const std::string& ns, const std::string& key);
+  /// Deletes every value with expires_ms <= @p now_ms; returns how many were deleted.
+  int64_t PurgeExpired(int64_t now_ms);
+
+  // --- Spool queues (hnotify) ---
+
+  /// Adds @p payload_json to @p queue, due at @p not_before_ms; returns the new item's id.
+  int64_t Enqueue(const std::string& queue, const std::string& payload_json, int64_t not_before_ms);
+  /// Atomically claims the oldest item of @p queue due at @p now_ms: attempts is incremented and
+  /// the item is leased (not due) until now_ms + lease_ms; nullopt when none is due.
+  std::optional<QueueItem> Claim(const std::string& queue, int64_t now_ms, int64_t lease_ms);
+  /// Removes item @p id after successful delivery; false when it no longer exists.
+  bool Ack(int64_t id);
+  /// Makes item @p id due again at @p not_before_ms, noting @p last_error; false when it no longer
+  /// exists.
+  bool Retry(int64_t id, int64_t not_before_ms, const std::string& last_error);
+  /// Every item of @p queue (due, leased or waiting), oldest first.
+  std::vector<QueueItem> ListQueue(const std::string& queue);
+  /// How many items @p queue holds (due, leased or waiting).
+  int64_t QueueDepth(const std::string& queue);
+
+  // --- Job runs (hjob-run) ---
+
+  /// Records a new run of @p flow with status "running"; returns its id.
+  int64_t StartRun(const std::string& flow, const std::string& params_json);
+  /// Inserts or replaces the state of @p job in run @p run_id; throws when the run does not exist.
+  void SetJobState(int64_t run_id, const std::string& job, const std::string& state,
+                   std::optional<int> exit_code, int64_t started_ms, int64_t ended_ms,
+                   const std::string& output_tail);
+  /// The job states of run @p run_id, in the order their jobs were first recorded.
+  std::vector<JobState> GetJobStates(int64_t run_id);
+  /// Run @p run_id, or nullopt when it does not exist.
+  std::optional<Run> GetRun(int64_t run_id);
+  /// The most recently started run of @p flow, or nullopt when it never ran.
+  std::optional<Run> LatestRun(const std::string& flow);
+  /// Sets the final @p status of run @p run_id and its end time; throws when it does not exist.
+  void FinishRun(int64_t run_id, const std::string& status);
+  /// Deletes finished runs (and their job states) that ended before @p older_than_ms; returns how
+  /// many runs were deleted.
+  int64_t PruneRuns(int64_t older_than_ms);
+
+  // --- Named cross-process locks ---
+
+  /// Takes lock @p name for this process; nullptr when a live process holds it (a holder on this
+  /// host whose process is gone is replaced). Not reentrant: a second call in this process fails.
+  std::unique_ptr<StateLock> TryLock(const std::string& name, const std::string& owner);
+  /// Like TryLock, but waits up to @p timeout for the lock; nullptr on timeout.
+  std::unique_ptr<StateLock> Lock(const std::string& name, const std::string& owner,
+                                  std::chrono::milliseconds timeout);
+  /// Who holds lock @p name (live or not), or nullopt when nobody does.
+  std::optional<LockHolder> GetLockHolder(const std::string& name);
+
+ private:
+  friend class StateLock;
+  /// The connection's internals (defined in state.cpp).
+  struct Impl;
+  /// Wraps an opened connection.
+  explicit StateStore(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+/// A held named lock; released on destruction (or by Release), and may outlive its StateStore.
+class StateLock {
+ public:
+  /// Releases the lock, ignoring errors.
+  ~StateLock();
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+
+  /// Releases the lock now; throws RuntimeError when the database cannot be written.
+  void Release();
+  /// True while this lock is still recorded as ours (false after Release or if it was stolen).
+  bool Held();
+  /// The lock's name.
+  const std::string& name() const { return name_; }
+
+ private:
+  friend class StateStore;
+  /// Wraps a lock row just written with @p token.
+  StateLock(std::shared_ptr<StateStore::Impl> impl, std::string name, std::string token);
+  std::shared_ptr<StateStore::Impl> impl_;
+  std::string name_;
+  std::string token_;
+  bool released_ = false;
+};
+
+}  // namespace hops
+
+#endif  // HOPS_COMMON_STATE_HPP_

@@ -1,0 +1,232 @@
+// Tiny loopback TCP servers for the network check tests: a thread that accepts connections and
+// runs a handler on each, and a listener that never accepts (a peer that never answers).
+#ifndef HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_
+#define HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hops::testing {
+
+/// Binds a TCP socket to @p addr (127.0.0.1 or ::1) port 0 and listens; returns the fd or -1.
+inline int ListenLoopback(const char* addr, int backlog, int* port) {
+  const bool v6 = std::strchr(addr, ':') != nullptr;
+  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_storage ss{};
+  socklen_t len;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    inet_pton(AF_INET6, addr, &a->sin6_addr);
+    len = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &a->sin_addr);
+    len = sizeof *a;
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, backlog) != 0) {
+    close(fd);
+    return -1;
+  }
+  len = sizeof ss;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  *port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                   : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return fd;
+}
+
+/// Reads one line (without CR LF) from @p fd, waiting at most @p timeout_ms; false at EOF/timeout.
+inline bool ReadLine(int fd, std::string* line, int timeout_ms = 5000) {
+  line->clear();
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return false;
+    char c;
+    ssize_t n = recv(fd, &c, 1, 0);
+    if (n <= 0) return false;
+    if (c == '\n') {
+      if (!line->empty() && line->back() == '\r') line->pop_back();
+      return true;
+    }
+    *line += c;
+  }
+}
+
+/// Writes all of @p s to @p fd.
+inline void WriteStr(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+/// A TCP server on loopback whose thread accepts connections one at a time and runs a handler
+/// on each; stopped and joined on destruction.
+class ThreadServer {
+ public:
+  /// Handles one accepted connection (closed by the server afterwards).
+  using Handler = std::function<void(int fd)>;
+
+  /// Starts listening on @p addr with @p handler; ok() tells whether it worked.
+  explicit ThreadServer(Handler handler, const char* addr = "127.0.0.1")
+      : handler_(std::move(handler)) {
+    listen_fd_ = ListenLoopback(addr, 64, &port_);
+    if (listen_fd_ < 0 || pipe2(stop_, O_CLOEXEC) != 0) return;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~ThreadServer() { Stop(); }
+  ThreadServer(const ThreadServer&) = delete;
+  ThreadServer& operator=(const ThreadServer&) = delete;
+
+  /// True when the server is listening.
+  bool ok() const { return thread_.joinable(); }
+  /// The port it listens on.
+  int port() const { return port_; }
+  /// Connections accepted so far.
+  int connections() const { return connections_.load(); }
+
+  /// Stops accepting, interrupts the current connection and joins the thread.
+  void Stop() {
+    if (thread_.joinable()) {
+      stopping_ = true;
+      (void)!write(stop_[1], "x", 1);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (client_ >= 0) shutdown(client_, SHUT_RDWR);
+      }
+      thread_.join();
+    }
+    if (listen_fd_ >= 0) close(listen_fd_);
+    listen_fd_ = -1;
+    for (int& fd : stop_) {
+      if (fd >= 0) close(fd);
+      fd = -1;
+    }
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      pollfd p[2] = {{listen_fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+      if (poll(p, 2, -1) < 0) continue;
+      if (p[1].revents) return;
+      int c = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        client_ = c;
+      }
+      ++connections_;
+      if (!stopping_) handler_(c);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        client_ = -1;
+      }
+      close(c);
+    }
+  }
+
+  Handler handler_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  int stop_[2] = {-1, -1};
+  std::thread thread_;
+  std::mutex mu_;
+  int client_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+};
+
+/// A listening socket nobody accepts from: connections complete in the kernel and then hear
+/// nothing, like a hung server.
+class SilentListener {
+ public:
+  /// Listens on 127.0.0.1 with @p backlog.
+  explicit SilentListener(int backlog = 16) { fd_ = ListenLoopback("127.0.0.1", backlog, &port_); }
+  ~SilentListener() {
+    if (fd_ >= 0) close(fd_);
+  }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  /// True when listening.
+  bool ok() const { return fd_ >= 0; }
+  /// The port it listens on.
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+/// Ends a LineServer reply that closes the connection after it is sent.
+constexpr char kThenClose = '\x04';
+
+/// A line-protocol server for mail tests: sends @p greeting, then answers each line with what
+/// @p reply returns; remembers the lines received.
+class LineServer {
+ public:
+  /// Maps a received line to the reply text (CR LF included); a reply ending in kThenClose (or
+  /// empty) ends the session after being sent.
+  using Reply = std::function<std::string(const std::string& line)>;
+
+  /// Starts the server.
+  LineServer(std::string greeting, Reply reply)
+      : greeting_(std::move(greeting)),
+        reply_(std::move(reply)),
+        server_([this](int fd) { Serve(fd); }) {}
+
+  /// True when listening.
+  bool ok() const { return server_.ok(); }
+  /// The port it listens on.
+  int port() const { return server_.port(); }
+  /// Every line received so far, in order.
+  std::vector<std::string> Lines() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+  /// Stops the server (before members used by the handler go away).
+  ~LineServer() { server_.Stop(); }
+
+ private:
+  void Serve(int fd) {
+    WriteStr(fd, greeting_);
+    std::string line;
+    while (ReadLine(fd, &line)) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        lines_.push_back(line);
+      }
+      std::string out = reply_(line);
+      bool close_after = out.empty() || out.back() == kThenClose;
+      if (!out.empty() && out.back() == kThenClose) out.pop_back();
+      WriteStr(fd, out);
+      if (close_after) return;
+    }
+  }
+
+  std::string greeting_;
+  Reply reply_;
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+  ThreadServer server_;  // last: its thread uses the members above
+};
+
+}  // namespace hops::testing
+
+#endif  // HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_

@@ -1,0 +1,47 @@
+// Test helpers that start real peer servers (nginx, SMTP, PostgreSQL, ...) on loopback.
+#ifndef HOPS_TESTS_UNIT_TESTING_PEER_HPP_
+#define HOPS_TESTS_UNIT_TESTING_PEER_HPP_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hops::testing {
+
+/// A child process started by a test; stopped (SIGTERM, then SIGKILL) by pid when destroyed.
+class Peer {
+ public:
+  /// Starts @p argv with stdout/stderr going to @p log_path, then waits until 127.0.0.1:@p port
+  /// accepts connections (port 0: no wait). Returns nullptr and fills @p err on failure.
+  static std::unique_ptr<Peer> Start(const std::vector<std::string>& argv, int port,
+                                     const std::string& log_path, std::string* err,
+                                     int wait_ms = 10000);
+  ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+  /// The child's process id.
+  int pid() const { return pid_; }
+  /// Stops the child now (idempotent).
+  void Stop();
+
+ private:
+  explicit Peer(int pid) : pid_(pid) {}
+  int pid_;
+};
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+/// Creates a fresh temporary directory (removed by the OS's tmp cleaning, not by the test).
+std::string MakeTempDir(const std::string& prefix = "hops-test");
+/// Full path of @p program on PATH (or in /usr/sbin, /usr/lib/postgresql/*/bin), or "".
+std::string FindProgram(const std::string& program);
+/// Runs a command (argv, no shell) to completion; returns its exit status, output in @p out.
+int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
+/// Writes @p content to @p path (truncating).
+void WriteFile(const std::string& path, const std::string& content);
+/// True when 127.0.0.1:@p port accepts a TCP connection.
+bool PortOpen(int port);
+
+}  // namespace hops::testing
+
+#endif  // HOPS_TESTS_UNIT_TESTING_PEER_HPP_
