@@ -27,9 +27,17 @@ std::string SpellCheck(const std::string& word, const std::vector<std::string>& 
   const int limit = std::clamp(static_cast<int>(word.size()) / 3, 1, 3);
   std::string best;
   int best_distance = limit + 1;
+  auto common_prefix = [&](const std::string& c) {
+    size_t n = 0;
+    while (n < c.size() && n < word.size() && std::tolower(static_cast<unsigned char>(c[n])) ==
+                                                  std::tolower(static_cast<unsigned char>(word[n])))
+      ++n;
+    return n;
+  };
   for (const auto& c : candidates) {
     int dist = EditDistance(word, c);
-    if (dist < best_distance) {
+    // On a tie, the candidate that starts like the word is the likelier typo ("htp": http, not ftp).
+    if (dist < best_distance || (dist == best_distance && !best.empty() && common_prefix(c) > common_prefix(best))) {
       best_distance = dist;
       best = c;
     }

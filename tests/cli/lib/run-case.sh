@@ -11,7 +11,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work/home LC_ALL=C.UTF-8 TZ=UTC NO_COLOR=1
 mkdir -p "$HOME"
-unset CLICOLOR_FORCE XDG_CONFIG_HOME XDG_STATE_HOME HOPS_STATE_DIR
+unset CLICOLOR_FORCE XDG_CONFIG_HOME XDG_STATE_HOME HOPS_INVENTORY
+export HOPS_STATE_DIR=$work/state
 export HOPS_CONFIG=$work/empty-config.toml
 : > "$HOPS_CONFIG"
 export PATH="$HOPS_BIN:$PATH" EXAMPLES="$HOPS_SOURCE_DIR/examples" WORK=$work

@@ -1,0 +1,43 @@
+# Bad definitions: file:line:column, did-you-mean, every error listed, exit 3 (UNKNOWN).
+cat > bad.yaml <<'YAML'
+version: 1
+defaults:
+  timeout: 10
+monitors:
+  web:
+    type: htp
+  db:
+    type: tcp
+    target: 127.0.0.1:5432
+    expct: foo
+  disk:
+    type: disk
+    target: /
+    warning: "90:80"
+  child:
+    type: tcp
+    target: 127.0.0.1:1
+    depends_on: parnet
+  templ:
+    type: tcp
+    target: "{{node.address}}:22"
+  cond:
+    type: tcp
+    target: 127.0.0.1:1
+    conditions:
+      - {status: [200]}
+  thr:
+    type: load
+    thresholds:
+      load2: {warning: 1}
+  win:
+    type: memory
+    window: 5/3
+YAML
+run hmon-check validate -f bad.yaml
+run hmon-check run -f bad.yaml
+run hmon-check run -f nosuch.yaml
+run hmon-check run --bogus
+run hmon-check
+run hmon-check history
+run hmon-check run -f bad.yaml --concurrency 0

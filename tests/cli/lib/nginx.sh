@@ -1,0 +1,45 @@
+# Starts a loopback nginx for a CLI case: sets NGINX_PORT; stopped by pid when the case exits.
+# Skips the case (exit 77) when nginx is not installed.
+start_nginx() {
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "skipped: nginx not installed"; exit 77; }
+  local dir=$WORK/nginx
+  mkdir -p "$dir/logs"
+  chmod a+rx "$WORK" "$dir"  # nginx workers run unprivileged and read files from here
+  NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location = /ok { return 200 "ok\n"; }
+    location = /fail { return 503 "down\n"; }
+    location = /json { default_type application/json; return 200 '{"status":"ok","db":"up"}'; }
+    location = /flag { alias $dir/flag; }
+  }
+}
+CONF
+  PATH=$PATH:/usr/sbin nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
+  NGINX_PID=$!
+  trap 'kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null' EXIT
+  for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null && return 0; sleep 0.05; done
+  echo "nginx did not start"; cat "$dir/logs/error.log"; exit 1
+}
+# A TCP port with nothing listening on it.
+closed_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Replaces measured numbers so output can be compared.
+stable() { sed -E 's/[0-9]+\.[0-9]+ ?(s|ms|%)/N\1/g; s/=[0-9.]+(s|ms|B|%)?;/=N\1;/g; s/=[0-9.]+(s|ms|B|%)?$/=N\1/g; s/=[0-9.]+(s|ms|B|%)? /=N\1 /g; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g; s/ [0-9]+ bytes/ N bytes/g; s/^[0-9]+ ([A-Z]) /PID \1 /'; }
+# Prints key fields of hmon-check JSON events, one per line.
+events() {
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    d = e.get("data", {})
+    print(e["key"], e["status"], "changed" if e.get("changed") else "-", "prev=" + e.get("previous_status", ""),
+          "raw=" + d.get("raw_status", ""), "soft" if d.get("soft") else "", sep="\t")
+'
+}
