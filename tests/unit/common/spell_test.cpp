@@ -75,9 +75,11 @@ TEST_CASE("SpellCheck stays silent when nothing is close") {
   CHECK(SpellCheck("anything", {}) == "");
 }
 
-TEST_CASE("SpellCheck: the first of equally close candidates wins") {
-  CHECK(SpellCheck("cat", {"bat", "cot"}) == "bat");
+TEST_CASE("SpellCheck: among equally close candidates, a shared start wins, then list order") {
+  CHECK(SpellCheck("cat", {"bat", "cot"}) == "cot");
   CHECK(SpellCheck("cat", {"cot", "bat"}) == "cot");
+  CHECK(SpellCheck("htp", {"ftp", "http"}) == "http");
+  CHECK(SpellCheck("cat", {"bat", "rat"}) == "bat");
   // A closer candidate later in the list beats an earlier one.
   CHECK(SpellCheck("holidys", {"hours", "holiday", "holidays"}) == "holidays");
 }
