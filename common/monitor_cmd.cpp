@@ -1,6 +1,13 @@
 #include "common/monitor_cmd.hpp"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include <cmath>
 #include <cstdio>
@@ -45,11 +52,40 @@ struct Loaded {
   std::vector<Instance> instances;
 };
 
-std::unique_ptr<Loaded> Load(const MonitorOptions& o, std::vector<DefinitionError>* all_errors) {
+constexpr const char* kDefinitionCache = "hmon-check.definitions";
+
+std::string ReadDefinitions(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DefinitionError({path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Loads everything a command needs. With @p cache, an unchanged definition file is taken from
+/// the state store instead of being parsed again.
+std::unique_ptr<Loaded> Load(const MonitorOptions& o, std::vector<DefinitionError>* all_errors,
+                             StateStore* cache = nullptr) {
   auto l = std::make_unique<Loaded>();
   std::string path = o.file.empty() ? DefaultMonitorsPath() : o.file;
   std::vector<DefinitionError> errors;
-  l->file = LoadMonitorFile(YamlDoc::FromFile(path), &errors);
+  const std::string text = ReadDefinitions(path);
+  const std::string hash = ContentHash(text);
+  char abs[PATH_MAX];
+  const std::string cache_key = realpath(path.c_str(), abs) ? abs : path;
+  bool cached = false;
+  if (cache) {
+    if (auto v = cache->GetValue(kDefinitionCache, cache_key)) {
+      if (auto f = MonitorFileFromCache(*v, hash); f && f->path == path) {
+        l->file = std::move(*f);
+        cached = true;
+      }
+    }
+  }
+  if (!cached) {
+    l->file = LoadMonitorFile(YamlDoc::FromString(text, path), &errors);
+    if (cache && errors.empty()) cache->PutValue(kDefinitionCache, cache_key, MonitorFileToCache(l->file, hash));
+  }
   bool need_nodes = !o.scopes.empty() || !o.nodes.empty();
   bool need_calendars = false;
   for (const auto& m : l->file.monitors) {
@@ -125,18 +161,18 @@ bool IsMapParam(const std::string& key) { return key == "headers" || key == "exp
 
 int CmdRun(const MonitorOptions& o) {
   if (o.concurrency < 1) throw UsageError("--concurrency must be at least 1");
-  auto l = Load(o, nullptr);
+  std::unique_ptr<StateStore> store;
+  if (!o.no_state) {
+    Settings settings = LoadSettings();
+    store = StateStore::Open(StateStore::DefaultPath(settings));
+  }
+  auto l = Load(o, nullptr, store.get());
   RunOptions ro;
   ro.concurrency = o.concurrency;
   ro.changes_only = o.changes_only;
   ro.format = o.format;
   ro.use_state = !o.no_state;
   ro.lock_wait = DurationArg(o.lock_wait, "--lock-wait");
-  std::unique_ptr<StateStore> store;
-  if (!o.no_state) {
-    Settings settings = LoadSettings();
-    store = StateStore::Open(StateStore::DefaultPath(settings));
-  }
   return RunMonitors(l->file, l->instances, ro, store.get(), l->calendars.get());
 }
 

@@ -505,3 +505,129 @@ std::string MonitorSchema() {
 }
 
 }  // namespace hops::mon
+
+namespace hops::mon {
+
+namespace {
+
+// Changes with every build, so a cache written by another build of the loader is never used.
+const char* const kCacheStamp = HOPS_VERSION " " __DATE__ " " __TIME__;
+
+nlohmann::json RangeJson(const std::optional<nagios::Range>& r) {
+  return r ? nlohmann::json(r->text) : nlohmann::json(nullptr);
+}
+
+std::optional<nagios::Range> RangeFromJson(const nlohmann::json& j) {
+  if (j.is_null()) return std::nullopt;
+  std::string err;
+  auto r = nagios::ParseRange(j.get<std::string>(), &err);
+  if (!r) throw std::runtime_error("bad cached range");
+  return r;
+}
+
+}  // namespace
+
+std::string ContentHash(const std::string& bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string MonitorFileToCache(const MonitorFile& file, const std::string& content_hash) {
+  nlohmann::json j;
+  j["stamp"] = kCacheStamp;
+  j["hash"] = content_hash;
+  j["path"] = file.path;
+  nlohmann::json ms = nlohmann::json::array();
+  for (const MonitorDef& d : file.monitors) {
+    nlohmann::json m;
+    m["id"] = d.id;
+    m["type"] = d.type;
+    m["description"] = d.description;
+    m["target"] = d.target;
+    m["scopes"] = d.scopes;
+    m["nodes"] = d.nodes;
+    m["timeout"] = d.timeout.count();
+    m["calendar"] = d.calendar;
+    m["depends_on"] = d.depends_on;
+    m["enabled"] = d.enabled;
+    const StateRules& r = d.rules;
+    m["rules"] = {r.after, r.recover_after, r.window_m, r.window_n, r.flapping, r.flap_window, r.flap_low, r.flap_high};
+    m["loc"] = {d.loc.file, d.loc.line, d.loc.column};
+    nlohmann::json params = nlohmann::json::object(), maps = nlohmann::json::object();
+    for (const auto& k : d.base.params.Keys()) {
+      if (!d.base.params.All(k).empty()) params[k] = d.base.params.All(k);
+      if (!d.base.params.Map(k).empty()) maps[k] = d.base.params.Map(k);
+    }
+    m["params"] = params;
+    m["maps"] = maps;
+    nlohmann::json conds = nlohmann::json::array();
+    for (const Condition& c : d.base.conditions)
+      conds.push_back({c.what, c.op, c.values, c.path, static_cast<int>(c.severity), c.text});
+    m["conditions"] = conds;
+    nlohmann::json th = nlohmann::json::object();
+    for (const auto& [measure, t] : d.base.thresholds) th[measure] = {RangeJson(t.warning), RangeJson(t.critical)};
+    m["thresholds"] = th;
+    ms.push_back(std::move(m));
+  }
+  j["monitors"] = std::move(ms);
+  return j.dump();
+}
+
+std::optional<MonitorFile> MonitorFileFromCache(const std::string& cached, const std::string& content_hash) {
+  try {
+    nlohmann::json j = nlohmann::json::parse(cached);
+    if (j.at("stamp") != kCacheStamp || j.at("hash") != content_hash) return std::nullopt;
+    MonitorFile file;
+    file.path = j.at("path").get<std::string>();
+    const auto& types = CheckTypes();
+    for (const auto& m : j.at("monitors")) {
+      MonitorDef d;
+      d.id = m.at("id").get<std::string>();
+      d.type = m.at("type").get<std::string>();
+      if (!types.count(d.type)) return std::nullopt;
+      d.description = m.at("description").get<std::string>();
+      d.target = m.at("target").get<std::string>();
+      d.scopes = m.at("scopes").get<std::vector<std::string>>();
+      d.nodes = m.at("nodes").get<std::vector<std::string>>();
+      d.timeout = std::chrono::milliseconds(m.at("timeout").get<int64_t>());
+      d.calendar = m.at("calendar").get<std::string>();
+      d.depends_on = m.at("depends_on").get<std::string>();
+      d.enabled = m.at("enabled").get<bool>();
+      const auto& r = m.at("rules");
+      d.rules = StateRules{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
+      d.loc = SourceLoc{m.at("loc")[0].get<std::string>(), m.at("loc")[1].get<int>(), m.at("loc")[2].get<int>()};
+      d.base.monitor = d.id;
+      d.base.type = d.type;
+      d.base.timeout = d.timeout;
+      d.base.target = d.target;
+      for (const auto& [k, values] : m.at("params").items())
+        for (const auto& v : values) d.base.params.Add(k, v.get<std::string>());
+      for (const auto& [k, entries] : m.at("maps").items())
+        for (const auto& [name, v] : entries.items()) d.base.params.SetMap(k, name, v.get<std::string>());
+      for (const auto& c : m.at("conditions")) {
+        Condition cond;
+        cond.what = c[0].get<std::string>();
+        cond.op = c[1].get<std::string>();
+        cond.values = c[2].get<std::vector<std::string>>();
+        cond.path = c[3].get<std::string>();
+        cond.severity = static_cast<nagios::State>(c[4].get<int>());
+        cond.text = c[5].get<std::string>();
+        d.base.conditions.push_back(std::move(cond));
+      }
+      for (const auto& [measure, t] : m.at("thresholds").items())
+        d.base.thresholds[measure] = nagios::Thresholds{RangeFromJson(t[0]), RangeFromJson(t[1])};
+      file.monitors.push_back(std::move(d));
+    }
+    return file;
+  } catch (const std::exception&) {
+    return std::nullopt;  // an unreadable cache is simply not used
+  }
+}
+
+}  // namespace hops::mon

@@ -90,6 +90,15 @@ std::optional<nagios::Range> ParseThresholdRange(const std::string& measure, con
 /// JSON Schema of the monitor file format.
 std::string MonitorSchema();
 
+/// A loaded file as JSON, so a run can reuse it while the file is unchanged (parsing YAML is the
+/// largest fixed cost of a run). Tagged with this build, so another build never reads it.
+std::string MonitorFileToCache(const MonitorFile& file, const std::string& content_hash);
+/// The file stored by MonitorFileToCache, or nullopt when the cache is from another build or
+/// another content hash, or unreadable.
+std::optional<MonitorFile> MonitorFileFromCache(const std::string& cached, const std::string& content_hash);
+/// A short hash of a file's bytes (FNV-1a 64, hex), for cache keys.
+std::string ContentHash(const std::string& bytes);
+
 }  // namespace hops::mon
 
 #endif  // HOPS_COMMON_MONITOR_DEF_HPP_

@@ -160,12 +160,13 @@ MapReader::MapReader(const YamlDoc& doc, const YAML::Node& node, std::string wha
                      const std::vector<std::string>& allowed)
     : doc_(&doc), node_(node), what_(std::move(what)) {
   if (!node.IsMap()) doc.Fail(node, what_ + " must be a mapping, got " + NodeTypeName(node));
-  std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const YAML::Node key = it->first;  // a copy: *it is a temporary
     if (!key.IsScalar()) doc.Fail(key, "keys of " + what_ + " must be scalars");
     const std::string& k = key.Scalar();
-    if (!seen.insert(k).second) doc.Fail(key, "duplicate key '" + k + "' in " + what_);
+    for (const auto& e : entries_)
+      if (e.first == k) doc.Fail(key, "duplicate key '" + k + "' in " + what_);
+    entries_.emplace_back(k, it->second);
     bool known = false;
     for (const auto& a : allowed) known = known || a == k;
     if (!known) {
@@ -179,12 +180,16 @@ MapReader::MapReader(const YamlDoc& doc, const YAML::Node& node, std::string wha
   }
 }
 
-bool MapReader::Has(const std::string& key) const { return static_cast<bool>(node_[key]); }
+bool MapReader::Has(const std::string& key) const {
+  for (const auto& e : entries_)
+    if (e.first == key) return true;
+  return false;
+}
 
 YAML::Node MapReader::Get(const std::string& key) const {
-  // Look the key up without inserting into the node (const access).
-  const YAML::Node& n = node_;
-  return n[key];
+  for (const auto& e : entries_)
+    if (e.first == key) return e.second;
+  return YAML::Node(YAML::NodeType::Undefined);
 }
 
 YAML::Node MapReader::Require(const std::string& key) const {

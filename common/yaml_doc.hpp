@@ -69,6 +69,8 @@ class MapReader {
   const YamlDoc* doc_;
   YAML::Node node_;
   std::string what_;
+  /// The entries in file order; looked up here because yaml-cpp's map lookup is slow.
+  std::vector<std::pair<std::string, YAML::Node>> entries_;
 };
 
 /// The text of a scalar node; throws (naming @p what) when @p node is not a scalar.
