@@ -12,7 +12,7 @@ run_stable hmon-check http "$u/ok" --warn-time 0 --crit-time 5s
 run_stable hmon-check tcp "127.0.0.1:$NGINX_PORT"
 run_stable hmon-check tcp "127.0.0.1:$closed"
 run_stable hmon-check tcp "127.0.0.1:$closed" --refuse-state warning
-run_stable hmon-check process --name nginx -c 1:
+run_stable hmon-check process --args-regex "nginx -p $WORK/nginx " -c 1:
 run_stable hmon-check process --name no-such-process-here -c 1:
 cat > plugin.sh <<'SH'
 #!/bin/sh

@@ -31,7 +31,7 @@ monitors:
     after: 3
   nginx-procs:
     type: process
-    name: nginx
+    args_regex: "nginx -p $WORK/nginx "
     critical: "1:"
 YAML
 echo "up" > nginx/flag
