@@ -323,7 +323,7 @@ TEST_CASE("Select: everything, exact scopes and node ids") {
   CHECK(UsageMessage(inv, {"tokyo/we"}) ==
         "unknown scope 'tokyo/we' in inventory 't.yaml', did you mean 'tokyo/web'?");
   CHECK(UsageMessage(inv, {"tokio"}) == "unknown scope 'tokio' in inventory 't.yaml', did you mean 'tokyo'?");
-  CHECK(UsageMessage(inv, {}, {"web1"}) == "unknown node 'web1' in inventory 't.yaml', did you mean 'web01'?");
+  CHECK(UsageMessage(inv, {}, {"web1"}) == "unknown node 'web1' in inventory 't.yaml', did you mean 'web11'?");
   CHECK(UsageMessage(inv, {}, {"zzzzzz"}) == "unknown node 'zzzzzz' in inventory 't.yaml'");
   CHECK(UsageMessage(inv, {"tokyo/"}).rfind("malformed scope 'tokyo/'", 0) == 0);
 }
