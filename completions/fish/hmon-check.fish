@@ -241,7 +241,7 @@ function __hmon_check_params
         case tcp
             echo send expect expect_regex refuse_state mismatch_state max_bytes
         case dns
-            echo server type expect expect_rcode
+            echo server record expect expect_rcode
         case ping
             echo packets interval size packet_timeout
         case sql
@@ -367,7 +367,7 @@ for t in http https tls-cert smtp imap pop3 ftp tcp dns ping sql process disk lo
                 set how -x -a 'none\t"Plain text (default)" starttls\t"Upgrade after the greeting" implicit\t"TLS from the start"'
             case starttls
                 set how -x -a 'smtp imap pop3'
-            case type
+            case record
                 set how -x -a 'A AAAA CNAME MX TXT'
             case expect_rcode
                 set how -x -a 'NOERROR NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP YXDOMAIN YXRRSET NXRRSET NOTAUTH NOTZONE'
