@@ -48,6 +48,8 @@ const KeySpec kKnownKeys[] = {
     {"calendar", KeyType::kTable},
     {"calendar.path", KeyType::kPathList, nullptr, &Settings::calendar_path},
     {"calendar.jp_holidays_file", KeyType::kOptionalPath, &Settings::jp_holidays_file},
+    {"monitor", KeyType::kTable},
+    {"monitor.retention", KeyType::kString, &Settings::monitor_retention},
 };
 
 /// The value of environment variable @p name, or "" when unset.

@@ -19,6 +19,8 @@ struct Settings {
   std::string jp_holidays_file;
   /// Path of the settings file these came from; "" when only defaults apply.
   std::string source;
+  /// How long hmon-check keeps perfdata history and status changes, e.g. "400d"; "" = 400 days.
+  std::string monitor_retention;
 };
 
 /// The settings file to read: $HOPS_CONFIG (explicit), else $XDG_CONFIG_HOME/hops/config.toml if it

@@ -109,6 +109,21 @@ TEST_CASE("settings: full example parses, relative paths resolve against the fil
   CHECK(s.source == "/etc/hops/config.toml");
 }
 
+TEST_CASE("settings: monitor.retention is read, and misspellings are suggested") {
+  EnvGuard env;
+  FixedEnv(&env);
+  const Settings s = ParseSettings("[monitor]\nretention = \"90d\"\n", "/etc/hops/config.toml");
+  CHECK(s.monitor_retention == "90d");
+  CHECK(ParseSettings("", "/etc/hops/config.toml").monitor_retention == "");
+  try {
+    ParseSettings("[monitor]\nretension = \"90d\"\n", "/etc/hops/config.toml");
+    FAIL("expected a DefinitionError");
+  } catch (const DefinitionError& e) {
+    CHECK(e.loc().line == 2);
+    CHECK(e.message() == "unknown key 'monitor.retension' in settings, did you mean 'monitor.retention'?");
+  }
+}
+
 TEST_CASE("settings: a string calendar.path and dotted keys are accepted") {
   EnvGuard env;
   FixedEnv(&env);
