@@ -1,5 +1,6 @@
 // Business-calendar engine: day classification, rules, hours, DST and explanations.
 #include "common/calendar.hpp"
+#include "common/calendar_cmd.hpp"
 
 #include <doctest/doctest.h>
 
@@ -42,13 +43,8 @@ Day D(const std::string& s) {
 }
 
 // "2026-11-20T10:00:00+09:00" (offset required).
-Instant T(const std::string& s) {
-  std::istringstream in(s);
-  Instant t;
-  in >> date::parse("%FT%T%Ez", t);
-  REQUIRE_MESSAGE(!in.fail(), "bad test instant " << s);
-  return t;
-}
+// An instant with an explicit offset ("2026-11-21T02:00:00+09:00"), parsed as hcal parses --at.
+Instant T(const std::string& s) { return ParseInstant(s, nullptr); }
 
 std::unique_ptr<Registry> Load(const std::string& text, LoadOptions options = {}) {
   auto reg = std::make_unique<Registry>(options);
