@@ -8,6 +8,6 @@ run() {
 # code CMD...  prints only the command line and its exit code (for exit-code tables).
 code() {
   "$@" >/dev/null 2>&1
-  printf '%-70s -> %d\n' "$*" "$?"
+  printf '%s -> %d\n' "$*" "$?"
 }
 source "$1"
