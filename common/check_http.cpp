@@ -35,6 +35,7 @@
 
 #include "common/check.hpp"
 #include "common/check_net.hpp"
+#include "common/check_tls_util.hpp"
 #include "common/nagios.hpp"
 #include "common/output.hpp"
 #include "common/spell.hpp"
@@ -95,18 +96,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// @p s fit for one line of output: control bytes become '?', and it is cut to @p max bytes.
-std::string Printable(std::string_view s, size_t max) {
-  std::string out;
-  const size_t n = std::min(s.size(), max);
-  out.reserve(n + 3);
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
 
 std::optional<long> ParseLong(std::string_view s, long lo, long hi) {
   s = Trim(s);
@@ -650,19 +639,6 @@ std::optional<std::string> ReadSecret(const std::string* env, const std::string*
 // ---------------------------------------------------------------------------------------------
 // Certificates.
 
-// Days from now until @p not_after, rounded down (negative once expired), and the date in ISO
-// form; false when the time cannot be read.
-bool CertExpiry(const ASN1_TIME* not_after, double* days, std::string* iso) {
-  int d = 0, s = 0;
-  if (!not_after || !ASN1_TIME_diff(&d, &s, nullptr, not_after)) return false;
-  *days = std::floor((static_cast<double>(d) * 86400.0 + s) / 86400.0);
-  std::tm tm{};
-  if (!ASN1_TIME_to_tm(not_after, &tm)) return false;
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  *iso = buf;
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Evaluating rules on a response.
@@ -959,40 +935,6 @@ void TransportFailure(Slot* s, CURLcode code, CheckResult* r) {
   r->details["error"] = detail;
 }
 
-// Blocks SIGPIPE on this thread while alive, and consumes one raised meanwhile: with
-// CURLOPT_NOSIGNAL libcurl leaves SIGPIPE to the application, and a TLS library writing to a
-// socket the server closed may raise it.
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    sigset_t pending;
-    sigemptyset(&pending);
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
-  }
-  ~SigpipeGuard() {
-    if (!was_pending_) {
-      sigset_t pending;
-      sigemptyset(&pending);
-      sigpending(&pending);
-      if (sigismember(&pending, SIGPIPE) == 1) {
-        const timespec zero{0, 0};
-        sigtimedwait(&pipe_, nullptr, &zero);
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t pipe_;
-  sigset_t old_;
-  bool was_pending_ = false;
-};
 
 class Batch {
  public:

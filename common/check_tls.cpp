@@ -35,6 +35,7 @@
 
 #include "common/check.hpp"
 #include "common/check_net.hpp"
+#include "common/check_tls_util.hpp"
 #include "common/event.hpp"
 #include "common/nagios.hpp"
 #include "common/units.hpp"
@@ -68,16 +69,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// @p s fit for one line of output: control bytes become '?', and it is cut to @p max bytes.
-std::string Printable(std::string_view s, size_t max) {
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < max; ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
 
 std::string LowerFirst(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
@@ -501,54 +492,7 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
   return out;
 }
 
-// Days from now until @p not_after, rounded down (negative once expired), and the date in ISO
-// form; false when the time cannot be read.
-bool CertExpiry(const ASN1_TIME* not_after, double* days, std::string* iso) {
-  int d = 0, s = 0;
-  if (!not_after || !ASN1_TIME_diff(&d, &s, nullptr, not_after)) return false;
-  *days = std::floor((static_cast<double>(d) * 86400.0 + s) / 86400.0);
-  std::tm tm{};
-  if (!ASN1_TIME_to_tm(not_after, &tm)) return false;
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  *iso = buf;
-  return true;
-}
 
-// Blocks SIGPIPE on this thread while alive, and consumes one raised meanwhile: OpenSSL writes to
-// the socket with write(2), which raises SIGPIPE when the server has gone, and the process may not
-// ignore it.
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    sigset_t pending;
-    sigemptyset(&pending);
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
-  }
-  ~SigpipeGuard() {
-    if (!was_pending_) {
-      sigset_t pending;
-      sigemptyset(&pending);
-      sigpending(&pending);
-      if (sigismember(&pending, SIGPIPE) == 1) {
-        const timespec zero{0, 0};
-        sigtimedwait(&pipe_, nullptr, &zero);
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t pipe_;
-  sigset_t old_;
-  bool was_pending_ = false;
-};
 
 CheckResult Result(State state, std::string summary) {
   CheckResult r;
