@@ -122,7 +122,8 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, std::vector<DefinitionErro
         try {
           l->calendars->Find(m.calendar);
         } catch (const UsageError&) {
-          errors.emplace_back(m.loc, "monitor '" + m.id + "' names unknown calendar '" + m.calendar + "'" +
+          const SourceLoc& where = m.calendar_loc.line > 0 ? m.calendar_loc : m.loc;
+          errors.emplace_back(where, "monitor '" + m.id + "' names unknown calendar '" + m.calendar + "'" +
                                          DidYouMean(m.calendar, names));
         }
       }

@@ -190,7 +190,10 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
   if (per_node && d.target.empty() && kHostTypes.count(d.type))
     d.target = "{{node.address}}";  // network checks of a node check the node
   if (m.Has("timeout")) d.timeout = DurationNode(doc, m.Get("timeout"), "'timeout'");
-  if (auto c = m.String("calendar")) d.calendar = *c;
+  if (auto c = m.String("calendar")) {
+    d.calendar = *c;
+    d.calendar_loc = doc.Loc(m.Get("calendar"));
+  }
   if (auto p = m.String("depends_on")) d.depends_on = *p;
   if (auto e = m.Bool("enabled")) d.enabled = *e;
   ParseRules(doc, m, &d.rules);
@@ -321,7 +324,10 @@ MonitorFile LoadMonitorFile(const YamlDoc& doc, std::vector<DefinitionError>* er
     if (top.Has("defaults")) {
       MapReader dm(doc, top.Get("defaults"), "'defaults'", kMonitorDefaultKeys);
       if (dm.Has("timeout")) defaults.timeout = DurationNode(doc, dm.Get("timeout"), "'timeout'");
-      if (auto c = dm.String("calendar")) defaults.calendar = *c;
+      if (auto c = dm.String("calendar")) {
+        defaults.calendar = *c;
+        defaults.calendar_loc = doc.Loc(dm.Get("calendar"));
+      }
       ParseRules(doc, dm, &defaults.rules);
     }
     YAML::Node ms = top.Require("monitors");
@@ -559,6 +565,7 @@ std::string MonitorFileToCache(const MonitorFile& file, const std::string& conte
     const StateRules& r = d.rules;
     m["rules"] = {r.after, r.recover_after, r.window_m, r.window_n, r.flapping, r.flap_window, r.flap_low, r.flap_high};
     m["loc"] = {d.loc.file, d.loc.line, d.loc.column};
+    m["calendar_loc"] = {d.calendar_loc.file, d.calendar_loc.line, d.calendar_loc.column};
     nlohmann::json params = nlohmann::json::object(), maps = nlohmann::json::object();
     for (const auto& k : d.base.params.Keys()) {
       if (!d.base.params.All(k).empty()) params[k] = d.base.params.All(k);
@@ -601,7 +608,12 @@ std::optional<MonitorFile> MonitorFileFromCache(const std::string& cached, const
       d.enabled = m.at("enabled").get<bool>();
       const auto& r = m.at("rules");
       d.rules = StateRules{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
-      d.loc = SourceLoc{m.at("loc")[0].get<std::string>(), m.at("loc")[1].get<int>(), m.at("loc")[2].get<int>()};
+      auto loc = [&](const char* key) {
+        const auto& l = m.at(key);
+        return SourceLoc{l[0].get<std::string>(), l[1].get<int>(), l[2].get<int>()};
+      };
+      d.loc = loc("loc");
+      d.calendar_loc = loc("calendar_loc");
       d.base.monitor = d.id;
       d.base.type = d.type;
       d.base.timeout = d.timeout;

@@ -47,6 +47,7 @@ struct MonitorDef {
   std::vector<std::string> nodes;      ///< node ids
   std::chrono::milliseconds timeout{10000};
   std::string calendar;                ///< hcal calendar that must be open for the check to run
+  SourceLoc calendar_loc;              ///< where 'calendar' is given (the monitor's or the defaults')
   std::string depends_on;              ///< parent monitor id (same node)
   StateRules rules;
   bool enabled = true;
