@@ -552,6 +552,9 @@ std::unique_ptr<StateStore> StateStore::Open(const std::string& path, StateOptio
       throw RuntimeError("state database '" + path + "': cannot open: " + msg);
     }
     sqlite3_extended_result_codes(impl->db, 1);
+    // Closing must not checkpoint: every short-lived cron run would pay for a checkpoint and
+    // fsync; SQLite checkpoints the WAL by itself once it grows past 1000 pages.
+    sqlite3_db_config(impl->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
     const int64_t busy_ms = impl->opts.busy_timeout.count();
     sqlite3_busy_timeout(impl->db, static_cast<int>(std::clamp<int64_t>(
                                        busy_ms, 0, std::numeric_limits<int>::max())));
