@@ -412,8 +412,15 @@ int CmdShow(const HcalOptions& o, const std::string& name, const std::string& mo
     Ymd v = ToYmd(start);
     months.emplace_back(v.y, v.m);
   }
-  cal.CheckRange(*MakeDay(months.front().first, months.front().second, 1));
-  cal.CheckRange(*MakeDay(months.back().first, months.back().second, DaysInMonth(months.back().first, months.back().second)));
+  const Day first_day = *MakeDay(months.front().first, months.front().second, 1);
+  const Day last_day =
+      *MakeDay(months.back().first, months.back().second, DaysInMonth(months.back().first, months.back().second));
+  cal.CheckRange(first_day);
+  cal.CheckRange(last_day);
+  if (Json(o)) {  // the grid is for people; machines get the same days as events
+    for (Day d = first_day; d <= last_day; d += date::days{1}) WriteEvent(DayEvent(cal, d, cal.Classify(d)));
+    return 0;
+  }
   std::string header = cal.name + (cal.description.empty() ? "" : " - " + cal.description) + " (" +
                        (cal.Zone() ? cal.Zone()->name() : "UTC") + ")";
   std::fputs((header + "\n").c_str(), stdout);
