@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/check.hpp"
+#include "tests/unit/common/check_test_server.hpp"
 #include "tests/unit/testing/certs.hpp"
 #include "tests/unit/testing/peer.hpp"
 
@@ -162,27 +163,7 @@ Condition Cond(std::string what, std::string op, std::vector<std::string> values
   return c;
 }
 
-// A TCP listener on 127.0.0.1 that never accepts nor answers.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~SilentListener() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using hops::testing::SilentListener;
 
 // An HTTP/1.1 server on 127.0.0.1 that answers every request "ok" after a delay, keeping
 // connections alive, one thread per connection; it records the most requests it had at once.

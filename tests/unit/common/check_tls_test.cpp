@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/check.hpp"
+#include "tests/unit/common/check_test_server.hpp"
 #include "tests/unit/testing/certs.hpp"
 #include "tests/unit/testing/peer.hpp"
 
@@ -117,27 +118,7 @@ nagios::Thresholds Limits(const char* warning, const char* critical) {
   return t;
 }
 
-// A TCP listener on 127.0.0.1 that never accepts nor answers.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~SilentListener() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using hops::testing::SilentListener;
 
 // A tiny SMTP, IMAP or POP3 server on 127.0.0.1 that speaks just enough to offer STARTTLS (or
 // not), then does the TLS handshake with OpenSSL; one connection at a time, on its own thread.
