@@ -196,19 +196,7 @@ std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, b
 
 std::unique_ptr<Registry> LoadRegistry(const HcalOptions& opts) {
   Settings settings = LoadSettings();
-  LoadOptions lo;
-  lo.default_timezone = settings.timezone;
-  lo.jp_holidays_file = settings.jp_holidays_file;
-  auto reg = std::make_unique<Registry>(lo);
-  if (!opts.files.empty()) {
-    for (const auto& f : opts.files) reg->AddPath(f);
-  } else {
-    for (const auto& p : settings.calendar_path) {
-      struct stat st;
-      if (::stat(p.c_str(), &st) == 0) reg->AddPath(p);
-    }
-  }
-  reg->Resolve();
+  auto reg = OpenRegistry(settings, CalendarPaths(settings, opts.files));
   reg->ThrowIfErrors();
   return reg;
 }
@@ -491,9 +479,7 @@ int CmdHolidays(const HcalOptions& o, const std::string& set, const PeriodOption
   if (std::find(kHolidaySets.begin(), kHolidaySets.end(), set) == kHolidaySets.end())
     throw UsageError("unknown holiday set '" + set + "'" + DidYouMean(set, kHolidaySets));
   Settings settings = LoadSettings();
-  LoadOptions lo;
-  lo.jp_holidays_file = settings.jp_holidays_file;
-  Registry reg(lo);
+  Registry reg(LoadOptionsFrom(settings));
   // Preset calendars: the national table plus the year-end closure of the preset, in Japan's zone.
   Calendar preset;
   preset.name = set;
@@ -629,20 +615,10 @@ int CmdGate(const HcalOptions& o, const std::string& name, const std::string& at
 
 int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files) {
   Settings settings = LoadSettings();
-  LoadOptions lo;
-  lo.default_timezone = settings.timezone;
-  lo.jp_holidays_file = settings.jp_holidays_file;
-  Registry reg(lo);
-  std::vector<std::string> paths = files.empty() ? o.files : files;
-  if (paths.empty()) {
-    for (const auto& p : settings.calendar_path) {
-      struct stat st;
-      if (::stat(p.c_str(), &st) == 0) paths.push_back(p);
-    }
-  }
+  std::vector<std::string> paths = CalendarPaths(settings, files.empty() ? o.files : files);
   if (paths.empty()) throw UsageError("nothing to validate: give FILE arguments or set [calendar] path");
-  for (const auto& p : paths) reg.AddPath(p);
-  reg.Resolve();
+  auto registry = OpenRegistry(settings, paths);
+  const Registry& reg = *registry;
   for (const auto& e : reg.errors()) std::fprintf(stderr, "%s\n", e.what());
   if (!reg.errors().empty()) {
     std::fprintf(stderr, "%s: %zu error%s\n", kTool, reg.errors().size(), reg.errors().size() == 1 ? "" : "s");

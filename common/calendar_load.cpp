@@ -296,6 +296,30 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
 
 }  // namespace
 
+LoadOptions LoadOptionsFrom(const Settings& settings) {
+  LoadOptions lo;
+  lo.default_timezone = settings.timezone;
+  lo.jp_holidays_file = settings.jp_holidays_file;
+  return lo;
+}
+
+std::vector<std::string> CalendarPaths(const Settings& settings, const std::vector<std::string>& files) {
+  if (!files.empty()) return files;
+  std::vector<std::string> paths;
+  for (const auto& p : settings.calendar_path) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0) paths.push_back(p);
+  }
+  return paths;
+}
+
+std::unique_ptr<Registry> OpenRegistry(const Settings& settings, const std::vector<std::string>& paths) {
+  auto reg = std::make_unique<Registry>(LoadOptionsFrom(settings));
+  for (const auto& p : paths) reg->AddPath(p);
+  reg->Resolve();
+  return reg;
+}
+
 const date::time_zone* LookupZone(const std::string& name) {
   try {
     return date::locate_zone(name);

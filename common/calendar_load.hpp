@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/calendar.hpp"
+#include "common/settings.hpp"
 #include "common/yaml_doc.hpp"
 
 namespace hops::cal {
@@ -66,6 +67,16 @@ class Registry {
   std::vector<std::unique_ptr<Calendar>> calendars_;
   std::vector<DefinitionError> errors_;
 };
+
+/// The load options a settings file gives (default timezone, holiday override file).
+LoadOptions LoadOptionsFrom(const Settings& settings);
+
+/// The calendar files to read: @p files when given, else the entries of the settings' calendar
+/// path that exist.
+std::vector<std::string> CalendarPaths(const Settings& settings, const std::vector<std::string>& files);
+
+/// A resolved registry of @p paths; definition errors are collected in its errors().
+std::unique_ptr<Registry> OpenRegistry(const Settings& settings, const std::vector<std::string>& paths);
 
 /// Resolves an IANA timezone name; nullptr when unknown.
 const date::time_zone* LookupZone(const std::string& name);

@@ -64,8 +64,8 @@ std::string ReadDefinitions(const std::string& path) {
 
 /// Loads everything a command needs. With @p cache, an unchanged definition file is taken from
 /// the state store instead of being parsed again.
-std::unique_ptr<Loaded> Load(const MonitorOptions& o, std::vector<DefinitionError>* all_errors,
-                             StateStore* cache = nullptr) {
+std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
+                             std::vector<DefinitionError>* all_errors, StateStore* cache = nullptr) {
   auto l = std::make_unique<Loaded>();
   std::string path = o.file.empty() ? DefaultMonitorsPath() : o.file;
   std::vector<DefinitionError> errors;
@@ -101,18 +101,7 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, std::vector<DefinitionErro
     }
   }
   if (need_calendars) {
-    Settings settings = LoadSettings();
-    cal::LoadOptions lo;
-    lo.default_timezone = settings.timezone;
-    lo.jp_holidays_file = settings.jp_holidays_file;
-    l->calendars = std::make_unique<cal::Registry>(lo);
-    if (!o.calendar_files.empty()) {
-      for (const auto& f : o.calendar_files) l->calendars->AddPath(f);
-    } else {
-      for (const auto& p : settings.calendar_path)
-        if (Exists(p)) l->calendars->AddPath(p);
-    }
-    l->calendars->Resolve();
+    l->calendars = cal::OpenRegistry(settings, cal::CalendarPaths(settings, o.calendar_files));
     for (const auto& e : l->calendars->errors()) errors.push_back(e);
     if (l->calendars->errors().empty()) {
       std::vector<std::string> names;
@@ -162,19 +151,17 @@ bool IsMapParam(const std::string& key) { return key == "headers" || key == "exp
 
 int CmdRun(const MonitorOptions& o) {
   if (o.concurrency < 1) throw UsageError("--concurrency must be at least 1");
+  const Settings settings = LoadSettings();
   std::unique_ptr<StateStore> store;
-  if (!o.no_state) {
-    Settings settings = LoadSettings();
-    store = StateStore::Open(StateStore::DefaultPath(settings));
-  }
-  auto l = Load(o, nullptr, store.get());
+  if (!o.no_state) store = StateStore::Open(StateStore::DefaultPath(settings));
+  auto l = Load(o, settings, nullptr, store.get());
   RunOptions ro;
   ro.concurrency = o.concurrency;
   ro.changes_only = o.changes_only;
   ro.format = o.format;
   ro.use_state = !o.no_state;
   ro.lock_wait = DurationArg(o.lock_wait, "--lock-wait");
-  if (Settings settings = LoadSettings(); !settings.monitor_retention.empty()) {
+  if (!settings.monitor_retention.empty()) {
     auto d = ParseDuration(settings.monitor_retention);
     if (!d || d->count() <= 0)
       throw DefinitionError({settings.source, 0, 0}, "'monitor.retention' must be a duration such as 400d, got '" +
@@ -186,7 +173,7 @@ int CmdRun(const MonitorOptions& o) {
 
 int CmdValidate(const MonitorOptions& o) {
   std::vector<DefinitionError> errors;
-  auto l = Load(o, &errors);
+  auto l = Load(o, LoadSettings(), &errors);
   for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.what());
   if (!errors.empty()) {
     std::fprintf(stderr, "hmon-check: %zu error%s\n", errors.size(), errors.size() == 1 ? "" : "s");
@@ -198,7 +185,7 @@ int CmdValidate(const MonitorOptions& o) {
 }
 
 int CmdList(const MonitorOptions& o) {
-  auto l = Load(o, nullptr);
+  auto l = Load(o, LoadSettings(), nullptr);
   for (const Instance& in : l->instances) {
     if (o.format == "json") {
       nlohmann::ordered_json j;
