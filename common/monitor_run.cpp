@@ -191,8 +191,12 @@ Event OutcomeEvent(const Outcome& o) {
   e.severity = IsCheckStatus(o.status) || o.status == "flapping" ? nagios::StateWord(o.hard) : "info";
   std::string text = o.result.summary;
   if (o.status == "suppressed") text = "not run: calendar '" + in.def->calendar + "' is closed";
-  e.summary = Describe(in) + ": " + (o.status == "flapping" ? "FLAPPING" : o.soft ? std::string(nagios::StateName(StateOfWord(o.raw))) + " (soft)" : std::string(IsCheckStatus(o.status) ? nagios::StateName(o.hard) : o.status)) +
-              " - " + text;
+  std::string label;  // what the summary leads with: the confirmed state, or why there is none
+  if (o.status == "flapping") label = "FLAPPING";
+  else if (o.soft) label = std::string(nagios::StateName(StateOfWord(o.raw))) + " (soft)";
+  else if (IsCheckStatus(o.status)) label = nagios::StateName(o.hard);
+  else label = o.status;
+  e.summary = Describe(in) + ": " + label + " - " + text;
   if (!o.previous.empty()) e.previous_status = o.previous;
   e.changed = o.changed;
   e.monitor = in.def->id;
