@@ -612,4 +612,74 @@ std::optional<Day> ShiftToBusinessDay(const Calendar& cal, Day d, int dir) {
   return NextBusinessDay(cal, d, dir);
 }
 
+namespace {
+
+Instant Now() { return date::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+// Reads @p n digits of @p s at @p pos; clears *ok when they are not all digits.
+int ParseFixedDigits(const std::string& s, size_t pos, size_t n, bool* ok) {
+  int v = 0;
+  if (pos + n > s.size()) {
+    *ok = false;
+    return 0;
+  }
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') *ok = false;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+Instant ParseInstant(const std::string& text, const date::time_zone* zone) {
+  if (text == "now") return Now();
+  auto bad = [&]() -> UsageError {
+    return UsageError("invalid date-time '" + text +
+                      "': expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], 'now' or '@EPOCH'");
+  };
+  if (!text.empty() && text[0] == '@') {
+    std::string digits = text.substr(1);
+    if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos)
+      throw bad();
+    return Instant{std::chrono::seconds{std::stoll(digits)}};
+  }
+  if (text.size() < 16) throw bad();
+  auto day = ParseIsoDate(text.substr(0, 10));
+  if (!day || (text[10] != 'T' && text[10] != ' ' && text[10] != 't') || text[13] != ':') throw bad();
+  bool ok = true;
+  int hh = ParseFixedDigits(text, 11, 2, &ok), mm = ParseFixedDigits(text, 14, 2, &ok), ss = 0;
+  size_t pos = 16;
+  if (pos < text.size() && text[pos] == ':') {
+    ss = ParseFixedDigits(text, pos + 1, 2, &ok);
+    pos += 3;
+  }
+  if (!ok || hh > 23 || mm > 59 || ss > 59) throw bad();
+  int minutes = hh * 60 + mm;
+  std::string rest = text.substr(pos);
+  if (rest.empty()) {
+    // Local time in the calendar's zone; reject times that do not exist there.
+    date::local_seconds ls{date::local_days{day->time_since_epoch()}.time_since_epoch() +
+                           std::chrono::minutes{minutes} + std::chrono::seconds{ss}};
+    if (!zone) return Instant{ls.time_since_epoch()};
+    date::local_info li = zone->get_info(ls);
+    if (li.result == date::local_info::nonexistent)
+      throw UsageError("local time '" + text + "' does not exist in " + zone->name() +
+                       " (daylight saving gap); give an offset such as +09:00");
+    return Instant{ls.time_since_epoch() - li.first.offset};
+  }
+  int offset_min = 0;
+  if (rest == "Z" || rest == "z") {
+    offset_min = 0;
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = ParseFixedDigits(rest, 1, 2, &ok), om = ParseFixedDigits(rest, 4, 2, &ok);
+    if (!ok || oh > 23 || om > 59) throw bad();
+    offset_min = (rest[0] == '-' ? -1 : 1) * (oh * 60 + om);
+  } else {
+    throw bad();
+  }
+  return Instant{day->time_since_epoch()} + std::chrono::minutes{minutes - offset_min} +
+         std::chrono::seconds{ss};
+}
+
 }  // namespace hops::cal

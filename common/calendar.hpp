@@ -168,6 +168,10 @@ class Calendar {
   mutable std::map<int, std::vector<RuleHit>> hits_cache_;
 };
 
+/// Parses an instant: "now", "@EPOCH", "YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]" (a space may replace T),
+/// a local time being taken in @p zone. Throws UsageError.
+Instant ParseInstant(const std::string& text, const date::time_zone* zone);
+
 /// The business date an instant belongs to (local date minus the day start).
 Day BusinessDateOf(const Calendar& cal, Instant t);
 

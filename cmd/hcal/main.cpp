@@ -1,5 +1,5 @@
 // hcal: business calendars answered by exit code (0 yes/open, 1 no/closed, 2 error). See hcal(1).
-#include "common/calendar_cmd.hpp"
+#include "cmd/hcal/commands.hpp"
 #include "common/cli.hpp"
 
 using hops::cal::HcalOptions;

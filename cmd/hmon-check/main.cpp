@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <csignal>
 
-#include "common/check.hpp"
+#include "cmd/hmon-check/checks/check.hpp"
 #include "common/cli.hpp"
-#include "common/monitor_cmd.hpp"
+#include "cmd/hmon-check/commands.hpp"
 
 using hops::mon::AdHocOptions;
 using hops::mon::MonitorOptions;

@@ -1,6 +1,6 @@
 // Business-calendar engine: day classification, rules, hours, DST and explanations.
 #include "common/calendar.hpp"
-#include "common/calendar_cmd.hpp"
+#include "cmd/hcal/commands.hpp"
 
 #include <doctest/doctest.h>
 

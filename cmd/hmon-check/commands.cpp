@@ -1,0 +1,338 @@
+#include "cmd/hmon-check/commands.hpp"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/calendar_load.hpp"
+#include "common/inventory.hpp"
+#include "cmd/hmon-check/definitions.hpp"
+#include "cmd/hmon-check/runner.hpp"
+#include "common/output.hpp"
+#include "common/settings.hpp"
+#include "common/spell.hpp"
+#include "common/state.hpp"
+#include "common/units.hpp"
+
+namespace hops::mon {
+
+namespace {
+
+bool Exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::milliseconds DurationArg(const std::string& text, const std::string& option) {
+  auto d = ParseDuration(text);
+  if (!d) throw UsageError("invalid duration '" + text + "' for " + option + ": expected e.g. 500ms, 10s, 1m");
+  return *d;
+}
+
+/// Everything a run needs, loaded once.
+struct Loaded {
+  MonitorFile file;
+  std::unique_ptr<inv::Inventory> inventory;
+  std::unique_ptr<cal::Registry> calendars;
+  std::vector<Instance> instances;
+};
+
+constexpr const char* kDefinitionCache = "hmon-check.definitions";
+
+std::string ReadDefinitions(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DefinitionError({path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Loads everything a command needs. With @p cache, an unchanged definition file is taken from
+/// the state store instead of being parsed again.
+std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
+                             std::vector<DefinitionError>* all_errors, StateStore* cache = nullptr) {
+  auto l = std::make_unique<Loaded>();
+  std::string path = o.file.empty() ? DefaultMonitorsPath() : o.file;
+  std::vector<DefinitionError> errors;
+  const std::string text = ReadDefinitions(path);
+  const std::string hash = ContentHash(text);
+  char abs[PATH_MAX];
+  const std::string cache_key = realpath(path.c_str(), abs) ? abs : path;
+  bool cached = false;
+  if (cache) {
+    if (auto v = cache->GetValue(kDefinitionCache, cache_key)) {
+      if (auto f = MonitorFileFromCache(*v, hash); f && f->path == path) {
+        l->file = std::move(*f);
+        cached = true;
+      }
+    }
+  }
+  if (!cached) {
+    l->file = LoadMonitorFile(YamlDoc::FromString(text, path), &errors);
+    if (cache && errors.empty()) cache->PutValue(kDefinitionCache, cache_key, MonitorFileToCache(l->file, hash));
+  }
+  bool need_nodes = !o.scopes.empty() || !o.nodes.empty();
+  bool need_calendars = false;
+  for (const auto& m : l->file.monitors) {
+    need_nodes = need_nodes || !m.scopes.empty() || !m.nodes.empty();
+    need_calendars = need_calendars || !m.calendar.empty();
+  }
+  if (need_nodes) {
+    std::string ipath = o.inventory.empty() ? inv::DefaultInventoryPath() : o.inventory;
+    try {
+      l->inventory = std::make_unique<inv::Inventory>(inv::Inventory::Load(ipath));
+    } catch (const DefinitionError& e) {
+      errors.push_back(e);
+    }
+  }
+  if (need_calendars) {
+    l->calendars = cal::OpenRegistry(settings, cal::CalendarPaths(settings, o.calendar_files));
+    for (const auto& e : l->calendars->errors()) errors.push_back(e);
+    if (l->calendars->errors().empty()) {
+      std::vector<std::string> names;
+      for (const auto* c : l->calendars->All()) names.push_back(c->name);
+      for (const auto& m : l->file.monitors) {
+        if (m.calendar.empty()) continue;
+        try {
+          l->calendars->Find(m.calendar);
+        } catch (const UsageError&) {
+          const SourceLoc& where = m.calendar_loc.line > 0 ? m.calendar_loc : m.loc;
+          errors.emplace_back(where, "monitor '" + m.id + "' names unknown calendar '" + m.calendar + "'" +
+                                         DidYouMean(m.calendar, names));
+        }
+      }
+    }
+  }
+  if (errors.empty() && (!need_nodes || l->inventory)) {
+    try {
+      l->instances = ExpandInstances(l->file, l->inventory.get(), o.only, o.scopes, o.nodes);
+    } catch (const DefinitionError& e) {
+      errors.push_back(e);
+    }
+  }
+  if (all_errors) {
+    *all_errors = errors;
+  } else if (!errors.empty()) {
+    if (errors.size() == 1) throw errors.front();
+    throw DefinitionError(errors.front().loc(), errors.front().message() + " (and " +
+                                                    std::to_string(errors.size() - 1) +
+                                                    " more; run 'hmon-check validate' to list them)");
+  }
+  return l;
+}
+
+}  // namespace
+
+std::string DefaultMonitorsPath() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  std::string user = xdg && xdg[0] == '/' ? std::string(xdg) + "/hops/monitors.yaml"
+                                 : std::string(home ? home : "") + "/.config/hops/monitors.yaml";
+  if (Exists(user)) return user;
+  return "/etc/hops/monitors.yaml";
+}
+
+bool IsMapParam(const std::string& key) { return key == "headers" || key == "expect_header" || key == "env"; }
+
+int CmdRun(const MonitorOptions& o) {
+  if (o.concurrency < 1) throw UsageError("--concurrency must be at least 1");
+  const Settings settings = LoadSettings();
+  std::unique_ptr<StateStore> store;
+  if (!o.no_state) store = StateStore::Open(StateStore::DefaultPath(settings));
+  auto l = Load(o, settings, nullptr, store.get());
+  RunOptions ro;
+  ro.concurrency = o.concurrency;
+  ro.changes_only = o.changes_only;
+  ro.format = o.format;
+  ro.use_state = !o.no_state;
+  ro.lock_wait = DurationArg(o.lock_wait, "--lock-wait");
+  if (!settings.monitor_retention.empty()) {
+    auto d = ParseDuration(settings.monitor_retention);
+    if (!d || d->count() <= 0)
+      throw DefinitionError({settings.source, 0, 0}, "'monitor.retention' must be a duration such as 400d, got '" +
+                                                         settings.monitor_retention + "'");
+    ro.retention = *d;
+  }
+  return RunMonitors(l->file, l->instances, ro, store.get(), l->calendars.get());
+}
+
+int CmdValidate(const MonitorOptions& o) {
+  std::vector<DefinitionError> errors;
+  auto l = Load(o, LoadSettings(), &errors);
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.what());
+  if (!errors.empty()) {
+    std::fprintf(stderr, "hmon-check: %zu error%s\n", errors.size(), errors.size() == 1 ? "" : "s");
+    return 3;
+  }
+  std::printf("%zu monitor%s, %zu check%s ok\n", l->file.monitors.size(), l->file.monitors.size() == 1 ? "" : "s",
+              l->instances.size(), l->instances.size() == 1 ? "" : "s");
+  return 0;
+}
+
+int CmdList(const MonitorOptions& o) {
+  auto l = Load(o, LoadSettings(), nullptr);
+  for (const Instance& in : l->instances) {
+    if (o.format == "json") {
+      nlohmann::ordered_json j;
+      j["key"] = in.key;
+      j["monitor"] = in.def->id;
+      j["type"] = in.spec.type;
+      if (in.node) j["node"] = in.node->id;
+      if (!in.scope.empty()) j["scope"] = in.scope;
+      j["target"] = in.spec.target;
+      if (!in.def->calendar.empty()) j["calendar"] = in.def->calendar;
+      if (!in.def->depends_on.empty()) j["depends_on"] = in.def->depends_on;
+      j["timeout_ms"] = in.def->timeout.count();
+      WriteJsonLine(j);
+    } else {
+      std::string line = in.key + "\t" + in.spec.type + "\t" + in.spec.target;
+      if (!in.def->calendar.empty()) line += "\tcalendar=" + in.def->calendar;
+      std::puts(line.c_str());
+    }
+  }
+  return 0;
+}
+
+int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string& node, const std::string& since) {
+  int64_t now = NowMs(), since_ms = 0;
+  if (!since.empty()) {
+    if (auto d = ParseDuration(since)) {
+      since_ms = now - d->count();
+    } else if (auto t = ParseTimestamp(since.size() == 10 ? since + "T00:00:00Z" : since)) {
+      since_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+    } else {
+      throw UsageError("invalid --since '" + since + "': expected a duration (7d) or a date (2026-11-01)");
+    }
+  }
+  Settings settings = LoadSettings();
+  auto store = StateStore::Open(StateStore::DefaultPath(settings));
+  std::string prefix = id + (node.empty() ? "" : "/" + node);
+  auto changes = store->ListStatusChanges(prefix, since_ms, 100000);
+  auto samples = store->ListPerfSamples(prefix, "", since_ms, now + 1);
+  auto keep = [&](const std::string& key) {  // "web" must not match "web2/..."
+    return key == prefix || key.compare(0, prefix.size() + 1, prefix + "/") == 0;
+  };
+  auto iso = [](int64_t ms) {
+    return FormatTimestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  };
+  if (o.format == "json") {
+    for (const auto& c : changes) {
+      if (!keep(c.key)) continue;
+      WriteJsonLine(nlohmann::ordered_json{{"kind", "change"}, {"key", c.key}, {"time", iso(c.time_ms)},
+                                           {"from", c.from}, {"to", c.to}, {"summary", c.summary}});
+    }
+    for (const auto& s : samples) {
+      if (!keep(s.key)) continue;
+      WriteJsonLine(nlohmann::ordered_json{{"kind", "perfdata"}, {"key", s.key}, {"time", iso(s.time_ms)},
+                                           {"label", s.label}, {"value", s.value}, {"uom", s.uom}});
+    }
+    return 0;
+  }
+  const bool csv = o.format == "csv";
+  auto quote = [](const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  if (csv) std::puts("kind,time,key,from_or_label,to_or_value,summary_or_uom");
+  for (const auto& c : changes) {
+    if (!keep(c.key)) continue;
+    if (csv) std::printf("change,%s,%s,%s,%s,%s\n", iso(c.time_ms).c_str(), quote(c.key).c_str(), c.from.c_str(),
+                         c.to.c_str(), quote(c.summary).c_str());
+    else std::printf("%s\t%s\t%s -> %s\t%s\n", iso(c.time_ms).c_str(), c.key.c_str(),
+                     c.from.empty() ? "(new)" : c.from.c_str(), c.to.c_str(), c.summary.c_str());
+  }
+  for (const auto& s : samples) {
+    if (!keep(s.key)) continue;
+    if (csv) std::printf("perfdata,%s,%s,%s,%.6g,%s\n", iso(s.time_ms).c_str(), quote(s.key).c_str(),
+                         quote(s.label).c_str(), s.value, s.uom.c_str());
+    else std::printf("%s\t%s\t%s=%.6g%s\n", iso(s.time_ms).c_str(), s.key.c_str(), s.label.c_str(), s.value,
+                     s.uom.c_str());
+  }
+  return 0;
+}
+
+int CmdAdHoc(const AdHocOptions& o) {
+  const auto& types = CheckTypes();
+  const CheckType& type = *types.at(o.type);
+  MonitorDef def;
+  def.id = o.type;
+  def.type = o.type;
+  def.target = o.target;
+  def.timeout = DurationArg(o.timeout, "--timeout");
+  def.base.monitor = o.type;
+  def.base.type = o.type;
+  def.base.target = o.target;
+  def.base.timeout = def.timeout;
+  for (const auto& [key, values] : o.params) {
+    for (const auto& v : values) {
+      if (IsMapParam(key)) {
+        size_t eq = v.find('=');
+        if (eq == std::string::npos) throw UsageError("--" + key + " takes NAME=VALUE, got '" + v + "'");
+        def.base.params.SetMap(key, v.substr(0, eq), v.substr(eq + 1));
+      } else {
+        def.base.params.Add(key, v);
+      }
+    }
+  }
+  std::vector<std::string> measures = type.Measures();
+  auto threshold = [&](const std::string& measure, const std::string& w, const std::string& c) {
+    nagios::Thresholds t = def.base.thresholds[measure];
+    std::string err;
+    if (!w.empty()) {
+      t.warning = ParseThresholdRange(measure, w, &err);
+      if (!t.warning) throw UsageError("warning threshold of '" + measure + "': " + err);
+    }
+    if (!c.empty()) {
+      t.critical = ParseThresholdRange(measure, c, &err);
+      if (!t.critical) throw UsageError("critical threshold of '" + measure + "': " + err);
+    }
+    def.base.thresholds[measure] = t;
+  };
+  if (!o.warning.empty() || !o.critical.empty()) {
+    if (measures.empty()) throw UsageError("type '" + o.type + "' has no measure for -w/-c");
+    threshold(measures.front(), o.warning, o.critical);
+  }
+  for (const auto& [m, r] : o.warn_measure) threshold(m, r, "");
+  for (const auto& [m, r] : o.crit_measure) threshold(m, "", r);
+  std::string err = type.Validate(def.base);
+  if (!err.empty()) throw UsageError(err);
+  MonitorFile file;
+  file.path = "<command line>";
+  file.monitors.push_back(def);
+  std::vector<Instance> instances = ExpandInstances(file, nullptr, {}, {}, {});
+  if (o.format == "json") {
+    RunOptions ro;
+    ro.format = "json";
+    ro.use_state = false;
+    return RunMonitors(file, instances, ro, nullptr, nullptr);
+  }
+  CheckContext ctx;
+  ctx.now_ms = NowMs;
+  std::vector<CheckResult> results = RunChecks(instances, 1, ctx);
+  return PrintAdHoc(instances.front(), results.front());
+}
+
+int CmdMonitorSchema() {
+  std::fputs(MonitorSchema().c_str(), stdout);
+  std::fputs("\n", stdout);
+  return 0;
+}
+
+}  // namespace hops::mon

@@ -1,0 +1,64 @@
+// Running monitors: concurrency, calendar suppression, dependencies, soft/hard states and output.
+#ifndef HOPS_COMMON_MONITOR_RUN_HPP_
+#define HOPS_COMMON_MONITOR_RUN_HPP_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cmd/hmon-check/definitions.hpp"
+#include "common/state.hpp"
+
+namespace hops::cal {
+class Registry;
+}  // namespace hops::cal
+
+namespace hops::mon {
+
+/// The result of one instance after state evaluation.
+struct Outcome {
+  const Instance* instance = nullptr;
+  CheckResult result;            ///< what the check returned (empty when not run)
+  std::string raw;               ///< this run's status: ok..unknown, suppressed, unreachable
+  std::string status;            ///< what is reported: the hard state, or flapping/suppressed/unreachable
+  nagios::State hard = nagios::State::kOk;  ///< the confirmed state (the exit code uses it)
+  std::string previous;          ///< the reported status before this run ("" when new)
+  bool changed = false;          ///< status differs from previous (and there was a previous)
+  bool soft = false;             ///< raw differs from hard: not confirmed yet
+  MonitorStatus next;            ///< what is stored for the next run
+};
+
+/// Decides the reported status from the rules, the previous stored status and this run's raw
+/// status ("ok", "warning", "critical", "unknown", "suppressed", "unreachable"). Pure.
+Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus>& previous,
+                      const std::string& raw, const std::string& summary, int64_t now_ms);
+
+/// Runs @p instances concurrently (curl-multi types in one loop, others in a bounded pool of
+/// @p concurrency threads); results are in instance order.
+std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int concurrency,
+                                   const CheckContext& ctx);
+
+/// Options of `hmon-check run`.
+struct RunOptions {
+  int concurrency = 64;
+  bool use_state = true;            ///< keep soft/hard state, history and perfdata in the store
+  bool changes_only = false;
+  std::string format = "text";      ///< text, json or nagios
+  std::chrono::milliseconds lock_wait{30000};
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 400)};
+};
+
+/// Runs the instances of a definition file and prints the results; returns the exit code
+/// (worst hard state). @p calendars may be null when no monitor names a calendar.
+int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances, const RunOptions& opts,
+                StateStore* store, const cal::Registry* calendars);
+
+/// Prints one ad-hoc check in Nagios plugin form and returns its state as the exit code.
+int PrintAdHoc(const Instance& instance, const CheckResult& result);
+
+/// The one-letter history code of a status ("O", "W", "C", "U").
+char HistoryLetter(const std::string& status);
+
+}  // namespace hops::mon
+
+#endif  // HOPS_COMMON_MONITOR_RUN_HPP_

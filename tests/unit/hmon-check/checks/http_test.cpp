@@ -1,0 +1,832 @@
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cmd/hmon-check/checks/check.hpp"
+#include "tests/unit/hmon-check/checks/test_server.hpp"
+#include "tests/unit/testing/certs.hpp"
+#include "tests/unit/testing/peer.hpp"
+
+namespace hops::mon {
+namespace {
+
+namespace ht = hops::testing;
+using ht::MakeCerts;
+using nagios::State;
+
+// nginx on loopback: plain http, and https with the good (HTTP/2), soon, wrong and expired certs.
+struct Nginx {
+  std::string skip;  ///< why the tests cannot run, when non-empty
+  std::string dir;
+  int http = 0, https = 0, soon = 0, wrong = 0, expired = 0;
+  std::unique_ptr<ht::Peer> peer;
+
+  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(http) + path; }
+  std::string Tls(int port, const std::string& path = "/ok") const {
+    return "https://localhost:" + std::to_string(port) + path;
+  }
+};
+
+Nginx StartNginx() {
+  Nginx n;
+  if (ht::FindProgram("nginx").empty()) {
+    n.skip = "skipped: nginx not installed";
+    return n;
+  }
+  if (ht::FindProgram("openssl").empty()) {
+    n.skip = "skipped: openssl not installed";
+    return n;
+  }
+  n.dir = ht::MakeTempDir("hops-http");
+  const std::string& d = n.dir;
+  if (std::string err = MakeCerts(d); !err.empty()) {
+    n.skip = err;
+    return n;
+  }
+  ht::WriteFile(d + "/big.txt", std::string(200000, 'a') + "b\n");
+  // nginx workers may run as another user ("nobody" under root): let them read big.txt.
+  std::filesystem::permissions(d, std::filesystem::perms::others_exec | std::filesystem::perms::group_exec,
+                               std::filesystem::perm_options::add);
+  ht::WriteFile(d + "/locations.conf",
+                "location = /ok { return 200 \"ok\\n\"; }\n"
+                "location = /fail { return 503 \"down\\n\"; }\n"
+                "location = /json { default_type application/json; return 200 "
+                "'{\"status\":\"up\",\"items\":[{\"name\":\"a\"},{\"name\":\"b\",\"n\":2}],\"ok\":true}'; }\n"
+                "location = /redirect { return 302 /ok; }\n"
+                "location = /loop { return 302 /loop; }\n"
+                "location = /header { add_header X-Test \"hello-world\" always; return 200 \"h\\n\"; }\n"
+                "location = /method { if ($request_method = POST) { return 201 \"posted\\n\"; }\n"
+                "  if ($request_method = PUT) { return 202 \"put\\n\"; } return 200 \"$request_method\\n\"; }\n"
+                "location = /bearer { if ($http_authorization != \"Bearer s3cret-token\") { return 401 \"no\\n\"; }\n"
+                "  return 200 \"bearer ok\\n\"; }\n"
+                "location = /basic { if ($http_authorization != \"Basic dXNlcjpwYXNz\") { return 401 \"no\\n\"; }\n"
+                "  return 200 \"basic ok\\n\"; }\n"
+                "location = /hdr { if ($http_x_probe != \"yes\") { return 400 \"no\\n\"; } return 200 \"hdr ok\\n\"; }\n"
+                "location = /big { alias " + d + "/big.txt; }\n");
+  n.http = ht::FreePort();
+  n.https = ht::FreePort();
+  n.soon = ht::FreePort();
+  n.wrong = ht::FreePort();
+  n.expired = ht::FreePort();
+  std::string conf = "worker_processes 1;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n"
+                     "  default_type text/plain;\n  keepalive_requests 100000;\n";
+  for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
+    conf += std::string("  ") + t + "_temp_path " + d + "/" + t + ";\n";
+  conf += "  server { listen 127.0.0.1:" + std::to_string(n.http) + "; include " + d + "/locations.conf; }\n";
+  auto tls = [&](int port, const char* cert, const char* extra) {
+    conf += "  server { listen 127.0.0.1:" + std::to_string(port) + " ssl" + extra + "; ssl_certificate " + d + "/" +
+            cert + ".crt; ssl_certificate_key " + d + "/" + cert + ".key; include " + d + "/locations.conf; }\n";
+  };
+  tls(n.https, "good", " http2");
+  tls(n.soon, "soon", "");
+  tls(n.wrong, "wrong", "");
+  tls(n.expired, "expired", "");
+  conf += "}\n";
+  ht::WriteFile(d + "/nginx.conf", conf);
+  std::string err;
+  n.peer = ht::Peer::Start({"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf", "-g",
+                            "daemon off; pid " + d + "/nginx.pid; error_log " + d + "/error.log;"},
+                           n.http, d + "/nginx.out", &err);
+  if (!n.peer) n.skip = "nginx did not start: " + err;
+  return n;
+}
+
+// The shared nginx (started on first use, stopped when the test binary exits).
+const Nginx& Server() {
+  static Nginx n = StartNginx();
+  return n;
+}
+
+#define REQUIRE_NGINX(n)                 \
+  const Nginx& n = Server();             \
+  if (!n.skip.empty()) {                 \
+    if (n.skip.rfind("skipped", 0) == 0) { \
+      MESSAGE(n.skip);                   \
+      return;                            \
+    }                                    \
+    FAIL(n.skip);                        \
+  }
+
+CheckSpec Spec(const std::string& url, const std::string& type = "http") {
+  CheckSpec s;
+  s.monitor = "web";
+  s.type = type;
+  s.target = url;
+  s.timeout = std::chrono::milliseconds(5000);
+  return s;
+}
+
+CheckResult RunHttp(const CheckSpec& spec, bool https = false) {
+  auto type = MakeHttpCheck(https);
+  const std::string err = type->Validate(spec);
+  REQUIRE_MESSAGE(err.empty(), err);
+  return type->Run(spec, CheckContext{});
+}
+
+const Perfdata* FindPerf(const CheckResult& r, const std::string& label) {
+  for (const Perfdata& p : r.perfdata)
+    if (p.label == label) return &p;
+  return nullptr;
+}
+
+nagios::Thresholds Limits(const char* warning, const char* critical) {
+  nagios::Thresholds t;
+  std::string err;
+  if (warning) t.warning = nagios::ParseRange(warning, &err);
+  if (critical) t.critical = nagios::ParseRange(critical, &err);
+  return t;
+}
+
+Condition Cond(std::string what, std::string op, std::vector<std::string> values, State severity,
+               std::string path = "") {
+  Condition c;
+  c.what = std::move(what);
+  c.op = std::move(op);
+  c.values = std::move(values);
+  c.severity = severity;
+  c.path = std::move(path);
+  c.text = c.what + " " + c.op;
+  return c;
+}
+
+using hops::testing::SilentListener;
+
+// An HTTP/1.1 server on 127.0.0.1 that answers every request "ok" after a delay, keeping
+// connections alive, one thread per connection; it records the most requests it had at once.
+class SlowServer {
+ public:
+  explicit SlowServer(std::chrono::milliseconds delay) : delay_(delay) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd_, 128);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    accept_thread_ = std::thread([this] { AcceptLoop(); });
+  }
+  ~SlowServer() {
+    stop_ = true;
+    accept_thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int c : conns_) shutdown(c, SHUT_RDWR);
+    for (auto& t : threads_) t.join();
+    for (int c : conns_) close(c);
+    close(fd_);
+  }
+  int port() const { return port_; }
+  int most_at_once() const { return most_; }
+
+ private:
+  void AcceptLoop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      conns_.push_back(c);
+      threads_.emplace_back([this, c] { Serve(c); });
+    }
+  }
+  void Serve(int c) {
+    std::string buf;
+    char chunk[4096];
+    while (true) {
+      const ssize_t n = recv(c, chunk, sizeof chunk, 0);
+      if (n <= 0) return;
+      buf.append(chunk, static_cast<size_t>(n));
+      size_t end;
+      while ((end = buf.find("\r\n\r\n")) != std::string::npos) {
+        buf.erase(0, end + 4);
+        const int now = ++busy_;
+        for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
+        }
+        std::this_thread::sleep_for(delay_);
+        --busy_;
+        const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nok\n";
+        if (send(c, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) return;
+      }
+    }
+  }
+
+  std::chrono::milliseconds delay_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> busy_{0};
+  std::atomic<int> most_{0};
+  std::mutex mu_;
+  std::vector<int> conns_;
+  std::vector<std::thread> threads_;
+  std::thread accept_thread_;
+};
+
+TEST_SUITE("hops::mon::http") {
+  TEST_CASE("type description") {
+    auto http = MakeHttpCheck(false);
+    auto https = MakeHttpCheck(true);
+    CHECK(http->Name() == "http");
+    CHECK(https->Name() == "https");
+    CHECK(http->UsesCurlMulti());
+    CHECK(http->Measures() == std::vector<std::string>{"time", "size", "cert_days"});
+    const auto keys = http->ParamKeys();
+    for (const char* k : {"method", "headers", "data", "status", "body", "body_not", "body_regex", "body_not_regex",
+                          "follow_redirects", "max_redirects", "ca_file", "insecure", "client_cert", "client_key",
+                          "user", "password_env", "password_file", "bearer_env", "bearer_file", "expect_header",
+                          "json_path", "json_equals"})
+      CHECK_MESSAGE(std::find(keys.begin(), keys.end(), k) != keys.end(), k);
+  }
+
+  TEST_CASE("Validate rejects bad parameters with a message naming the key") {
+    auto http = MakeHttpCheck(false);
+    auto https = MakeHttpCheck(true);
+    auto err = [&](CheckSpec s) { return http->Validate(s); };
+    CheckSpec s = Spec("http://127.0.0.1/");
+    CHECK(err(s) == "");
+    CHECK(err(Spec("127.0.0.1:8080/x")) == "");
+    CHECK(err(Spec("")) == "missing URL target");
+    CHECK(err(Spec("ftp://host/")) == "URL scheme 'ftp' is not http or https");
+    CHECK(https->Validate(Spec("http://host/")) == "type 'https' needs an https:// URL");
+    CHECK(https->Validate(Spec("host/x")) == "");
+    CHECK(err(Spec("http://user:hunter2@host/")) ==
+          "the URL target holds a password: use 'user' with 'password_env' or 'password_file'");
+    CHECK(err(Spec("http://exa mple/")).rfind("bad URL target: ", 0) == 0);
+
+    auto with = [&](const std::string& key, const std::string& value) {
+      CheckSpec c = Spec("http://127.0.0.1/");
+      c.params.Set(key, value);
+      return http->Validate(c);
+    };
+    CHECK(with("method", "FETCH") == "bad 'method' 'FETCH' (expected GET, HEAD, POST, PUT, DELETE, OPTIONS or PATCH)");
+    CHECK(with("method", "post") == "");
+    CHECK(with("status", "abc") ==
+          "'status': bad status 'abc' (expected a code such as 200, a range such as 200-299, or 2xx)");
+    CHECK(with("status", "299-200").rfind("'status': bad status '299-200'", 0) == 0);
+    CHECK(with("status", "200, 3xx,401-403") == "");
+    CHECK(with("body_regex", "(").rfind("bad regex '(' in 'body_regex': ", 0) == 0);
+    CHECK(with("body_not_regex", "[a-").rfind("bad regex '[a-' in 'body_not_regex': ", 0) == 0);
+    CHECK(with("body_regex", "a)(b").rfind("bad regex 'a)(b' in 'body_regex': ", 0) == 0);
+    CHECK(with("body_regex", "(a)\\1") == "bad regex '(a)\\1' in 'body_regex': back-references are not supported");
+    CHECK(with("body_regex", "^(?:ok|up)\\s*$") == "");
+    CHECK(with("body", "") == "empty 'body'");
+    CHECK(with("json_equals", "1") == "'json_equals' needs 'json_path'");
+    CHECK(with("json_path", "a..b") == "'json_path': JSON path 'a..b' has an empty name");
+    CHECK(with("json_path", "a[x]") == "'json_path': JSON path 'a[x]' has a bad index (expected [0], [1], ...)");
+    CHECK(with("json_path", "a[1") == "'json_path': JSON path 'a[1' has an unclosed '['");
+    CHECK(with("json_path", "$.a.b[0].c") == "");
+    CHECK(with("follow_redirects", "maybe") == "bad 'follow_redirects' 'maybe' (expected true or false)");
+    CHECK(with("insecure", "sure") == "bad 'insecure' 'sure' (expected true or false)");
+    CHECK(with("max_redirects", "3") == "'max_redirects' needs 'follow_redirects: true'");
+    CHECK(with("user", "bob") == "'user' needs 'password_env' or 'password_file'");
+    CHECK(with("password_env", "PW") == "'password_env'/'password_file' need 'user'");
+    CHECK(with("client_key", "/k.pem") == "'client_key' needs 'client_cert'");
+    CHECK(with("ca_file", "") == "empty 'ca_file'");
+    {
+      CheckSpec c = Spec("http://127.0.0.1/");
+      c.params.Set("bearer_env", "A");
+      c.params.Set("bearer_file", "/b");
+      CHECK(http->Validate(c) == "use either 'bearer_env' or 'bearer_file'");
+      c.params = Params();
+      c.params.Set("follow_redirects", "true");
+      c.params.Set("max_redirects", "many");
+      CHECK(http->Validate(c) == "bad 'max_redirects' 'many' (expected a whole number 0..1000)");
+      c.params = Params();
+      c.params.SetMap("headers", "Bad Name", "x");
+      CHECK(http->Validate(c) == "bad header name 'Bad Name' in 'headers'");
+      c.params = Params();
+      c.params.SetMap("headers", "X-A", "a\r\nX-B: b");
+      CHECK(http->Validate(c) == "header 'X-A' in 'headers' has a line break");
+      c.params = Params();
+      c.params.Set("method", "HEAD");
+      c.params.Set("data", "x");
+      CHECK(http->Validate(c) == "'data' cannot be sent with method HEAD");
+    }
+    {
+      CheckSpec c = Spec("http://127.0.0.1/");
+      c.thresholds["cert_days"] = Limits("30:", nullptr);
+      CHECK(http->Validate(c) == "'cert_days' needs an https:// URL");
+      c.target = "https://127.0.0.1/";
+      CHECK(http->Validate(c) == "");
+    }
+    auto cond = [&](Condition c) {
+      CheckSpec s2 = Spec("http://127.0.0.1/");
+      s2.conditions.push_back(std::move(c));
+      return http->Validate(s2);
+    };
+    CHECK(cond(Cond("stauts", "in", {"200"}, State::kCritical)) ==
+          "condition 'stauts in': unknown subject 'stauts', did you mean 'status'? (expected one of status, body, "
+          "body_regex, json, header, time, size, cert_days)");
+    CHECK(cond(Cond("status", "contains", {"200"}, State::kCritical)) ==
+          "condition 'status contains': operator 'contains' does not apply to 'status' (expected in, not_in)");
+    CHECK(cond(Cond("status", "in", {"20"}, State::kCritical)).find("bad status '20'") != std::string::npos);
+    CHECK(cond(Cond("body", "contains", {}, State::kCritical)) == "condition 'body contains': missing value");
+    CHECK(cond(Cond("body_regex", "matches", {"a("}, State::kCritical))
+              .rfind("bad regex 'a(' in condition 'body_regex matches': ", 0) == 0);
+    CHECK(cond(Cond("time", "range", {"1:x"}, State::kWarning)).rfind("condition 'time range': ", 0) == 0);
+    CHECK(cond(Cond("time", "range", {"0:0.5"}, State::kWarning)) == "");
+    CHECK(cond(Cond("header", "contains", {"x"}, State::kWarning, "")) ==
+          "condition 'header contains': bad header name ''");
+    CHECK(cond(Cond("json", "equals", {"1"}, State::kWarning, "a[")) ==
+          "condition 'json equals': JSON path 'a[' has an unclosed '['");
+    CHECK(cond(Cond("json", "frobs", {"1"}, State::kWarning, "a")) == "condition 'json frobs': unknown operator 'frobs'");
+  }
+
+  TEST_CASE("200 with body is OK in check_curl format with perfdata and details") {
+    REQUIRE_NGINX(n);
+    const CheckResult r = RunHttp(Spec(n.Url("/ok")));
+    CHECK(r.state == State::kOk);
+    CHECK(r.summary.rfind("HTTP/1.1 200 OK - 3 bytes in ", 0) == 0);
+    CHECK(r.summary.substr(r.summary.size() - 2) == " s");
+    CHECK(r.long_output == "PASS: status 200 in 200-399");
+    const Perfdata* time = FindPerf(r, "time");
+    const Perfdata* size = FindPerf(r, "size");
+    REQUIRE(time);
+    REQUIRE(size);
+    CHECK(time->uom == "s");
+    CHECK(time->value > 0);
+    CHECK(time->value < 5);
+    CHECK(size->value == 3);
+    CHECK(size->uom == "B");
+    CHECK(FindPerf(r, "cert_days") == nullptr);
+    CHECK(r.details["url"] == n.Url("/ok"));
+    CHECK(r.details["status"] == 200);
+    CHECK(r.details["http_version"] == "1.1");
+    CHECK(r.details["size"] == 3);
+    CHECK(!r.details.contains("cert_not_after"));
+  }
+
+  TEST_CASE("a target without scheme gets http://") {
+    REQUIRE_NGINX(n);
+    const CheckResult r = RunHttp(Spec("127.0.0.1:" + std::to_string(n.http) + "/ok"));
+    CHECK(r.state == State::kOk);
+    CHECK(r.details["url"] == n.Url("/ok"));
+  }
+
+  TEST_CASE("503 with the default status is CRITICAL") {
+    REQUIRE_NGINX(n);
+    const CheckResult r = RunHttp(Spec(n.Url("/fail")));
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("status 503 not in 200-399 - HTTP/1.1 503 Service Temporarily Unavailable - 5 bytes in", 0) ==
+          0);
+    CHECK(r.long_output == "FAIL (critical): status 503 not in 200-399");
+  }
+
+  TEST_CASE("status parameter") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/fail"));
+    s.params.Add("status", "200");
+    s.params.Add("status", "5xx");
+    CHECK(RunHttp(s).state == State::kOk);
+    s = Spec(n.Url("/redirect"));
+    s.params.Set("status", "200");
+    const CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("status 302 not in 200 - HTTP/1.1 302 Moved Temporarily", 0) == 0);
+  }
+
+  TEST_CASE("body, body_not, body_regex and body_not_regex") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/ok"));
+    s.params.Set("body", "ok");
+    s.params.Set("body_not", "error");
+    s.params.Set("body_regex", "^o[k]$");
+    s.params.Set("body_not_regex", "\\d+");
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kOk);
+    CHECK(r.long_output ==
+          "PASS: status 200 in 200-399\nPASS: body contains 'ok'\nPASS: body lacks 'error'\n"
+          "PASS: body matches '^o[k]$'\nPASS: body does not match '\\d+'");
+
+    s = Spec(n.Url("/ok"));
+    s.params.Set("body", "nope");
+    s.params.Set("body_not", "o");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("body lacks 'nope'; body contains 'o' - HTTP/1.1 200 OK", 0) == 0);
+
+    s = Spec(n.Url("/ok"));
+    s.params.Set("body_regex", "^x");
+    s.params.Set("body_not_regex", "k\\s*$");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("body does not match '^x'; body matches 'k\\s*$' - ", 0) == 0);
+  }
+
+  TEST_CASE("regexes on a 200 kB single-line body neither crash nor miss") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/big"));
+    s.params.Set("body_regex", "a.*b$");
+    s.params.Set("body_not_regex", "(a|c)*x");
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kOk);
+    CHECK(r.details["size"] == 200002);
+    s.params = Params();
+    s.params.Set("body_regex", "^b");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("body does not match '^b'", 0) == 0);
+  }
+
+  TEST_CASE("conditions carry their own severity; the worst failing one wins") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/fail"));
+    s.conditions.push_back(Cond("status", "in", {"200-299"}, State::kWarning));
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kWarning);  // a status condition replaces the default status rule
+    CHECK(r.long_output == "FAIL (warning): status 503 not in 200-299");
+
+    s.conditions.push_back(Cond("body", "contains", {"up"}, State::kCritical));
+    s.conditions.push_back(Cond("body", "not_contains", {"down"}, State::kWarning));
+    s.conditions.push_back(Cond("time", "range", {"0:60"}, State::kCritical));
+    s.conditions.push_back(Cond("size", "range", {"10:"}, State::kWarning));
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("status 503 not in 200-299; body lacks 'up'; body contains 'down'; size 5 B alerts on "
+                          "range '10:' - HTTP/1.1 503",
+                          0) == 0);
+    CHECK(r.long_output.find("PASS: time ") != std::string::npos);
+    CHECK(r.long_output.find("FAIL (warning): size 5 B alerts on range '10:'") != std::string::npos);
+
+    s = Spec(n.Url("/fail"));
+    s.conditions.push_back(Cond("status", "not_in", {"5xx"}, State::kWarning));
+    r = RunHttp(s);
+    CHECK(r.state == State::kWarning);
+    CHECK(r.summary.rfind("status 503 in excluded 5xx - ", 0) == 0);
+  }
+
+  TEST_CASE("JSON path conditions") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/json"));
+    s.params.Set("json_path", "items[1].n");
+    s.params.Set("json_equals", "2");
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kOk);
+    CHECK(r.long_output.find("PASS: json 'items[1].n' is 2") != std::string::npos);
+
+    s.params.Set("json_path", "$.status");
+    s.params.Set("json_equals", "up");
+    CHECK(RunHttp(s).state == State::kOk);
+    s.params.Set("json_path", "ok");
+    s.params.Set("json_equals", "true");
+    CHECK(RunHttp(s).state == State::kOk);
+
+    s.params.Set("json_path", "status");
+    s.params.Set("json_equals", "down");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("json 'status' is \"up\", expected down - ", 0) == 0);
+
+    s = Spec(n.Url("/json"));
+    s.params.Set("json_path", "items[5]");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("json 'items[5]' missing - ", 0) == 0);
+
+    s = Spec(n.Url("/json"));
+    s.conditions.push_back(Cond("json", "not_equals", {"a"}, State::kWarning, "items[0].name"));
+    r = RunHttp(s);
+    CHECK(r.state == State::kWarning);
+    CHECK(r.summary.rfind("json 'items[0].name' is \"a\", must not be - ", 0) == 0);
+
+    s = Spec(n.Url("/ok"));
+    s.conditions.push_back(Cond("json", "exists", {}, State::kWarning, "status"));
+    r = RunHttp(s);
+    CHECK(r.state == State::kWarning);
+    CHECK(r.summary.rfind("body is not JSON - ", 0) == 0);
+  }
+
+  TEST_CASE("request headers, expected response headers and header conditions") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/hdr"));
+    CHECK(RunHttp(s).state == State::kCritical);  // 400 without the header
+    s.params.SetMap("headers", "X-Probe", "yes");
+    CHECK(RunHttp(s).state == State::kOk);
+
+    s = Spec(n.Url("/header"));
+    s.params.SetMap("expect_header", "x-test", "hello");
+    s.params.SetMap("expect_header", "Content-Type", "");
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kOk);
+    CHECK(r.long_output.find("PASS: header 'x-test' contains 'hello'") != std::string::npos);
+    CHECK(r.long_output.find("PASS: header 'Content-Type' present") != std::string::npos);
+
+    s = Spec(n.Url("/header"));
+    s.params.SetMap("expect_header", "X-Test", "bye");
+    s.conditions.push_back(Cond("header", "exists", {}, State::kWarning, "X-Missing"));
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("header 'X-Test' lacks 'bye'; header 'X-Missing' missing - ", 0) == 0);
+  }
+
+  TEST_CASE("methods and request bodies") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/method"));
+    s.params.Set("data", "a=1");  // data without a method is a POST, as curl -d
+    CheckResult r = RunHttp(s);
+    CHECK(r.details["status"] == 201);
+    s.params.Set("method", "PUT");
+    CHECK(RunHttp(s).details["status"] == 202);
+    s = Spec(n.Url("/method"));
+    s.params.Set("method", "DELETE");
+    s.params.Set("body", "DELETE");
+    CHECK(RunHttp(s).state == State::kOk);
+    s = Spec(n.Url("/ok"));
+    s.params.Set("method", "HEAD");
+    r = RunHttp(s);
+    CHECK(r.state == State::kOk);
+    CHECK(r.details["size"] == 0);
+  }
+
+  TEST_CASE("redirects are reported, followed on request, and loops fail") {
+    REQUIRE_NGINX(n);
+    CheckResult r = RunHttp(Spec(n.Url("/redirect")));
+    CHECK(r.state == State::kOk);
+    CHECK(r.details["status"] == 302);
+    CHECK(r.details["redirect_url"] == n.Url("/ok"));
+
+    CheckSpec s = Spec(n.Url("/redirect"));
+    s.params.Set("follow_redirects", "true");
+    s.params.Set("body", "ok");
+    r = RunHttp(s);
+    CHECK(r.state == State::kOk);
+    CHECK(r.details["status"] == 200);
+
+    s = Spec(n.Url("/loop"));
+    s.params.Set("follow_redirects", "yes");
+    s.params.Set("max_redirects", "3");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("too many redirects: ", 0) == 0);
+  }
+
+  TEST_CASE("bearer and basic authentication from env or file; secrets stay out of the output") {
+    REQUIRE_NGINX(n);
+    const std::string dir = ht::MakeTempDir("hops-http-secret");
+    ht::WriteFile(dir + "/token", "s3cret-token\n");
+    ht::WriteFile(dir + "/pass", "pass\n");
+    ht::WriteFile(dir + "/wrong", "hunter2-wrong\n");
+    setenv("HOPS_TEST_BEARER", "s3cret-token", 1);
+
+    CheckSpec s = Spec(n.Url("/bearer"));
+    CHECK(RunHttp(s).state == State::kCritical);
+    s.params.Set("bearer_env", "HOPS_TEST_BEARER");
+    CHECK(RunHttp(s).state == State::kOk);
+    s.params = Params();
+    s.params.Set("bearer_file", dir + "/token");
+    CHECK(RunHttp(s).state == State::kOk);
+    s.params = Params();
+    s.params.Set("bearer_env", "HOPS_TEST_NO_SUCH_VARIABLE");
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kUnknown);
+    CHECK(r.summary == "environment variable 'HOPS_TEST_NO_SUCH_VARIABLE' named by 'bearer_env' is not set");
+
+    s = Spec(n.Url("/basic"));
+    s.params.Set("user", "user");
+    s.params.Set("password_file", dir + "/pass");
+    CHECK(RunHttp(s).state == State::kOk);
+    s.params.Set("password_file", dir + "/wrong");
+    s.params.Set("body", "hunter2-wrong");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.find("status 401") != std::string::npos);
+    CHECK(r.summary.find("hunter2-wrong") == std::string::npos);
+    CHECK(r.long_output.find("hunter2-wrong") == std::string::npos);
+    CHECK(r.long_output.find("body lacks '***'") != std::string::npos);
+    CHECK(r.details.dump().find("hunter2") == std::string::npos);
+    s.params.Set("password_file", dir + "/missing");
+    r = RunHttp(s);
+    CHECK(r.state == State::kUnknown);
+    CHECK(r.summary == "cannot read 'password_file' '" + dir + "/missing': No such file or directory");
+    unsetenv("HOPS_TEST_BEARER");
+  }
+
+  TEST_CASE("https verifies against ca_file, reports cert_days, and fails without the CA") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Tls(n.https), "https");
+    s.params.Set("ca_file", n.dir + "/ca.crt");
+    s.params.Set("body", "ok");
+    CheckResult r = RunHttp(s, true);
+    CHECK(r.state == State::kOk);
+    CHECK(r.summary.rfind("HTTP/2 200 - 3 bytes in ", 0) == 0);
+    CHECK(r.details["http_version"] == "2");
+    const Perfdata* days = FindPerf(r, "cert_days");
+    REQUIRE(days);
+    CHECK(days->value >= 363);
+    CHECK(days->value <= 365);
+    CHECK(r.details["cert_not_after"].get<std::string>().size() == 20);
+    CHECK(r.long_output.find("certificate expires ") != std::string::npos);
+
+    s.params = Params();
+    r = RunHttp(s, true);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("TLS verification failed: ", 0) == 0);
+    CHECK(r.summary.find("local issuer") != std::string::npos);
+
+    s.params.Set("insecure", "true");
+    r = RunHttp(s, true);
+    CHECK(r.state == State::kOk);
+    CHECK(FindPerf(r, "cert_days") != nullptr);
+
+    s.params = Params();
+    s.params.Set("ca_file", n.dir + "/no-such-ca.crt");
+    r = RunHttp(s, true);
+    CHECK(r.state == State::kUnknown);
+    CHECK(r.summary.rfind("cannot run the request: ", 0) == 0);
+  }
+
+  TEST_CASE("cert_days thresholds: a 5-day certificate warns below 30 days") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Tls(n.soon), "https");
+    s.params.Set("ca_file", n.dir + "/ca.crt");
+    s.thresholds["cert_days"] = Limits("30:", "3:");
+    CheckResult r = RunHttp(s, true);
+    CHECK(r.state == State::kWarning);
+    CHECK(r.summary.rfind("HTTP/1.1 200 OK - 3 bytes in ", 0) == 0);
+    const Perfdata* days = FindPerf(r, "cert_days");
+    REQUIRE(days);
+    CHECK(days->value >= 4);  // 5 days less the seconds since the certificate was made
+    CHECK(days->value <= 5);
+    const std::string shown = nagios::FormatPerfNumber(days->value);
+    CHECK(r.summary.find(", certificate expires in " + shown + " days, cert_days warning") != std::string::npos);
+    CHECK(days->warn == "30:");
+    CHECK(days->crit == "3:");
+
+    s.thresholds["cert_days"] = Limits("30:", "7:");
+    CHECK(RunHttp(s, true).state == State::kCritical);
+
+    s.thresholds.clear();
+    s.conditions.push_back(Cond("cert_days", "range", {"14:"}, State::kWarning));
+    r = RunHttp(s, true);
+    CHECK(r.state == State::kWarning);
+    CHECK(r.summary.rfind("cert_days " + shown + " days alerts on range '14:' - ", 0) == 0);
+  }
+
+  TEST_CASE("a certificate for the wrong host name or an expired one is CRITICAL") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Tls(n.wrong), "https");
+    s.params.Set("ca_file", n.dir + "/ca.crt");
+    CheckResult r = RunHttp(s, true);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("TLS verification failed: ", 0) == 0);
+    CHECK(r.summary.find("localhost") != std::string::npos);
+
+    s = Spec(n.Tls(n.expired), "https");
+    s.params.Set("ca_file", n.dir + "/ca.crt");
+    r = RunHttp(s, true);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.find("expired") != std::string::npos);
+
+    s.params.Set("insecure", "true");
+    s.thresholds["cert_days"] = Limits(nullptr, "0:");
+    r = RunHttp(s, true);
+    CHECK(r.state == State::kCritical);
+    REQUIRE(FindPerf(r, "cert_days"));
+    CHECK(FindPerf(r, "cert_days")->value < -365);
+    CHECK(r.details["cert_not_after"] == "2020-02-01T00:00:00Z");
+  }
+
+  TEST_CASE("time and size thresholds") {
+    REQUIRE_NGINX(n);
+    CheckSpec s = Spec(n.Url("/ok"));
+    s.thresholds["size"] = Limits("2", nullptr);
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kWarning);
+    CHECK(r.summary.find(" s, size warning") != std::string::npos);
+    s.thresholds["time"] = Limits(nullptr, "0");
+    r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(FindPerf(r, "time")->crit == "0");
+    s.thresholds.clear();
+    s.thresholds["time"] = Limits("10", "20");
+    CHECK(RunHttp(s).state == State::kOk);
+  }
+
+  TEST_CASE("a server that never answers times out as CRITICAL within the timeout") {
+    SilentListener silent;
+    CheckSpec s = Spec("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
+    s.timeout = std::chrono::milliseconds(300);
+    const auto start = std::chrono::steady_clock::now();
+    const CheckResult r = RunHttp(s);
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary == "timed out after 300ms");
+    CHECK(took < std::chrono::seconds(2));
+  }
+
+  TEST_CASE("connection refused and unresolvable hosts are CRITICAL") {
+    const int port = ht::FreePort();
+    CheckResult r = RunHttp(Spec("http://127.0.0.1:" + std::to_string(port) + "/"));
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary == "cannot connect to '127.0.0.1:" + std::to_string(port) + "': connection refused");
+    CHECK(r.perfdata.empty());
+    CHECK(r.details.contains("error"));
+
+    r = RunHttp(Spec("http://no-such-host.invalid/"));
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary == "cannot resolve host 'no-such-host.invalid'");
+  }
+
+  TEST_CASE("RunBatch runs 200 checks in one loop, each reported once") {
+    REQUIRE_NGINX(n);
+    std::vector<CheckSpec> specs;
+    for (int i = 0; i < 200; ++i) {
+      CheckSpec s = Spec(i % 2 ? n.Url("/ok") : n.Url("/json"));
+      if (i % 4 == 0) s.params.Set("json_path", "status");
+      if (i % 3 == 0) s.params.Set("body", i % 2 ? "ok" : "up");
+      if (i % 10 == 5) s.target = n.Tls(n.https), s.params.Set("ca_file", n.dir + "/ca.crt");
+      specs.push_back(std::move(s));
+    }
+    std::vector<const CheckSpec*> ptrs;
+    for (const CheckSpec& s : specs) ptrs.push_back(&s);
+    auto http = MakeHttpCheck(false);
+    std::vector<int> seen(specs.size(), 0);
+    std::vector<State> states(specs.size(), State::kUnknown);
+    http->RunBatch(ptrs, CheckContext{}, 16, [&](size_t i, CheckResult r) {
+      REQUIRE(i < specs.size());
+      ++seen[i];
+      states[i] = r.state;
+      if (r.state != State::kOk) MESSAGE(i << ": " << r.summary);
+    });
+    for (size_t i = 0; i < specs.size(); ++i) {
+      CHECK(seen[i] == 1);
+      CHECK(states[i] == State::kOk);
+    }
+  }
+
+  TEST_CASE("RunBatch holds back checks of a busy host so that waiting does not count against their timeout") {
+    // 48 checks of one host answering in 200 ms, all allowed in parallel: at most 8 run against the
+    // host at once, in waves, and each finishes well within its 1 s timeout although the batch
+    // takes longer than that.
+    SlowServer slow(std::chrono::milliseconds(200));
+    std::vector<CheckSpec> specs;
+    for (int i = 0; i < 48; ++i) {
+      specs.push_back(Spec("http://127.0.0.1:" + std::to_string(slow.port()) + "/x" + std::to_string(i)));
+      specs.back().timeout = std::chrono::milliseconds(1000);
+    }
+    std::vector<const CheckSpec*> ptrs;
+    for (const CheckSpec& s : specs) ptrs.push_back(&s);
+    int ok = 0;
+    MakeHttpCheck(false)->RunBatch(ptrs, CheckContext{}, 48, [&](size_t, CheckResult r) {
+      if (r.state == State::kOk) ++ok;
+      else MESSAGE(r.summary);
+    });
+    CHECK(ok == 48);
+    CHECK(slow.most_at_once() <= 8);
+    CHECK(slow.most_at_once() >= 2);
+  }
+
+  TEST_CASE("RunBatch reports a spec that cannot run as UNKNOWN and runs the rest") {
+    REQUIRE_NGINX(n);
+    CheckSpec good = Spec(n.Url("/ok"));
+    CheckSpec bad = Spec(n.Url("/ok"));
+    bad.params.Set("method", "BREW");
+    CheckSpec refused = Spec("http://127.0.0.1:" + std::to_string(ht::FreePort()) + "/");
+    auto http = MakeHttpCheck(false);
+    std::vector<CheckResult> results(3);
+    http->RunBatch({&good, &bad, &refused}, CheckContext{}, 2,
+                   [&](size_t i, CheckResult r) { results.at(i) = std::move(r); });
+    CHECK(results[0].state == State::kOk);
+    CHECK(results[1].state == State::kUnknown);
+    CHECK(results[1].summary.rfind("bad 'method' 'BREW'", 0) == 0);
+    CHECK(results[2].state == State::kCritical);
+  }
+
+  TEST_CASE("Run is safe from several threads at once") {
+    REQUIRE_NGINX(n);
+    auto http = MakeHttpCheck(false);
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 10; ++i) {
+          CheckSpec s = Spec(n.Url("/json"));
+          s.params.Set("json_path", "items[0].name");
+          s.params.Set("json_equals", "a");
+          if (http->Run(s, CheckContext{}).state == State::kOk) ++ok;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(ok == 40);
+  }
+}
+
+}  // namespace
+}  // namespace hops::mon

@@ -1,0 +1,137 @@
+#include "cmd/hmon-check/runner.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hops;
+using namespace hops::mon;
+
+namespace {
+
+// Feeds raw results through EvaluateState as successive runs; returns the reported statuses.
+struct Series {
+  StateRules rules;
+  std::optional<MonitorStatus> stored;
+  std::vector<Outcome> outcomes;
+  int64_t now = 1000;
+  const Outcome& Feed(const std::string& raw) {
+    Outcome o = EvaluateState(rules, stored, raw, "summary of " + raw, now += 60000);
+    o.next.key = "m/n";
+    stored = o.next;
+    outcomes.push_back(o);
+    return outcomes.back();
+  }
+  std::string Statuses() const {
+    std::string s;
+    for (const auto& o : outcomes) s += (s.empty() ? "" : " ") + o.status + (o.changed ? "*" : "");
+    return s;
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("monitor_run") {
+  TEST_CASE("after: 1 changes at once; a new monitor that fails is a change") {
+    Series s;
+    s.Feed("critical");
+    s.Feed("critical");
+    s.Feed("ok");
+    CHECK(s.Statuses() == "critical* critical ok*");
+    CHECK(s.outcomes[0].previous == "");
+    CHECK(s.outcomes[2].previous == "critical");
+    CHECK(s.stored->history == "CCO");
+  }
+
+  TEST_CASE("a new monitor that is ok is not a change") {
+    Series s;
+    CHECK_FALSE(s.Feed("ok").changed);
+  }
+
+  TEST_CASE("after: 3 needs three identical failures; soft states in between") {
+    Series s;
+    s.rules.after = 3;
+    s.Feed("ok");
+    s.Feed("critical");
+    s.Feed("critical");
+    CHECK(s.outcomes.back().soft);
+    CHECK(s.outcomes.back().hard == nagios::State::kOk);
+    s.Feed("critical");
+    s.Feed("ok");
+    CHECK(s.Statuses() == "ok ok ok critical* ok*");
+    CHECK_FALSE(s.outcomes[3].soft);
+  }
+
+  TEST_CASE("one blip does not alert; alternating failures never reach the count") {
+    Series s;
+    s.rules.after = 2;
+    for (const char* r : {"ok", "warning", "ok", "critical", "ok", "warning", "ok"}) s.Feed(r);
+    for (const auto& o : s.outcomes) CHECK(o.status == "ok");
+  }
+
+  TEST_CASE("recover_after keeps the failure until enough OK results") {
+    Series s;
+    s.rules.recover_after = 2;
+    s.Feed("critical");
+    s.Feed("ok");
+    CHECK(s.outcomes.back().status == "critical");
+    CHECK(s.outcomes.back().soft);
+    s.Feed("ok");
+    CHECK(s.Statuses() == "critical* critical ok*");
+  }
+
+  TEST_CASE("M of N alerts on the worst of the window") {
+    Series s;
+    s.rules.window_m = 2;
+    s.rules.window_n = 4;
+    s.Feed("warning");
+    CHECK(s.outcomes.back().status == "ok");
+    s.Feed("ok");
+    s.Feed("critical");
+    CHECK(s.outcomes.back().status == "critical");
+    CHECK(s.outcomes.back().changed);
+    s.Feed("ok");
+    CHECK(s.outcomes.back().status == "critical");  // still 2 of the last 4 failed
+    s.Feed("ok");
+    CHECK(s.outcomes.back().status == "ok");  // 1 of the last 4: recovered
+  }
+
+  TEST_CASE("flapping holds the hard state and reports start and stop once") {
+    Series s;
+    s.rules.flapping = true;
+    s.rules.flap_window = 8;
+    s.rules.flap_high = 50;
+    s.rules.flap_low = 25;
+    for (const char* r : {"ok", "critical", "ok", "critical"}) s.Feed(r);
+    CHECK(s.outcomes.back().status == "flapping");
+    CHECK(s.outcomes.back().changed);
+    s.Feed("ok");
+    CHECK(s.outcomes.back().status == "flapping");
+    CHECK_FALSE(s.outcomes.back().changed);
+    for (int i = 0; i < 8; ++i) s.Feed("ok");
+    CHECK(s.outcomes.back().status == "ok");
+    bool stopped = false;
+    for (size_t i = 5; i < s.outcomes.size(); ++i) stopped = stopped || (s.outcomes[i].changed && s.outcomes[i].previous == "flapping");
+    CHECK(stopped);
+  }
+
+  TEST_CASE("suppressed and unreachable judge nothing and keep the history") {
+    Series s;
+    s.Feed("critical");
+    const Outcome& sup = s.Feed("suppressed");
+    CHECK(sup.status == "suppressed");
+    CHECK_FALSE(sup.changed);
+    CHECK(sup.hard == nagios::State::kCritical);
+    CHECK(s.stored->history == "C");
+    const Outcome& un = s.Feed("unreachable");
+    CHECK(un.status == "unreachable");
+    CHECK_FALSE(un.changed);
+    // Coming back from a suppressed run with the same hard state is not a change.
+    CHECK_FALSE(s.Feed("critical").changed);
+  }
+
+  TEST_CASE("history keeps the newest 32 results") {
+    Series s;
+    for (int i = 0; i < 40; ++i) s.Feed(i % 2 ? "warning" : "ok");
+    CHECK(s.stored->history.size() == 32);
+    CHECK(s.stored->history.back() == 'W');
+  }
+}
