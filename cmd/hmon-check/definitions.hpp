@@ -27,7 +27,7 @@ extern const std::vector<std::string> kConditionKeys;
 
 /// When a monitor's hard state changes (soft states, M of N, flap detection).
 struct StateRules {
-  int after = 1;          ///< consecutive identical non-OK results before the hard state changes
+  int after = 1;          ///< consecutive non-OK results (any mix) before the hard state leaves OK
   int recover_after = 1;  ///< consecutive OK results before the hard state returns to OK
   int window_m = 0;       ///< M of N: non-OK when at least M of the last N results are non-OK (0 = off)
   int window_n = 0;

@@ -81,8 +81,11 @@ Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus
   }
   n.history.push_back(HistoryLetter(raw));
   if (n.history.size() > kHistoryMax) n.history.erase(0, n.history.size() - kHistoryMax);
+  // Nagios counts check attempts: consecutive non-OK results of any kind (W, C and U alike), or
+  // consecutive OK results while recovering.
+  const bool raw_bad = n.history.back() != 'O';
   int consecutive = 0;
-  for (auto it = n.history.rbegin(); it != n.history.rend() && *it == n.history.back(); ++it) ++consecutive;
+  for (auto it = n.history.rbegin(); it != n.history.rend() && (*it != 'O') == raw_bad; ++it) ++consecutive;
   const State raw_state = StateOfWord(raw);
   State candidate = prev_hard;
   if (rules.window_m > 0) {
@@ -97,10 +100,12 @@ Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus
       }
     }
     if (bad >= rules.window_m) candidate = worst;
-    else if (raw_state == State::kOk && consecutive >= rules.recover_after) candidate = State::kOk;
-  } else if (raw_state != State::kOk) {
-    if (consecutive >= rules.after) candidate = raw_state;
-  } else if (consecutive >= rules.recover_after) {
+    else if (!raw_bad && consecutive >= rules.recover_after) candidate = State::kOk;
+  } else if (raw_bad) {
+    // Soft until the attempts reach `after`; once the hard state is non-OK, a change to another
+    // non-OK state is hard at once (Nagios: a hard state change between problem states).
+    if (prev_hard != State::kOk || consecutive >= rules.after) candidate = raw_state;
+  } else if (prev_hard == State::kOk || consecutive >= rules.recover_after) {
     candidate = State::kOk;
   }
   bool flapping = false;
@@ -371,7 +376,11 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
       key.resize(wk, ' ');
       std::string text = o.status == "suppressed" ? "calendar '" + o.instance->def->calendar + "' closed"
                                                   : o.result.summary;
-      if (o.soft) text += " (soft " + o.raw + ", " + std::to_string(o.next.consecutive) + " in a row)";
+      if (o.soft) {
+        const int of = o.raw == "ok" ? o.instance->def->rules.recover_after : o.instance->def->rules.after;
+        text += " (soft " + o.raw + ", " + std::to_string(o.next.consecutive) +
+                (o.instance->def->rules.window_m > 0 ? " in a row)" : " of " + std::to_string(of) + ")");
+      }
       out += Colorize(head, StatusColor(o.status), color) + " " + key + "  " + text + "\n";
     }
     std::string summary;

@@ -46,7 +46,7 @@ TEST_SUITE("monitor_run") {
     CHECK_FALSE(s.Feed("ok").changed);
   }
 
-  TEST_CASE("after: 3 needs three identical failures; soft states in between") {
+  TEST_CASE("after: 3 needs three failures in a row; soft states in between") {
     Series s;
     s.rules.after = 3;
     s.Feed("ok");
@@ -65,6 +65,67 @@ TEST_SUITE("monitor_run") {
     s.rules.after = 2;
     for (const char* r : {"ok", "warning", "ok", "critical", "ok", "warning", "ok"}) s.Feed(r);
     for (const auto& o : s.outcomes) CHECK(o.status == "ok");
+  }
+
+  // Nagios state types (https://assets.nagios.com/downloads/nagioscore/docs/nagioscore/4/en/statetypes.html):
+  // attempts count consecutive non-OK results of any kind; once hard, a change from one problem
+  // state to another is hard at once.
+  TEST_CASE("mixed failures count as attempts: W C W with after: 2 alerts on the second") {
+    Series s;
+    s.rules.after = 2;
+    for (const char* r : {"warning", "critical", "warning", "critical", "warning", "critical", "warning", "critical"}) s.Feed(r);
+    CHECK(s.Statuses() == "ok critical* warning* critical* warning* critical* warning* critical*");
+    CHECK(s.outcomes[0].soft);
+    for (size_t i = 1; i < s.outcomes.size(); ++i) CHECK_FALSE(s.outcomes[i].soft);
+  }
+
+  TEST_CASE("after: 3 with W C U: hard on the third attempt, in the state of that result") {
+    Series s;
+    s.rules.after = 3;
+    for (const char* r : {"ok", "warning", "critical", "unknown"}) s.Feed(r);
+    CHECK(s.Statuses() == "ok ok ok unknown*");
+    CHECK(s.outcomes[2].next.consecutive == 2);
+  }
+
+  TEST_CASE("a hard critical followed by warning is a hard warning at once") {
+    Series s;
+    s.rules.after = 3;
+    for (const char* r : {"critical", "critical", "critical", "warning"}) s.Feed(r);
+    CHECK(s.Statuses() == "ok ok critical* warning*");
+    CHECK_FALSE(s.outcomes.back().soft);
+    CHECK(s.outcomes.back().hard == nagios::State::kWarning);
+  }
+
+  TEST_CASE("an OK in the middle resets the attempts") {
+    Series s;
+    s.rules.after = 3;
+    for (const char* r : {"warning", "critical", "ok", "critical", "warning", "critical"}) s.Feed(r);
+    CHECK(s.Statuses() == "ok ok ok ok ok critical*");
+    CHECK(s.outcomes[4].next.consecutive == 2);
+  }
+
+  TEST_CASE("a failure during recovery keeps the problem hard, in its new state") {
+    Series s;
+    s.rules.after = 2;
+    s.rules.recover_after = 3;
+    for (const char* r : {"critical", "critical", "ok", "ok", "warning", "ok", "ok", "ok"}) s.Feed(r);
+    CHECK(s.Statuses() == "ok critical* critical critical warning* warning warning ok*");
+    CHECK(s.outcomes[3].soft);   // ok while hard critical
+    CHECK_FALSE(s.outcomes[4].soft);
+  }
+
+  TEST_CASE("M of N counts any mix of failures and recovers after recover_after OKs") {
+    Series s;
+    s.rules.window_m = 3;
+    s.rules.window_n = 5;
+    s.rules.recover_after = 2;
+    for (const char* r : {"warning", "ok", "unknown", "ok", "warning", "ok", "ok", "ok", "ok"}) s.Feed(r);
+    // 3 of 5 at the fifth result (W . U . W): the worst of them, unknown < warning in Nagios order.
+    CHECK(s.outcomes[4].status == nagios::StateWord(nagios::WorstOf(nagios::State::kWarning, nagios::State::kUnknown)));
+    CHECK(s.outcomes[4].changed);
+    CHECK(s.outcomes[5].status == s.outcomes[4].status);  // U . W . : only 2 of 5, but 1 OK < recover_after
+    CHECK(s.outcomes[6].status == "ok");                  // two OKs in a row, fewer than 3 of 5 failed
+    CHECK(s.outcomes[6].changed);
   }
 
   TEST_CASE("recover_after keeps the failure until enough OK results") {
