@@ -85,14 +85,21 @@ void AppendError(std::string* err, const std::string& message) {
   *err += message;
 }
 
-/// @p text on one line and without '|', so Nagios reads it as plain text.
-std::string CleanText(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
+// What stands for '|' in plugin text: U+00A6 BROKEN BAR reads the same to a person, and Nagios
+// does not take it for the start of perfdata.
+constexpr std::string_view kBarStandIn = "\xC2\xA6";
+
+/// @p text without '|' (and, unless @p keep_lines, on one line), so Nagios reads it as plain text.
+std::string CleanText(std::string_view text, bool keep_lines = false) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
     if (c == '|') {
-      c = '/';
-    } else if (c == '\n' || c == '\r') {
-      c = ' ';
+      out += kBarStandIn;
+    } else if (!keep_lines && (c == '\n' || c == '\r')) {
+      out += ' ';
+    } else {
+      out += c;
     }
   }
   return out;
@@ -499,6 +506,16 @@ std::string StatusLine(const std::string& service, State s, const std::string& s
   if (!perf.empty()) {
     out += " | ";
     out += FormatPerfdataList(perf);
+  }
+  return out;
+}
+
+std::string PluginText(const std::string& service, State s, const std::string& summary,
+                       const std::string& long_output, const std::vector<Perfdata>& perf) {
+  std::string out = StatusLine(service, s, summary, perf) + "\n";
+  if (!long_output.empty()) {
+    out += CleanText(long_output, true);
+    if (out.back() != '\n') out += '\n';
   }
   return out;
 }

@@ -83,10 +83,15 @@ struct PluginOutput {
 PluginOutput ParsePluginOutput(std::string_view stdout_text, std::string* err = nullptr);
 
 /// The one-line status "HTTP OK - 200 in 0.012 s | time=0.012s;1;2;0": @p service upper-cased,
-/// the state, " - " and @p summary, and perfdata if any; '|' in the text becomes '/' and line
-/// breaks become spaces so Nagios cannot misread them.
+/// the state, " - " and @p summary, and perfdata if any; '|' in the text becomes U+00A6 '¦' and
+/// line breaks become spaces so Nagios cannot misread them.
 std::string StatusLine(const std::string& service, State s, const std::string& summary,
                        const std::vector<Perfdata>& perf);
+
+/// A whole plugin answer: StatusLine, then @p long_output (a '|' in it becomes '¦' too, since Nagios
+/// reads perfdata after the first '|' of the long output as well), ending in a newline.
+std::string PluginText(const std::string& service, State s, const std::string& summary,
+                       const std::string& long_output, const std::vector<Perfdata>& perf);
 
 /// One node of a result tree (monitoring-plugins mp_subcheck).
 struct Subcheck {

@@ -395,8 +395,7 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
 int PrintAdHoc(const Instance& instance, const CheckResult& result) {
   std::string service = instance.spec.type;
   for (char& c : service) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string out = nagios::StatusLine(service, result.state, result.summary, result.perfdata) + "\n";
-  if (!result.long_output.empty()) out += result.long_output + (result.long_output.back() == '\n' ? "" : "\n");
+  std::string out = nagios::PluginText(service, result.state, result.summary, result.long_output, result.perfdata);
   std::fputs(out.c_str(), stdout);
   return static_cast<int>(result.state);
 }

@@ -574,7 +574,7 @@ TEST_CASE("nagios: StatusLine") {
   CHECK(StatusLine("", State::kUnknown, "timed out", {}) == "UNKNOWN - timed out");
   CHECK(StatusLine("", State::kOk, "", {P("a", 1)}) == "OK | a=1");
   CHECK(StatusLine("log", State::kCritical, "match a|b\nnext", {P("n", 2)}) ==
-        "LOG CRITICAL - match a/b next | n=2");
+        "LOG CRITICAL - match a\u00a6b next | n=2");
   CHECK(StatusLine("héllo", State::kOk, "x", {}) == "HéLLO OK - x");  // ASCII-only upper-casing
 
   const PluginOutput back =
@@ -600,6 +600,20 @@ TEST_CASE("nagios: OverallState over a result tree") {
   CHECK(OverallState(deep.children[1]) == State::kCritical);
 }
 
+TEST_CASE("nagios: a '|' in the summary or the long output never splits the perfdata") {
+  const std::string text = PluginText("http", State::kCritical, "body does not match 'zz|yy'",
+                                      "PASS: status 200\nFAIL (critical): body does not match 'zz|yy'",
+                                      {P("time", 0.5, "s")});
+  CHECK(text == "HTTP CRITICAL - body does not match 'zz\u00a6yy' | time=0.5s\n"
+                "PASS: status 200\nFAIL (critical): body does not match 'zz\u00a6yy'\n");
+  std::string err;
+  const PluginOutput back = ParsePluginOutput(text, &err);
+  CHECK(err.empty());
+  REQUIRE(back.perfdata.size() == 1);
+  CHECK(back.perfdata[0].label == "time");
+  CHECK(back.long_output.find("zz\u00a6yy") != std::string::npos);
+}
+
 TEST_CASE("nagios: RenderText, CollectPerfdata and RenderPluginOutput") {
   Subcheck root = Node(
       State::kOk, "3 checks",
@@ -616,7 +630,7 @@ TEST_CASE("nagios: RenderText, CollectPerfdata and RenderPluginOutput") {
         "\t\\_[WARNING] - disks\n"
         "\t\t\\_[WARNING] - /var 91%\n"
         "\t\t\\_[OK] - / 40%\n"
-        "\t\\_[UNKNOWN] - dns: a/b failed");
+        "\t\\_[UNKNOWN] - dns: a\u00a6b failed");
   CHECK(RenderText(Node(State::kCritical, "only")) == "only");
 
   const auto all = CollectPerfdata(root);
@@ -633,13 +647,13 @@ TEST_CASE("nagios: RenderText, CollectPerfdata and RenderPluginOutput") {
         "\t\\_[WARNING] - disks\n"
         "\t\t\\_[WARNING] - /var 91%\n"
         "\t\t\\_[OK] - / 40%\n"
-        "\t\\_[UNKNOWN] - dns: a/b failed\n");
+        "\t\\_[UNKNOWN] - dns: a\u00a6b failed\n");
 
   // What Nagios would read back from it.
   const PluginOutput back = ParsePluginOutput(out);
   CHECK(back.status_line == "HMON WARNING - 3 checks");
   CHECK(back.perfdata.size() == 3);
-  CHECK(back.long_output.find("\t\\_[UNKNOWN] - dns: a/b failed") != std::string::npos);
+  CHECK(back.long_output.find("\t\\_[UNKNOWN] - dns: a\u00a6b failed") != std::string::npos);
 
   CHECK(RenderPluginOutput("x", Node(State::kOk, "fine")) == "X OK - fine\n");
 }
