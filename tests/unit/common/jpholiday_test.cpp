@@ -81,18 +81,42 @@ hops::DefinitionError CatchDefinitionError(Fn fn) {
 }  // namespace
 
 TEST_SUITE("jp::HolidayCalendar") {
-  TEST_CASE("built-in equinox table equals the formula for 1948-2027") {
+  // 春分の日 and 秋分の日 (day of March, day of September) for 1955-2027 as the Cabinet Office lists
+  // them (内閣府「国民の祝日について」, syukujitsu.csv), typed in independently of the built-in table.
+  TEST_CASE("built-in equinox table equals the Cabinet Office's published dates") {
+    struct Row { unsigned vernal, autumnal; };
+    // clang-format off
+    const Row cabinet_office[] = {
+    /* 1955 */ {21, 24}, {21, 23}, {21, 23}, {21, 23}, {21, 24}, {20, 23}, {21, 23}, {21, 23},
+    /* 1963 */ {21, 24}, {20, 23}, {21, 23}, {21, 23}, {21, 24}, {20, 23}, {21, 23}, {21, 23},
+    /* 1971 */ {21, 24}, {20, 23}, {21, 23}, {21, 23}, {21, 24}, {20, 23}, {21, 23}, {21, 23},
+    /* 1979 */ {21, 24}, {20, 23}, {21, 23}, {21, 23}, {21, 23}, {20, 23}, {21, 23}, {21, 23},
+    /* 1987 */ {21, 23}, {20, 23}, {21, 23}, {21, 23}, {21, 23}, {20, 23}, {20, 23}, {21, 23},
+    /* 1995 */ {21, 23}, {20, 23}, {20, 23}, {21, 23}, {21, 23}, {20, 23}, {20, 23}, {21, 23},
+    /* 2003 */ {21, 23}, {20, 23}, {20, 23}, {21, 23}, {21, 23}, {20, 23}, {20, 23}, {21, 23},
+    /* 2011 */ {21, 23}, {20, 22}, {20, 23}, {21, 23}, {21, 23}, {20, 22}, {20, 23}, {21, 23},
+    /* 2019 */ {21, 23}, {20, 22}, {20, 23}, {21, 23}, {21, 23}, {20, 22}, {20, 23}, {20, 23},
+    /* 2027 */ {21, 23},
+    };
+    // clang-format on
     CHECK(hops::jp::LastPublishedYear() == 2027);
-    for (int y = 1948; y <= 2027; ++y) {
+    for (int y = 1955; y <= 2027; ++y) {
       CAPTURE(y);
       auto published = hops::jp::PublishedEquinoxes(y);
       REQUIRE(published.has_value());
-      CHECK(*published == hops::jp::FormulaEquinoxes(y));
+      const Row& row = cabinet_office[y - 1955];
+      CHECK(published->first == date::year{y} / 3 / date::day{row.vernal});
+      CHECK(published->second == date::year{y} / 9 / date::day{row.autumnal});
     }
     CHECK_FALSE(hops::jp::PublishedEquinoxes(1947).has_value());
     CHECK_FALSE(hops::jp::PublishedEquinoxes(2028).has_value());
-    // 2027 (暦要項 published Feb 2026): 3/21 and 9/23.
-    CHECK(*hops::jp::PublishedEquinoxes(2027) == std::make_pair(D("2027-03-21"), D("2027-09-23")));
+  }
+
+  TEST_CASE("the formula agrees with the published table wherever both exist (1948-2027)") {
+    for (int y = 1948; y <= hops::jp::LastPublishedYear(); ++y) {
+      CAPTURE(y);
+      CHECK(*hops::jp::PublishedEquinoxes(y) == hops::jp::FormulaEquinoxes(y));
+    }
   }
 
   TEST_CASE("equinox formula uses floor division before 1980") {
@@ -448,16 +472,15 @@ TEST_SUITE("jp::HolidayCalendar") {
     CHECK(Cal().Between(D("2010-01-01"), D("2029-12-31")).size() == counted);
   }
 
-  TEST_CASE("Find is fast enough for business-day scans") {
+  // How fast a scan is, is measured by scripts/bench/hcal.sh (every business day 1955-2099).
+  TEST_CASE("a business-day scan with Find agrees with the holidays of Year") {
     const HolidayCalendar cal;
     const Day first = D("1955-01-01"), last = D("2099-12-31");
-    const auto start = std::chrono::steady_clock::now();
     long business_days = 0;
     for (Day d = first; d <= last; d += date::days{1}) {
       const unsigned wd = hops::WeekdayOf(d);
       if (wd != 0 && wd != 6 && cal.Find(d) == nullptr) ++business_days;
     }
-    const auto elapsed = std::chrono::steady_clock::now() - start;
     long weekday_holidays = 0, weekdays = 0;
     for (int y = 1955; y <= 2099; ++y)
       for (const Holiday& h : cal.Year(y))
@@ -465,7 +488,6 @@ TEST_SUITE("jp::HolidayCalendar") {
     for (Day d = first; d <= last; d += date::days{1})
       if (hops::WeekdayOf(d) != 0 && hops::WeekdayOf(d) != 6) ++weekdays;
     CHECK(business_days == weekdays - weekday_holidays);
-    CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() < 50);
   }
 
   TEST_CASE("concurrent first use and copies") {
