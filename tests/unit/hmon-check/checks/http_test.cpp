@@ -76,7 +76,8 @@ Nginx StartNginx() {
                 "location = /basic { if ($http_authorization != \"Basic dXNlcjpwYXNz\") { return 401 \"no\\n\"; }\n"
                 "  return 200 \"basic ok\\n\"; }\n"
                 "location = /hdr { if ($http_x_probe != \"yes\") { return 400 \"no\\n\"; } return 200 \"hdr ok\\n\"; }\n"
-                "location = /big { alias " + d + "/big.txt; }\n");
+                "location = /big { alias " + d + "/big.txt; }\n"
+                "location = /huge { alias " + d + "/huge.txt; }\n");
   n.http = ht::FreePort();
   n.https = ht::FreePort();
   n.soon = ht::FreePort();
@@ -442,6 +443,28 @@ TEST_SUITE("hops::mon::http") {
     r = RunHttp(s);
     CHECK(r.state == State::kCritical);
     CHECK(r.summary.rfind("body does not match '^b'", 0) == 0);
+  }
+
+  TEST_CASE("body regexes on a 16 MiB answer end within the timeout, without a crash") {
+    REQUIRE_NGINX(n);
+    // Written here, not at startup, so that only this test pays for it; removed afterwards.
+    const std::string huge = n.dir + "/huge.txt";
+    ht::WriteFile(huge, std::string(size_t{16} << 20, 'a'));
+    struct Remove {
+      std::string path;
+      ~Remove() { std::filesystem::remove(path); }
+    } remove{huge};
+    CheckSpec s = Spec(n.Url("/huge"));
+    s.params.Set("body_regex", "(a|b)*c");
+    s.params.Set("body_not_regex", "[ab]{200}c");
+    const auto start = std::chrono::steady_clock::now();
+    const CheckResult r = RunHttp(s);
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.rfind("body does not match '(a|b)*c' - HTTP/1.1 200 OK", 0) == 0);
+    CHECK(r.long_output.find("PASS: body does not match '[ab]{200}c'") != std::string::npos);
+    CHECK(r.details["size"] == size_t{16} << 20);
+    CHECK(took < s.timeout);
   }
 
   TEST_CASE("conditions carry their own severity; the worst failing one wins") {
