@@ -350,7 +350,8 @@ TEST_CASE("tcp: Validate rejects bad parameters by key") {
   CHECK(validate("127.0.0.1:99999", nullptr, nullptr).find("target: invalid port") == 0);
   CHECK(validate("h:22", "send", "bad\\q").find("send: unknown escape '\\q'") == 0);
   CHECK(validate("h:22", "send", "x\\x4").find("send: bad '\\x' escape") == 0);
-  CHECK(validate("h:22", "expect_regex", "(").find("expect_regex: invalid regular") == 0);
+  CHECK(validate("h:22", "expect_regex", "(") == "expect_regex: invalid regular expression '(': missing ')'");
+  CHECK(validate("h:22", "expect_regex", "^SSH-(?!1)").find("(lookahead is not supported)") != std::string::npos);
   CHECK(validate("h:22", "refuse_state", "maybe").find("refuse_state: invalid state 'maybe'") == 0);
   CHECK(validate("h:22", "mismatch_state", "fatal").find("mismatch_state:") == 0);
   CHECK(validate("h:22", "max_bytes", "0").find("max_bytes: invalid size '0'") == 0);
