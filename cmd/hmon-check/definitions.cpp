@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/inventory.hpp"
+#include "common/regex.hpp"
 #include "common/spell.hpp"
 #include "common/units.hpp"
 
@@ -88,6 +89,13 @@ void ParseRules(const YamlDoc& doc, const MapReader& m, StateRules* r) {
   }
 }
 
+/// Fails at @p n when its text (not a node template) is not a valid regular expression.
+void CheckPattern(const YamlDoc& doc, const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar() || n.Scalar().find("{{") != std::string::npos) return;
+  std::string err;
+  if (!Regex::Compile(n.Scalar(), &err)) doc.Fail(n, "'" + key + "': " + err);
+}
+
 Condition ParseCondition(const YamlDoc& doc, const YAML::Node& n) {
   MapReader m(doc, n, "a condition", kConditionKeys);
   Condition c;
@@ -113,6 +121,7 @@ Condition ParseCondition(const YamlDoc& doc, const YAML::Node& n) {
     c.what = "body_regex";
     c.op = what == "body_regex" ? "matches" : "not_matches";
     c.values = {ScalarText(doc, v, "'" + what + "'")};
+    CheckPattern(doc, v, what);
   } else if (what == "json") {
     c.what = "json";
     c.path = ScalarText(doc, v, "'json'");
@@ -272,6 +281,10 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
       doc.Fail(v, "'" + k + "' has no value");
     }
   }
+  // Patterns are checked here, where an error can point at the value.
+  for (const std::string& k : type.PatternKeys())
+    if (m.Has(k))
+      for (const YAML::Node& item : Items(m.Get(k))) CheckPattern(doc, item, k);
   // Check the parameters once as written; node placeholders are checked again per node.
   d.base.target = d.target;
   if (d.target.find("{{") == std::string::npos) {

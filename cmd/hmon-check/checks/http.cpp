@@ -26,7 +26,6 @@
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,6 +37,7 @@
 #include "cmd/hmon-check/checks/tls_util.hpp"
 #include "common/nagios.hpp"
 #include "common/output.hpp"
+#include "common/regex.hpp"
 #include "common/spell.hpp"
 #include "common/units.hpp"
 
@@ -50,16 +50,6 @@ using Json = nlohmann::json;
 
 // Bytes of a response body kept for body, regex and JSON conditions; the rest is only counted.
 constexpr size_t kMaxKeptBody = size_t{4} << 20;
-// libstdc++'s default (backtracking) std::regex recurses once per matched character and can take
-// quadratic time, so a long body could overflow the stack or stall the loop. Regexes therefore run
-// in its polynomial (Thompson NFA) mode, prefixed with "[\s\S]*" and anchored at the start: one
-// linear pass over the body, with recursion bounded by the pattern's size. The price is that
-// back-references are rejected.
-#ifdef __GLIBCXX__
-constexpr std::regex::flag_type kLinearRegex = std::regex_constants::__polynomial;
-#else
-constexpr std::regex::flag_type kLinearRegex = std::regex::flag_type{};
-#endif
 constexpr long kDefaultMaxRedirects = 10;
 // Most requests in flight to one host[:port] in a batch, and the connections kept per host (the
 // multi handle then never queues a request, whose timeout would run while it waits). A few
@@ -259,27 +249,12 @@ const Json* Lookup(const Json& doc, const std::vector<JsonStep>& steps) {
 // ---------------------------------------------------------------------------------------------
 // Regexes over bodies.
 
-bool RegexFound(const std::regex& re, std::string_view body) {
-  return std::regex_search(body.data(), body.data() + body.size(), re, std::regex_constants::match_continuous);
-}
-
-// Compiles @p pattern for RegexFound; @p full also compiles it alone first, as the wrapping could
-// hide unbalanced parentheses.
-bool CompileRegex(const std::string& pattern, const std::string& what, bool full, std::optional<std::regex>* re,
-                  std::string* err) {
-  const auto flags = std::regex::ECMAScript | std::regex::multiline | kLinearRegex;
-  try {
-    if (full) {
-      const std::regex alone(pattern, flags);
-      (void)alone;
-    }
-    re->emplace("[\\s\\S]*(?:" + pattern + ")", flags);
-    return true;
-  } catch (const std::regex_error& e) {
-    *err = "bad regex " + Quoted(pattern) + " in " + what + ": " +
-           (e.code() == std::regex_constants::error_complexity ? "back-references are not supported" : e.what());
-    return false;
-  }
+// Compiles @p pattern (common/regex.hpp: linear in the body, whatever its size); false with a
+// message naming @p what.
+bool CompileRegex(const std::string& pattern, const std::string& what, std::optional<Regex>* re, std::string* err) {
+  *re = Regex::Compile(pattern, err);
+  if (!*re) *err = what + ": " + *err;
+  return re->has_value();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +271,7 @@ struct Rule {
   std::string operand;              ///< substring, pattern, expected JSON text
   std::string name;                 ///< header name or JSON path as written
   std::string header_lower;         ///< header name in lower case
-  std::optional<std::regex> regex;  ///< kBodyRegex
+  std::optional<Regex> regex;       ///< kBodyRegex
   std::vector<JsonStep> path;       ///< kJson
   std::optional<Json> expected;     ///< operand parsed as JSON, when it is JSON
   nagios::Range range;              ///< measures
@@ -369,7 +344,7 @@ bool ValidHeaderName(std::string_view name) {
 }
 
 // Compiles one spec condition into a rule.
-std::string CompileCondition(const Condition& c, bool full, Rule* rule) {
+std::string CompileCondition(const Condition& c, Rule* rule) {
   const std::string label = ConditionLabel(c);
   rule->severity = c.severity;
   const std::string what = Lower(c.what);
@@ -409,7 +384,7 @@ std::string CompileCondition(const Condition& c, bool full, Rule* rule) {
       if (op != Op::kMatches && op != Op::kNotMatches) return bad_op("matches, not_matches");
       if (!(err = need_value()).empty()) return err;
       rule->operand = c.values.front();
-      if (!CompileRegex(rule->operand, label, full, &rule->regex, &err)) return err;
+      if (!CompileRegex(rule->operand, label, &rule->regex, &err)) return err;
       return "";
     case Subject::kJson:
       if (op != Op::kEquals && op != Op::kNotEquals && op != Op::kExists)
@@ -444,7 +419,7 @@ std::string CompileCondition(const Condition& c, bool full, Rule* rule) {
 
 // Compiles @p spec into @p plan; returns "" or a message naming the bad key. @p full (Validate)
 // also checks what would otherwise fail only at run time or go unnoticed: the URL's syntax, a
-// password inside it, and each regex on its own.
+// password inside it.
 std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* plan) {
   const Params& params = spec.params;
   // Target URL.
@@ -569,7 +544,7 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
       rule.subject = Subject::kBodyRegex;
       rule.op = std::strcmp(key, "body_regex") == 0 ? Op::kMatches : Op::kNotMatches;
       rule.operand = v;
-      if (!CompileRegex(v, Quoted(key), full, &rule.regex, &err)) return err;
+      if (!CompileRegex(v, Quoted(key), &rule.regex, &err)) return err;
       plan->rules.push_back(std::move(rule));
     }
   }
@@ -600,7 +575,7 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
   }
   for (const Condition& c : spec.conditions) {
     Rule rule;
-    if (!(err = CompileCondition(c, full, &rule)).empty()) return err;
+    if (!(err = CompileCondition(c, &rule)).empty()) return err;
     plan->rules.push_back(std::move(rule));
   }
   for (const Rule& r : plan->rules) {
@@ -683,13 +658,7 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
       return found == (r.op == Op::kContains);
     }
     case Subject::kBodyRegex: {
-      bool found = false;
-      try {
-        found = RegexFound(*r.regex, o->body);
-      } catch (const std::regex_error& e) {
-        *msg = "regex " + Quoted(Printable(r.operand, 40)) + " failed: " + e.what();
-        return false;
-      }
+      const bool found = r.regex->Search(o->body);
       *msg = std::string("body ") + (found ? "matches " : "does not match ") +
              Quoted(Printable(r.operand, 40));
       return found == (r.op == Op::kMatches);
@@ -1319,6 +1288,7 @@ class HttpCheck : public CheckType {
             "password_env", "password_file", "bearer_env",   "bearer_file", "expect_header",
             "json_path",   "json_equals"};
   }
+  std::vector<std::string> PatternKeys() const override { return {"body_regex", "body_not_regex"}; }
 
   std::vector<std::string> Measures() const override { return {"time", "size", "cert_days"}; }
 

@@ -22,7 +22,7 @@
 // Line matching, in order: absent_pattern marks the heartbeat seen; an ok_pattern match forgets
 // the matches found so far in this file in this run (a recovery message); then critical_pattern
 // (else warning_pattern) makes a critical (warning) line unless an `exclude` pattern matches too.
-// Patterns are POSIX extended regexes (cmd/hmon-check/checks/regex.hpp), optionally `ignore_case`.
+// Patterns are RE2 regexes (common/regex.hpp), optionally `ignore_case`.
 //
 // Result: measures critical_lines (primary), warning_lines and lines (lines read), plain counts
 // for this run. Without thresholds any critical line is CRITICAL and any warning line WARNING; a
@@ -42,7 +42,7 @@
 #include <functional>
 
 #include "cmd/hmon-check/checks/check.hpp"
-#include "cmd/hmon-check/checks/regex.hpp"
+#include "common/regex.hpp"
 #include "common/state.hpp"
 #include "common/units.hpp"
 
@@ -127,12 +127,12 @@ std::string Printable(std::string_view line, size_t max) {
 
 /// The compiled patterns of one check.
 struct Patterns {
-  std::vector<std::unique_ptr<LineRegex>> critical, warning, ok, exclude;
-  std::unique_ptr<LineRegex> absent;
+  std::vector<Regex> critical, warning, ok, exclude;
+  std::optional<Regex> absent;
 
-  static bool AnyMatch(const std::vector<std::unique_ptr<LineRegex>>& list, std::string_view line) {
+  static bool AnyMatch(const std::vector<Regex>& list, std::string_view line) {
     for (const auto& re : list) {
-      if (re->Search(line)) return true;
+      if (re.Search(line)) return true;
     }
     return false;
   }
@@ -140,25 +140,25 @@ struct Patterns {
 
 /// Compiles every pattern parameter; "" or a message naming the key.
 std::string CompilePatterns(const Params& p, Patterns* out) {
-  const bool icase = BoolParam(p, "ignore_case");
+  const RegexOptions options{BoolParam(p, "ignore_case")};
   struct Slot {
     const char* key;
-    std::vector<std::unique_ptr<LineRegex>>* list;
+    std::vector<Regex>* list;
   };
   for (Slot s : {Slot{"critical_pattern", &out->critical}, Slot{"warning_pattern", &out->warning},
                  Slot{"ok_pattern", &out->ok}, Slot{"exclude", &out->exclude}}) {
     for (const std::string& pat : p.All(s.key)) {
       std::string err;
       if (pat.empty()) return "'" + std::string(s.key) + "' has an empty pattern";
-      auto re = LineRegex::Compile(pat, icase, &err);
+      auto re = Regex::Compile(pat, options, &err);
       if (!re) return "'" + std::string(s.key) + "': " + err;
-      s.list->push_back(std::move(re));
+      s.list->push_back(std::move(*re));
     }
   }
   if (auto a = p.Get("absent_pattern")) {
     if (a->empty()) return "'absent_pattern' is empty";
     std::string err;
-    out->absent = LineRegex::Compile(*a, icase, &err);
+    out->absent = Regex::Compile(*a, options, &err);
     if (!out->absent) return "'absent_pattern': " + err;
   }
   return "";
@@ -468,6 +468,9 @@ class LogfileCheck : public CheckType {
   std::vector<std::string> ParamKeys() const override {
     return {"critical_pattern", "warning_pattern", "ok_pattern", "exclude", "ignore_case",
             "max_lines", "from_start", "absent_pattern", "absent_period", "absent_state", "rotated"};
+  }
+  std::vector<std::string> PatternKeys() const override {
+    return {"critical_pattern", "warning_pattern", "ok_pattern", "exclude", "absent_pattern"};
   }
   std::vector<std::string> Measures() const override {
     return {"critical_lines", "warning_lines", "lines"};

@@ -25,11 +25,11 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
+#include "common/regex.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -408,7 +408,7 @@ struct TcpOptions {
   std::string send;                   // decoded
   std::optional<std::string> expect;  // decoded
   std::optional<std::string> expect_regex;
-  std::optional<std::regex> regex;  // expect_regex compiled
+  std::optional<Regex> regex;  // expect_regex compiled
   State refuse_state = State::kCritical;
   State mismatch_state = State::kWarning;
   size_t max_bytes = 4096;
@@ -433,11 +433,8 @@ std::string ParseTcp(const CheckSpec& spec, TcpOptions* o) {
     o->expect = *s;
   }
   if (auto v = spec.params.Get("expect_regex")) {
-    try {
-      o->regex.emplace(*v);
-    } catch (const std::regex_error& e) {
-      return "expect_regex: invalid regular expression '" + *v + "': " + e.what();
-    }
+    o->regex = Regex::Compile(*v, &err);
+    if (!o->regex) return "expect_regex: " + err;
     o->expect_regex = *v;
   }
   for (const char* key : {"refuse_state", "mismatch_state"}) {
@@ -466,6 +463,7 @@ class TcpCheck : public CheckType {
   std::vector<std::string> ParamKeys() const override {
     return {"send", "expect", "expect_regex", "refuse_state", "mismatch_state", "max_bytes"};
   }
+  std::vector<std::string> PatternKeys() const override { return {"expect_regex"}; }
   std::vector<std::string> Measures() const override { return {"time"}; }
   std::string Validate(const CheckSpec& spec) const override {
     TcpOptions o;
@@ -549,13 +547,14 @@ CheckResult TcpCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) co
   if (o.expect || o.expect_regex) {
     auto matches = [&]() {
       if (o.expect && got.find(*o.expect) == std::string::npos) return false;
-      if (o.regex && !std::regex_search(got, *o.regex)) return false;
+      if (o.regex && !o.regex->Search(got)) return false;
       return true;
     };
     matched = false;
     // Like check_tcp, an answer that ends in a complete line without a match is a mismatch; a
     // short quiet period first lets the rest of a banner sent in pieces arrive.
     auto read_until = deadline;
+    size_t checked = 0;  // how much of the answer matches() has seen
     while (got.size() < o.max_bytes) {
       ssize_t n = ReadSome(fd.get(), &got, o.max_bytes - got.size(), read_until);
       if (n == -ETIMEDOUT) {
@@ -566,6 +565,11 @@ CheckResult TcpCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) co
         read_error = std::strerror(static_cast<int>(-n));
         break;
       }
+      // matches() looks at the whole answer, so while more is already waiting it runs only each
+      // time the answer has doubled: the work stays linear in the answer's size.
+      if (n > 0 && got.size() < o.max_bytes && got.size() < 2 * checked && WaitFd(fd.get(), POLLIN, Clock::now()))
+        continue;
+      checked = got.size();
       if (matches()) {
         matched = true;
         break;
@@ -574,6 +578,7 @@ CheckResult TcpCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) co
       read_until =
           got.back() == '\n' ? std::min(deadline, Clock::now() + kQuietAfterLine) : deadline;
     }
+    if (!matched && checked < got.size()) matched = matches();
   }
   const double secs = SecondsSince(start);
   Perfdata p;

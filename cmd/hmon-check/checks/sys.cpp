@@ -18,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-#include "cmd/hmon-check/checks/regex.hpp"
+#include "common/regex.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -180,8 +180,8 @@ class SysCheck : public CheckType {
 /// The process filters of one check, compiled.
 struct ProcessFilter {
   std::optional<std::string> name;
-  std::unique_ptr<LineRegex> name_regex;
-  std::unique_ptr<LineRegex> args_regex;
+  std::optional<Regex> name_regex;
+  std::optional<Regex> args_regex;
   std::optional<uint32_t> uid;
   std::string states;
 
@@ -217,6 +217,7 @@ class ProcessCheck : public SysCheck {
   std::vector<std::string> ParamKeys() const override {
     return {"name", "name_regex", "args_regex", "user", "state"};
   }
+  std::vector<std::string> PatternKeys() const override { return {"name_regex", "args_regex"}; }
   std::vector<std::string> Measures() const override { return {"count", "rss"}; }
   std::string Validate(const CheckSpec& spec) const override {
     const Params& p = spec.params;
@@ -225,7 +226,7 @@ class ProcessCheck : public SysCheck {
     for (const char* key : {"name_regex", "args_regex"}) {
       if (auto v = p.Get(key)) {
         std::string err;
-        if (!LineRegex::Compile(*v, false, &err)) return "'" + std::string(key) + "': " + err;
+        if (!Regex::Compile(*v, &err)) return "'" + std::string(key) + "': " + err;
       }
     }
     if (auto u = p.Get("user"); u && u->empty()) return "'user' is empty";
@@ -254,12 +255,12 @@ class ProcessCheck : public SysCheck {
       add_desc("name", *v);
     }
     if (auto v = p.Get("name_regex")) {
-      filter.name_regex = LineRegex::Compile(*v, false, &err);
+      filter.name_regex = Regex::Compile(*v, &err);
       if (!filter.name_regex) return Unknown("'name_regex': " + err);
       add_desc("name_regex", *v);
     }
     if (auto v = p.Get("args_regex")) {
-      filter.args_regex = LineRegex::Compile(*v, false, &err);
+      filter.args_regex = Regex::Compile(*v, &err);
       if (!filter.args_regex) return Unknown("'args_regex': " + err);
       add_desc("args_regex", *v);
     }

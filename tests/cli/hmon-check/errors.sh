@@ -33,6 +33,14 @@ monitors:
   win:
     type: memory
     window: 5/3
+  banner:
+    type: tcp
+    target: 127.0.0.1:22
+    expect_regex: "^SSH-(?!1)"
+  logs:
+    type: logfile
+    target: /var/log/app.log
+    critical_pattern: [FATAL, '(\w+) \1']
 YAML
 run hmon-check validate -f bad.yaml
 run hmon-check run -f bad.yaml

@@ -4,12 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/calendar_load.hpp"
+#include "common/regex.hpp"
 #include "common/yaml_doc.hpp"
 
 using namespace hops;
@@ -40,7 +40,10 @@ void Walk(const json& j, const std::string& path, Fn fn) {
 }
 
 bool Matches(const json& schema_with_pattern, const std::string& s) {
-  return std::regex_search(s, std::regex(schema_with_pattern.at("pattern").get<std::string>()));
+  std::string err;
+  const auto re = Regex::Compile(schema_with_pattern.at("pattern").get<std::string>(), &err);
+  REQUIRE_MESSAGE(re, err);
+  return re->Search(s);
 }
 
 // Whether the loader accepts @p calendar_body (the mapping of calendar 'x', with base 'b' defined).

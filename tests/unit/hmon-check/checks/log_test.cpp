@@ -9,7 +9,6 @@
 #include <string>
 
 #include "cmd/hmon-check/checks/check.hpp"
-#include "cmd/hmon-check/checks/regex.hpp"
 #include "common/state.hpp"
 #include "tests/unit/testing/peer.hpp"
 
@@ -78,35 +77,21 @@ struct LogFixture {
 
 }  // namespace
 
-TEST_CASE("check_log: Perl shorthands and the line regex") {
-  CHECK(PerlShorthandsToPosix("a\\d+b") == "a[0-9]+b");
-  CHECK(PerlShorthandsToPosix("\\D") == "[^0-9]");
-  CHECK(PerlShorthandsToPosix("[\\d.]+") == "[0-9.]+");
-  CHECK(PerlShorthandsToPosix("[^]\\d]") == "[^]0-9]");
-  CHECK(PerlShorthandsToPosix("[[:alpha:]\\s]") == "[[:alpha:][:space:]]");
-  CHECK(PerlShorthandsToPosix("\\w\\s\\.\\\\") == "\\w\\s\\.\\\\");
-
-  std::string err;
-  auto re = LineRegex::Compile("took \\d+ms", false, &err);
-  REQUIRE(re);
-  CHECK(re->Search("request took 125ms"));
-  CHECK_FALSE(re->Search("request took ms"));
-  auto word = LineRegex::Compile("\\berror\\b", true, &err);
-  REQUIRE(word);
-  CHECK(word->Search("an ERROR here"));
-  CHECK_FALSE(word->Search("errors"));
-  CHECK(LineRegex::Compile("a(b", false, &err) == nullptr);
-  CHECK(err.find("invalid regular expression 'a(b': ") == 0);
-
-  // NUL bytes do not end the text; a 1 MB line neither crashes nor is read past kMaxRegexInput.
-  auto tail = LineRegex::Compile("tail", false, &err);
-  REQUIRE(tail);
-  CHECK(tail->Search(std::string("head\0tail", 9)));
-  std::string huge(1 << 20, 'x');
-  auto x_then_y = LineRegex::Compile("(x|z)*y", false, &err);
-  REQUIRE(x_then_y);
-  CHECK_FALSE(x_then_y->Search(huge + "y"));
-  CHECK(x_then_y->Search(std::string(100, 'x') + "y"));
+TEST_CASE("check_log: patterns are RE2 and see whole lines, however long") {
+  LogFixture f;
+  f.spec.params = Params();
+  f.spec.params.Set("from_start", "true");
+  f.spec.params.Add("critical_pattern", "took \\d{4,}ms");
+  f.spec.params.Add("critical_pattern", "(a|b)*c");
+  f.spec.params.Add("warning_pattern", "\\bslow\\b");
+  // The 60 kB line holds its match near the end; the 64 kB line of a's cannot match (a|b)*c.
+  WriteFile(f.log, std::string(60000, ' ') + "took 12345ms\n" + std::string(64 * 1024 - 1, 'a') + "\n" +
+                       "slowly\n" + "too slow\n" + std::string("nul\0took 1000ms\n", 16));
+  auto r = f.Run();
+  CHECK(r.state == State::kCritical);
+  CHECK(PerfValue(r, "critical_lines") == 2);
+  CHECK(PerfValue(r, "warning_lines") == 1);
+  CHECK(PerfValue(r, "lines") == 5);
 }
 
 TEST_CASE("check_log: the first run starts at the end, then appended lines alert") {

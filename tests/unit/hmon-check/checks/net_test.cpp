@@ -229,6 +229,33 @@ TEST_CASE("tcp: max_bytes stops reading before the timeout") {
   CHECK(secs < 2.0);
 }
 
+TEST_CASE("tcp: expect_regex over a 16 MiB answer gets a result, not a crash") {
+  // A backtracking matcher recurses once per byte on (a|b)*c and overflows the stack long before
+  // 16 MiB; reading must also not rescan the whole answer after every small read.
+  constexpr size_t kSize = size_t{16} << 20;
+  const std::string no_c(kSize, 'a');
+  const std::string ends_in_c = std::string(kSize - 1, 'b') + "c";
+  for (const std::string* answer : {&no_c, &ends_in_c}) {
+    CAPTURE(answer->back());
+    ThreadServer server(Banner(*answer));
+    REQUIRE(server.ok());
+    CheckSpec s = MakeSpec("tcp", Target(server.port()), 20000ms);
+    s.params.Set("expect_regex", "(a|b)*c");
+    s.params.Set("max_bytes", "16MiB");
+    double secs = 0;
+    CheckResult r = RunTimed(Tcp(), s, &secs);
+    CHECK(r.details["bytes_received"] == kSize);
+    CHECK(secs < 10.0);
+    if (answer == &no_c) {
+      CHECK(r.state == State::kWarning);
+      CHECK(r.summary.find("unexpected response") == 0);
+      CHECK(r.summary.find("expected /(a|b)*c/") != std::string::npos);
+    } else {
+      CHECK(r.state == State::kOk);
+    }
+  }
+}
+
 TEST_CASE("tcp: connection refused is CRITICAL, or refuse_state") {
   int port = hops::testing::FreePort();
   CheckSpec s = MakeSpec("tcp", Target(port));
@@ -323,7 +350,8 @@ TEST_CASE("tcp: Validate rejects bad parameters by key") {
   CHECK(validate("127.0.0.1:99999", nullptr, nullptr).find("target: invalid port") == 0);
   CHECK(validate("h:22", "send", "bad\\q").find("send: unknown escape '\\q'") == 0);
   CHECK(validate("h:22", "send", "x\\x4").find("send: bad '\\x' escape") == 0);
-  CHECK(validate("h:22", "expect_regex", "(").find("expect_regex: invalid regular") == 0);
+  CHECK(validate("h:22", "expect_regex", "(") == "expect_regex: invalid regular expression '(': missing ')'");
+  CHECK(validate("h:22", "expect_regex", "^SSH-(?!1)").find("(lookahead is not supported)") != std::string::npos);
   CHECK(validate("h:22", "refuse_state", "maybe").find("refuse_state: invalid state 'maybe'") == 0);
   CHECK(validate("h:22", "mismatch_state", "fatal").find("mismatch_state:") == 0);
   CHECK(validate("h:22", "max_bytes", "0").find("max_bytes: invalid size '0'") == 0);

@@ -273,7 +273,7 @@ TEST_CASE("check_sys: process Validate") {
   CHECK(type->Validate(spec) == "'name' and 'name_regex' cannot be used together");
   spec = Spec("process");
   spec.params.Set("args_regex", "(unclosed");
-  CHECK(type->Validate(spec).find("'args_regex': invalid regular expression '(unclosed'") == 0);
+  CHECK(type->Validate(spec) == "'args_regex': invalid regular expression '(unclosed': missing ')'");
   spec = Spec("process");
   spec.params.Set("state", "Rq");
   CHECK(type->Validate(spec).find("'state' 'Rq' has 'q'") == 0);
