@@ -1,6 +1,7 @@
 // hops-template's commands: everything only this tool uses lives in cmd/TEMPLATE/ and is built
 // into the static library hops_hops_template that main.cpp and tests/unit/TEMPLATE/ link.
-#pragma once
+#ifndef HOPS_CMD_TEMPLATE_COMMANDS_HPP_
+#define HOPS_CMD_TEMPLATE_COMMANDS_HPP_
 
 #include <string>
 #include <vector>
@@ -33,3 +34,5 @@ int CmdList(const Options& o);
 int CmdValidate(const Options& o);
 
 }  // namespace hops::tmpl
+
+#endif  // HOPS_CMD_TEMPLATE_COMMANDS_HPP_
