@@ -1,6 +1,6 @@
 #include "common/state.hpp"
 
-#include <signal.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -11,10 +11,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <mutex>
-#include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -32,45 +31,16 @@ constexpr int kApplicationId = 0x686f7073;
 /// The longest history string kept per monitor.
 constexpr size_t kMaxHistory = 32;
 
-/// Schema migrations, in order: entry i brings user_version i to i + 1. Never edit a released
-/// entry; append a new one and bump kStateSchemaVersion.
-const char* const kMigrations[] = {
-    // 0 -> 1: the initial schema.
-    R"sql(
-CREATE TABLE monitor_status (
-  key TEXT NOT NULL PRIMARY KEY,
-  state TEXT NOT NULL CONSTRAINT valid_state CHECK (state IN
-    ('ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
-  hard_state TEXT NOT NULL CONSTRAINT valid_hard_state CHECK (hard_state IN ('',
-    'ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
-  consecutive INTEGER NOT NULL,
-  last_summary TEXT NOT NULL,
-  last_change_ms INTEGER NOT NULL,
-  last_check_ms INTEGER NOT NULL,
-  history TEXT NOT NULL CONSTRAINT short_history CHECK (length(history) <= 32)
+/// The schema component table (file format 2): the version of each component in the file.
+constexpr const char* kComponentTable = R"sql(
+CREATE TABLE schema_component (
+  component TEXT NOT NULL PRIMARY KEY,
+  version INTEGER NOT NULL
 ) WITHOUT ROWID;
+)sql";
 
-CREATE TABLE status_change (
-  id INTEGER PRIMARY KEY,
-  key TEXT NOT NULL,
-  time_ms INTEGER NOT NULL,
-  from_state TEXT NOT NULL,
-  to_state TEXT NOT NULL,
-  summary TEXT NOT NULL
-);
-CREATE INDEX status_change_by_key ON status_change (key, time_ms);
-CREATE INDEX status_change_by_time ON status_change (time_ms);
-
-CREATE TABLE perf_sample (
-  key TEXT NOT NULL,
-  label TEXT NOT NULL,
-  time_ms INTEGER NOT NULL,
-  value REAL,
-  uom TEXT NOT NULL
-);
-CREATE INDEX perf_sample_by_key ON perf_sample (key, label, time_ms);
-CREATE INDEX perf_sample_by_time ON perf_sample (time_ms);
-
+/// Core version 1: the shared tables as schema version 1 (file format 1) had them.
+constexpr const char* kCoreV1 = R"sql(
 CREATE TABLE kv (
   ns TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -122,11 +92,71 @@ CREATE TABLE state_lock (
   acquired_ms INTEGER NOT NULL,
   token TEXT NOT NULL
 ) WITHOUT ROWID;
-)sql",
+)sql";
+
+/// Core version 2: named locks are file locks in locks/, no longer rows.
+constexpr const char* kCoreV2 = "DROP TABLE state_lock;";
+
+/// hmon-check version 1: its tables as schema version 1 (file format 1) had them.
+constexpr const char* kMonitorV1 = R"sql(
+CREATE TABLE monitor_status (
+  key TEXT NOT NULL PRIMARY KEY,
+  state TEXT NOT NULL CONSTRAINT valid_state CHECK (state IN
+    ('ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
+  hard_state TEXT NOT NULL CONSTRAINT valid_hard_state CHECK (hard_state IN ('',
+    'ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
+  consecutive INTEGER NOT NULL,
+  last_summary TEXT NOT NULL,
+  last_change_ms INTEGER NOT NULL,
+  last_check_ms INTEGER NOT NULL,
+  history TEXT NOT NULL CONSTRAINT short_history CHECK (length(history) <= 32)
+) WITHOUT ROWID;
+
+CREATE TABLE status_change (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  summary TEXT NOT NULL
+);
+CREATE INDEX status_change_by_key ON status_change (key, time_ms);
+CREATE INDEX status_change_by_time ON status_change (time_ms);
+
+CREATE TABLE perf_sample (
+  key TEXT NOT NULL,
+  label TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  value REAL,
+  uom TEXT NOT NULL
+);
+CREATE INDEX perf_sample_by_key ON perf_sample (key, label, time_ms);
+CREATE INDEX perf_sample_by_time ON perf_sample (time_ms);
+)sql";
+
+/// A schema component: a group of tables migrated on its own, with its own version.
+struct Component {
+  const char* name;
+  /// In order: entry i brings version i to i + 1, so the version this build knows is the number
+  /// of entries. Never edit a released entry; append one.
+  std::vector<const char*> migrations;
+  /// The component's version in a file of format 1 (one user_version for everything).
+  int format1_version;
 };
 
-static_assert(sizeof kMigrations / sizeof kMigrations[0] == kStateSchemaVersion,
-              "one migration per schema version");
+/// Every component this build knows. A tool that adds tables adds a component named after
+/// itself ("hnotify", "hjob-run", ...), so that adding or migrating its tables never concerns
+/// older builds of the other tools.
+const std::vector<Component>& Components() {
+  static const std::vector<Component> all = {
+      {kStateCore, {kCoreV1, kCoreV2}, 1},
+      {kStateMonitor, {kMonitorV1}, 1},
+  };
+  return all;
+}
+
+/// The version of @p c this build knows.
+int KnownVersion(const Component& c) { return static_cast<int>(c.migrations.size()); }
 
 /// Monitor states the schema accepts.
 const char* const kMonitorStates[] = {"ok",         "warning",     "critical", "unknown",
@@ -256,51 +286,6 @@ std::string HostName() {
   return buf;
 }
 
-/// What /proc says about a process: its start time (clock ticks since boot) and state letter.
-struct ProcInfo {
-  int64_t start = 0;  ///< 0 when unknown
-  char state = '?';
-};
-
-/// Reads /proc/@p pid/stat; nullopt when it cannot be read (no such process, or no /proc).
-std::optional<ProcInfo> ReadProcInfo(int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return std::nullopt;
-  std::string line;
-  std::getline(in, line);
-  // The command name (field 2) is in parentheses and may contain anything: parse from the last ')'.
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(close + 1));
-  ProcInfo info;
-  std::string field;
-  // Field 3 is the state, field 22 the start time.
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i == 3) info.state = field.empty() ? '?' : field[0];
-    if (i == 22) info.start = std::strtoll(field.c_str(), nullptr, 10);
-  }
-  return info;
-}
-
-/// True when process @p pid on this host is running and is the one that started at @p start
-/// (0 = unknown); a zombie or a reused pid counts as gone.
-bool ProcessAlive(int64_t pid, int64_t start) {
-  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return false;
-  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
-  const std::optional<ProcInfo> info = ReadProcInfo(pid);
-  if (!info) return true;  // no /proc: kill() is all we know
-  if (info->state == 'Z' || info->state == 'X') return false;
-  return start == 0 || info->start == 0 || info->start == start;
-}
-
-/// 128 random bits as hex, identifying one acquisition of a lock.
-std::string RandomToken() {
-  std::random_device rd;
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
-  return buf;
-}
-
 /// The directory part of @p path ("" when it has none).
 std::string DirName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -309,7 +294,8 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
-/// Creates @p dir and any missing parents with mode 0700; existing directories are left alone.
+/// Creates @p dir and any missing parents with mode 0700 (whatever the umask); existing
+/// directories are left alone.
 void MakeDirs(const std::string& dir) {
   if (dir.empty()) return;
   struct stat st;
@@ -320,22 +306,162 @@ void MakeDirs(const std::string& dir) {
     return;
   }
   MakeDirs(DirName(dir));
-  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+  if (mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return;
     throw RuntimeError("cannot create state directory '" + dir + "': " + std::strerror(errno));
+  }
+  // The umask may have taken bits off; the mode is set without changing it.
+  if (chmod(dir.c_str(), 0700) != 0) {
+    throw RuntimeError("cannot set the mode of state directory '" + dir +
+                       "': " + std::strerror(errno));
   }
 }
 
-/// Sets the process umask for the lifetime of the object.
-class UmaskGuard {
- public:
-  explicit UmaskGuard(mode_t mask) : old_(umask(mask)) {}
-  ~UmaskGuard() { umask(old_); }
-  UmaskGuard(const UmaskGuard&) = delete;
-  UmaskGuard& operator=(const UmaskGuard&) = delete;
+/// Opens @p file read-write and close-on-exec, creating it when missing. A file of ours that
+/// group or others may access, or that is empty (as just created, whatever the umask left of
+/// 0600), is set to 0600 first. The process umask is never changed. -1 with errno on failure.
+int OpenPrivateFile(const std::string& file) {
+  const int fd = open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+      ((st.st_mode & 077) != 0 || (st.st_size == 0 && (st.st_mode & 0777) != 0600)) &&
+      fchmod(fd, 0600) != 0) {
+    const int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
 
- private:
-  mode_t old_;
+/// Sets @p file to 0600 when it exists, is ours and is open to group or others.
+void TightenMode(const std::string& file) {
+  struct stat st;
+  if (stat(file.c_str(), &st) != 0) return;
+  if (st.st_uid != geteuid() || (st.st_mode & 077) == 0) return;
+  if (chmod(file.c_str(), 0600) != 0) {
+    throw RuntimeError("cannot restrict permissions of '" + file + "': " + std::strerror(errno));
+  }
+}
+
+/// 64-bit FNV-1a of @p s. Lock file names depend on it, so it must never change.
+uint64_t Fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/// The file name of lock @p name: the start of the name in characters safe in a file name, so an
+/// administrator can tell the files apart, then a hash of the whole name.
+std::string LockFileName(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (out.size() == 64) break;
+    // ASCII only, whatever the locale: every process must arrive at the same file.
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.';
+    out += safe ? c : '_';
+  }
+  char hash[24];
+  std::snprintf(hash, sizeof hash, "-%016llx.lock", static_cast<unsigned long long>(Fnv1a(name)));
+  return out + hash;
+}
+
+/// Closes a file descriptor at scope end unless released.
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) close(fd);
+  }
 };
+
+/// An F_OFD_* lock request for the whole of a file.
+struct flock WholeFile(short type) {
+  struct flock fl;
+  std::memset(&fl, 0, sizeof fl);
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  return fl;
+}
+
+/// Tries to take the write lock on @p fd (of @p file); false when another holder has it.
+bool TryLockFd(int fd, const std::string& file) {
+  struct flock fl = WholeFile(F_WRLCK);
+  if (fcntl(fd, F_OFD_SETLK, &fl) == 0) return true;
+  if (errno == EAGAIN || errno == EACCES) return false;
+  throw RuntimeError("cannot lock '" + file + "': " + std::strerror(errno));
+}
+
+/// The holder record of a lock file: "key=value" lines, newline-free values.
+std::string HolderRecord(const LockHolder& h) {
+  auto clean = [](std::string v) {
+    std::replace(v.begin(), v.end(), '\n', ' ');
+    return v;
+  };
+  return "pid=" + std::to_string(h.pid) + "\nhost=" + clean(h.hostname) +
+         "\nacquired_ms=" + std::to_string(h.acquired_ms) + "\nowner=" + clean(h.owner) + "\n";
+}
+
+/// Parses HolderRecord (the first value of each key counts); nullopt when it is incomplete.
+std::optional<LockHolder> ParseHolderRecord(const std::string& name, const std::string& text) {
+  LockHolder h;
+  h.name = name;
+  std::set<std::string> seen;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line) && !in.eof()) {  // a last line without its newline is torn
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) return std::nullopt;
+    const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (!seen.insert(key).second) continue;
+    if (key == "pid") h.pid = std::strtoll(value.c_str(), nullptr, 10);
+    if (key == "host") h.hostname = value;
+    if (key == "acquired_ms") h.acquired_ms = std::strtoll(value.c_str(), nullptr, 10);
+    if (key == "owner") h.owner = value;
+  }
+  if (h.pid <= 0 || !seen.count("owner")) return std::nullopt;
+  return h;
+}
+
+/// The whole content of @p fd from its start ("" on error).
+std::string ReadAll(int fd) {
+  std::string out;
+  char buf[512];
+  for (off_t off = 0;;) {
+    const ssize_t n = pread(fd, buf, sizeof buf, off);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    off += n;
+  }
+  return out;
+}
+
+/// What the header of an opened database says about whose it is.
+struct Identity {
+  int64_t application_id = 0;
+  int64_t format = 0;   ///< PRAGMA user_version
+  int64_t objects = 0;  ///< tables, indexes, ... in sqlite_master
+};
+
+/// Throws unless @p id is a hops database or an empty one (that becomes one).
+void CheckHopsFile(const Identity& id, const std::string& path) {
+  if (id.application_id == kApplicationId) return;
+  if (id.application_id == 0 && id.format == 0 && id.objects == 0) return;
+  char why[96];
+  if (id.application_id != 0) {
+    std::snprintf(why, sizeof why, "its application_id is 0x%08llx, not 0x%08x",
+                  static_cast<unsigned long long>(static_cast<uint32_t>(id.application_id)),
+                  kApplicationId);
+  } else {
+    std::snprintf(why, sizeof why, "it has content but no application_id");
+  }
+  throw RuntimeError("'" + path + "' is not a hops state database (" + why +
+                     "); it was left untouched");
+}
 
 /// The system clock in ms since the epoch.
 int64_t SystemNowMs() {
@@ -354,7 +480,8 @@ struct StateStore::Impl {
   pid_t pid = getpid();
   std::mutex mu;
   std::unordered_map<std::string, StmtPtr> stmts;
-  std::string hostname = HostName();
+  /// The schema components opened (those asked for, and core).
+  std::vector<const Component*> components;
 
   ~Impl() {
     if (getpid() != pid) {
@@ -423,28 +550,59 @@ struct StateStore::Impl {
     }
   }
 
-  /// Takes lock @p name if free or held by a dead process; the new token, or "" when held.
-  std::string TryLockLocked(const std::string& name, const std::string& owner);
+  /// Throws unless component @p name was opened.
+  void Need(const char* name) const {
+    for (const Component* c : components) {
+      if (std::strcmp(c->name, name) == 0) return;
+    }
+    throw RuntimeError("state database '" + path + "' was opened without schema component '" +
+                       name + "'");
+  }
+
+  /// The directory of the lock files: locks/ beside the database.
+  std::string LockDir() const {
+    const std::string dir = DirName(path);
+    return dir.empty() ? "locks" : dir == "/" ? "/locks" : dir + "/locks";
+  }
+
+  /// Reads the identity of the database (call inside a transaction for a consistent view).
+  Identity ReadIdentity() {
+    Identity id;
+    id.application_id = QueryInt("PRAGMA application_id");
+    id.format = QueryInt("PRAGMA user_version");
+    id.objects = QueryInt("SELECT count(*) FROM sqlite_master");
+    return id;
+  }
+
+  /// The version of every component recorded in a file of format @p format; for format 1, the
+  /// versions its single schema version stands for.
+  std::map<std::string, int> ReadVersions(int64_t format);
+  /// Throws when the file's format, or the version of an opened component, is newer than this
+  /// build knows; true when an opened component is older.
+  bool CheckVersions(const Identity& id);
+  /// Brings the file to format 2 and the opened components to their versions, in one
+  /// transaction.
+  void Migrate();
 };
 
 namespace {
 
-/// A write transaction (BEGIN IMMEDIATE, so writers queue on the busy timeout instead of failing
-/// on upgrade); rolled back unless committed.
-class WriteTxn {
+/// A transaction, rolled back unless committed.
+class Txn {
  public:
-  explicit WriteTxn(sqlite3* db) : db_(db) {
-    const int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  /// Starts one with @p begin ("BEGIN" for a consistent snapshot to read).
+  Txn(sqlite3* db, const char* begin) : db_(db) {
+    const int rc = sqlite3_exec(db_, begin, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) ThrowSqlite(db_, rc);
     active_ = true;
   }
-  ~WriteTxn() {
+  ~Txn() {
     if (active_ && !sqlite3_get_autocommit(db_)) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     }
   }
-  WriteTxn(const WriteTxn&) = delete;
-  WriteTxn& operator=(const WriteTxn&) = delete;
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
 
   /// Commits; on failure the destructor rolls back.
   void Commit() {
@@ -458,15 +616,12 @@ class WriteTxn {
   bool active_ = false;
 };
 
-/// Sets @p file to 0600 when it exists, is ours and is open to group or others.
-void TightenMode(const std::string& file) {
-  struct stat st;
-  if (stat(file.c_str(), &st) != 0) return;
-  if (st.st_uid != geteuid() || (st.st_mode & 077) == 0) return;
-  if (chmod(file.c_str(), 0600) != 0) {
-    throw RuntimeError("cannot restrict permissions of '" + file + "': " + std::strerror(errno));
-  }
-}
+/// A write transaction (BEGIN IMMEDIATE, so writers queue on the busy timeout instead of failing
+/// on upgrade); rolled back unless committed.
+class WriteTxn : public Txn {
+ public:
+  explicit WriteTxn(sqlite3* db) : Txn(db, "BEGIN IMMEDIATE") {}
+};
 
 /// A MonitorStatus from a row of SELECT key, state, ... history.
 MonitorStatus ReadMonitorStatus(Stmt& s) {
@@ -534,93 +689,176 @@ std::string StateStore::DefaultPath(const Settings& settings) {
 
 const std::string& StateStore::path() const { return impl_->path; }
 
+std::map<std::string, int> KnownStateComponents() {
+  std::map<std::string, int> out;
+  for (const Component& c : Components()) out[c.name] = KnownVersion(c);
+  return out;
+}
+
+std::map<std::string, int> StateStore::Impl::ReadVersions(int64_t format) {
+  std::map<std::string, int> out;
+  if (format == 1) {
+    for (const Component& c : Components()) {
+      if (c.format1_version > 0) out[c.name] = c.format1_version;
+    }
+  } else if (format >= 2) {
+    Stmt s = Prepare("SELECT component, version FROM schema_component");
+    while (s.Step()) out[s.Text(0)] = static_cast<int>(s.Int(1));
+  }
+  return out;
+}
+
+bool StateStore::Impl::CheckVersions(const Identity& id) {
+  if (id.format > kStateFileFormat) {
+    throw RuntimeError("state database '" + path + "' has schema format " +
+                       std::to_string(id.format) + ", this hops understands up to " +
+                       std::to_string(kStateFileFormat) + "; upgrade hops");
+  }
+  const std::map<std::string, int> versions = ReadVersions(id.format);
+  bool older = id.format < kStateFileFormat;
+  for (const Component* c : components) {
+    const auto it = versions.find(c->name);
+    const int version = it == versions.end() ? 0 : it->second;
+    if (version > KnownVersion(*c)) {
+      throw RuntimeError("state database '" + path + "' has version " + std::to_string(version) +
+                         " of schema component '" + c->name + "', this hops understands up to " +
+                         std::to_string(KnownVersion(*c)) + "; upgrade hops");
+    }
+    older = older || version < KnownVersion(*c);
+  }
+  return older;
+}
+
+void StateStore::Impl::Migrate() {
+  {
+    // Most opens find nothing to do: a snapshot read decides without taking the write lock.
+    Txn snapshot(db, "BEGIN");
+    if (!CheckVersions(ReadIdentity())) return;
+  }
+  WriteTxn txn(db);
+  // Read again under the write lock: another process may have migrated meanwhile.
+  const Identity id = ReadIdentity();
+  CheckHopsFile(id, path);
+  if (!CheckVersions(id)) return;
+  // A new file, or format 1 (one schema version for all tables): the component table starts
+  // with the versions the old schema version stands for.
+  const std::map<std::string, int> versions = ReadVersions(id.format);
+  if (id.format < 2) {
+    Exec(kComponentTable);
+    Stmt s = Prepare("INSERT INTO schema_component (component, version) VALUES (?1, ?2)");
+    for (const auto& [name, version] : versions) {
+      s.Reset();
+      s.Bind(1, name).Bind(2, static_cast<int64_t>(version)).Exec();
+    }
+  }
+  for (const Component* c : components) {
+    const auto it = versions.find(c->name);
+    const int from = it == versions.end() ? 0 : it->second;
+    if (from == KnownVersion(*c)) continue;
+    for (int v = from; v < KnownVersion(*c); ++v) Exec(c->migrations[v]);
+    Stmt s = Prepare("INSERT OR REPLACE INTO schema_component (component, version) VALUES (?1, ?2)");
+    s.Bind(1, std::string(c->name)).Bind(2, static_cast<int64_t>(KnownVersion(*c))).Exec();
+  }
+  const std::string set = "PRAGMA user_version=" + std::to_string(kStateFileFormat) +
+                          "; PRAGMA application_id=" + std::to_string(kApplicationId) + ";";
+  Exec(set.c_str());
+  txn.Commit();
+}
+
 std::unique_ptr<StateStore> StateStore::Open(const std::string& path, StateOptions opts) {
   if (path.empty()) throw RuntimeError("state database path is empty");
   auto impl = std::make_shared<Impl>();
   impl->path = path;
   impl->opts = std::move(opts);
+  for (const Component& c : Components()) {
+    const std::vector<std::string>& want = impl->opts.components;
+    if (want.empty() || c.name == std::string(kStateCore) ||
+        std::find(want.begin(), want.end(), c.name) != want.end()) {
+      impl->components.push_back(&c);
+    }
+  }
+  for (const std::string& name : impl->opts.components) {
+    const bool known = std::any_of(impl->components.begin(), impl->components.end(),
+                                   [&](const Component* c) { return name == c->name; });
+    if (!known) throw RuntimeError("unknown state schema component '" + name + "'");
+  }
 
   MakeDirs(DirName(path));
-  {
-    // Everything SQLite creates while this guard lives (the database, -wal and -shm) is private
-    // to the owner, whatever the caller's umask.
-    UmaskGuard mask(077);
-    const int rc = sqlite3_open_v2(path.c_str(), &impl->db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    if (rc != SQLITE_OK) {
-      const std::string msg = impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc);
-      throw RuntimeError("state database '" + path + "': cannot open: " + msg);
+  // The file is created here, 0600 whatever the umask, so SQLite never creates it; SQLite gives
+  // the -wal and -shm files it creates the mode of the database file.
+  const int fd = OpenPrivateFile(path);
+  if (fd < 0) {
+    throw RuntimeError("state database '" + path + "': cannot open: " + std::strerror(errno));
+  }
+  close(fd);
+  const int rc = sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string msg = impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc);
+    throw RuntimeError("state database '" + path + "': cannot open: " + msg);
+  }
+  sqlite3_extended_result_codes(impl->db, 1);
+  const int64_t busy_ms = impl->opts.busy_timeout.count();
+  sqlite3_busy_timeout(impl->db, static_cast<int>(std::clamp<int64_t>(
+                                     busy_ms, 0, std::numeric_limits<int>::max())));
+
+  impl->Do("open", [&] {
+    {
+      // Whose file is it? Only reads, before anything changes it: another application's
+      // database at this path is refused as it is (not switched to WAL, no table created).
+      Txn snapshot(impl->db, "BEGIN");
+      CheckHopsFile(impl->ReadIdentity(), path);
     }
-    sqlite3_extended_result_codes(impl->db, 1);
     // Closing must not checkpoint: every short-lived cron run would pay for a checkpoint and
     // fsync; SQLite checkpoints the WAL by itself once it grows past 1000 pages.
     sqlite3_db_config(impl->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-    const int64_t busy_ms = impl->opts.busy_timeout.count();
-    sqlite3_busy_timeout(impl->db, static_cast<int>(std::clamp<int64_t>(
-                                       busy_ms, 0, std::numeric_limits<int>::max())));
-
-    impl->Do("open", [&] {
-      // Switching to WAL needs a moment of exclusive access; the busy handler covers most but
-      // not all of the ways that can collide with another process opening the file.
-      const auto deadline = std::chrono::steady_clock::now() + impl->opts.busy_timeout;
-      std::string mode;
-      for (;;) {
-        sqlite3_stmt* raw = nullptr;
-        int rc2 = sqlite3_prepare_v2(impl->db, "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
-        if (rc2 != SQLITE_OK) ThrowSqlite(impl->db, rc2);
-        StmtPtr owned(raw);
-        rc2 = sqlite3_step(raw);
-        if (rc2 == SQLITE_ROW) {
-          const unsigned char* t = sqlite3_column_text(raw, 0);
-          mode = t ? reinterpret_cast<const char*>(t) : "";
-          break;
-        }
-        if ((rc2 & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
-          ThrowSqlite(impl->db, rc2);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Switching to WAL needs a moment of exclusive access; the busy handler covers most but
+    // not all of the ways that can collide with another process opening the file.
+    const auto deadline = std::chrono::steady_clock::now() + impl->opts.busy_timeout;
+    std::string mode;
+    for (;;) {
+      sqlite3_stmt* raw = nullptr;
+      int rc2 = sqlite3_prepare_v2(impl->db, "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
+      if (rc2 != SQLITE_OK) ThrowSqlite(impl->db, rc2);
+      StmtPtr owned(raw);
+      rc2 = sqlite3_step(raw);
+      if (rc2 == SQLITE_ROW) {
+        const unsigned char* t = sqlite3_column_text(raw, 0);
+        mode = t ? reinterpret_cast<const char*>(t) : "";
+        break;
       }
-      if (mode != "wal") {
-        throw RuntimeError("cannot use write-ahead logging for state database '" + path +
-                           "' (journal mode stays '" + mode +
-                           "'); the state directory must be on a local file system");
+      if ((rc2 & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+        ThrowSqlite(impl->db, rc2);
       }
-      // A WAL file that grew during a large batch is cut back to 4 MiB after checkpoints.
-      impl->Exec(
-          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304;");
-
-      int64_t version = impl->QueryInt("PRAGMA user_version");
-      if (version == kStateSchemaVersion) return;
-      WriteTxn txn(impl->db);
-      // Read again under the write lock: another process may have migrated meanwhile.
-      version = impl->QueryInt("PRAGMA user_version");
-      const int64_t app = impl->QueryInt("PRAGMA application_id");
-      if (version > kStateSchemaVersion) {
-        throw RuntimeError("state database '" + path + "' has schema version " +
-                           std::to_string(version) + ", this hops understands up to " +
-                           std::to_string(kStateSchemaVersion) + "; upgrade hops");
-      }
-      const bool foreign =
-          app != kApplicationId &&
-          (app != 0 || version != 0 || impl->QueryInt("SELECT count(*) FROM sqlite_master") > 0);
-      if (foreign) {
-        throw RuntimeError("'" + path + "' is not a hops state database");
-      }
-      for (int64_t v = version; v < kStateSchemaVersion; ++v) impl->Exec(kMigrations[v]);
-      const std::string set = "PRAGMA user_version=" + std::to_string(kStateSchemaVersion) +
-                              "; PRAGMA application_id=" + std::to_string(kApplicationId) + ";";
-      impl->Exec(set.c_str());
-      txn.Commit();
-    });
-  }
-  for (const char* suffix : {"", "-wal", "-shm"}) TightenMode(path + suffix);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (mode != "wal") {
+      throw RuntimeError("cannot use write-ahead logging for state database '" + path +
+                         "' (journal mode stays '" + mode +
+                         "'); the state directory must be on a local file system");
+    }
+    // A WAL file that grew during a large batch is cut back to 4 MiB after checkpoints.
+    impl->Exec(
+        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304;");
+    impl->Migrate();
+  });
+  // SQLite created -wal and -shm with the database's mode; files left by another program may be
+  // wider.
+  for (const char* suffix : {"-wal", "-shm"}) TightenMode(path + suffix);
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
+}
+
+std::map<std::string, int> StateStore::ComponentVersions() {
+  return impl_->Do("read schema versions", [&] {
+    Txn snapshot(impl_->db, "BEGIN");
+    return impl_->ReadVersions(impl_->ReadIdentity().format);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Monitor status
 
 std::optional<MonitorStatus> StateStore::GetMonitorStatus(const std::string& key) {
+  impl_->Need(kStateMonitor);
   return impl_->Do("read monitor status", [&]() -> std::optional<MonitorStatus> {
     Stmt s = impl_->Prepare(
         "SELECT key, state, hard_state, consecutive, last_summary, last_change_ms, last_check_ms,"
@@ -632,6 +870,7 @@ std::optional<MonitorStatus> StateStore::GetMonitorStatus(const std::string& key
 }
 
 std::map<std::string, MonitorStatus> StateStore::GetAllMonitorStatus() {
+  impl_->Need(kStateMonitor);
   return impl_->Do("read monitor statuses", [&] {
     std::map<std::string, MonitorStatus> all;
     Stmt s = impl_->Prepare(
@@ -647,6 +886,7 @@ std::map<std::string, MonitorStatus> StateStore::GetAllMonitorStatus() {
 }
 
 void StateStore::PutMonitorStatuses(const std::vector<MonitorStatus>& statuses) {
+  impl_->Need(kStateMonitor);
   impl_->Do("save monitor statuses", [&] {
     WriteTxn txn(impl_->db);
     Stmt s = impl_->Prepare(
@@ -671,6 +911,7 @@ void StateStore::PutMonitorStatuses(const std::vector<MonitorStatus>& statuses) 
 }
 
 void StateStore::DeleteMonitorStatuses(const std::vector<std::string>& keys) {
+  impl_->Need(kStateMonitor);
   impl_->Do("delete monitor statuses", [&] {
     WriteTxn txn(impl_->db);
     Stmt s = impl_->Prepare("DELETE FROM monitor_status WHERE key = ?1");
@@ -686,6 +927,7 @@ void StateStore::DeleteMonitorStatuses(const std::vector<std::string>& keys) {
 // Status change log
 
 void StateStore::AppendStatusChanges(const std::vector<StatusChange>& changes) {
+  impl_->Need(kStateMonitor);
   impl_->Do("record status changes", [&] {
     WriteTxn txn(impl_->db);
     Stmt s = impl_->Prepare(
@@ -702,6 +944,7 @@ void StateStore::AppendStatusChanges(const std::vector<StatusChange>& changes) {
 
 std::vector<StatusChange> StateStore::ListStatusChanges(const std::string& key_prefix,
                                                         int64_t since_ms, int limit) {
+  impl_->Need(kStateMonitor);
   return impl_->Do("read status changes", [&] {
     std::vector<StatusChange> out;
     Stmt s = impl_->Prepare(
@@ -718,6 +961,7 @@ std::vector<StatusChange> StateStore::ListStatusChanges(const std::string& key_p
 }
 
 int64_t StateStore::PruneStatusChanges(int64_t older_than_ms) {
+  impl_->Need(kStateMonitor);
   return impl_->Do("prune status changes", [&] {
     WriteTxn txn(impl_->db);
     Stmt s = impl_->Prepare("DELETE FROM status_change WHERE time_ms < ?1");
@@ -731,6 +975,7 @@ int64_t StateStore::PruneStatusChanges(int64_t older_than_ms) {
 // Perfdata
 
 void StateStore::AppendPerfSamples(const std::vector<PerfSample>& samples) {
+  impl_->Need(kStateMonitor);
   impl_->Do("record perfdata", [&] {
     WriteTxn txn(impl_->db);
     Stmt s = impl_->Prepare(
@@ -747,6 +992,7 @@ void StateStore::AppendPerfSamples(const std::vector<PerfSample>& samples) {
 std::vector<PerfSample> StateStore::ListPerfSamples(const std::string& key_prefix,
                                                     const std::string& label, int64_t since_ms,
                                                     int64_t until_ms) {
+  impl_->Need(kStateMonitor);
   return impl_->Do("read perfdata", [&] {
     std::vector<PerfSample> out;
     Stmt s = impl_->Prepare(
@@ -763,6 +1009,7 @@ std::vector<PerfSample> StateStore::ListPerfSamples(const std::string& key_prefi
 }
 
 int64_t StateStore::PrunePerfSamples(int64_t older_than_ms) {
+  impl_->Need(kStateMonitor);
   return impl_->Do("prune perfdata", [&] {
     WriteTxn txn(impl_->db);
     Stmt s = impl_->Prepare("DELETE FROM perf_sample WHERE time_ms < ?1");
@@ -1039,90 +1286,76 @@ int64_t StateStore::PruneRuns(int64_t older_than_ms) {
 // ---------------------------------------------------------------------------------------------
 // Locks
 
-std::string StateStore::Impl::TryLockLocked(const std::string& name, const std::string& owner) {
-  WriteTxn txn(db);
-  {
-    Stmt s = Prepare("SELECT pid, hostname, proc_start FROM state_lock WHERE name = ?1");
-    s.Bind(1, name);
-    if (s.Step()) {
-      // A holder on another host cannot be checked, so it is honoured until it releases.
-      if (s.Text(1) != hostname || ProcessAlive(s.Int(0), s.Int(2))) return "";
-    }
-  }
-  const std::optional<ProcInfo> self = ReadProcInfo(getpid());
-  std::string token = RandomToken();
-  Stmt s = Prepare(
-      "INSERT OR REPLACE INTO state_lock (name, owner, pid, hostname, proc_start, acquired_ms,"
-      " token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  s.Bind(1, name).Bind(2, owner).Bind(3, static_cast<int64_t>(getpid())).Bind(4, hostname);
-  s.Bind(5, self ? self->start : int64_t{0}).Bind(6, Now()).Bind(7, token);
-  s.Exec();
-  txn.Commit();
-  return token;
-}
-
 std::unique_ptr<StateLock> StateStore::TryLock(const std::string& name, const std::string& owner) {
-  std::string token =
-      impl_->Do("take lock '" + name + "'", [&] { return impl_->TryLockLocked(name, owner); });
-  if (token.empty()) return nullptr;
-  return std::unique_ptr<StateLock>(new StateLock(impl_, name, std::move(token)));
+  return Lock(name, owner, std::chrono::milliseconds(0));
 }
 
 std::unique_ptr<StateLock> StateStore::Lock(const std::string& name, const std::string& owner,
                                             std::chrono::milliseconds timeout) {
+  const std::string dir = impl_->LockDir();
+  MakeDirs(dir);
+  const std::string file = dir + "/" + LockFileName(name);
+  const int fd = OpenPrivateFile(file);
+  if (fd < 0) throw RuntimeError("cannot open lock file '" + file + "': " + std::strerror(errno));
+  FdCloser closer{fd};
+  // Polling, as F_OFD_SETLKW cannot time out; a released lock is seen within 50 ms.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::chrono::milliseconds pause(10);
-  for (;;) {
-    if (std::unique_ptr<StateLock> lock = TryLock(name, owner)) return lock;
+  std::chrono::milliseconds pause(2);
+  while (!TryLockFd(fd, file)) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return nullptr;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     std::this_thread::sleep_for(std::min(pause, left + std::chrono::milliseconds(1)));
-    pause = std::min(pause * 2, std::chrono::milliseconds(250));
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
+  // Tell waiters who holds it. Written after locking, so a waiter may briefly find the previous
+  // holder's record or none; a failed write leaves the lock held but its holder unnamed.
+  const std::string record =
+      HolderRecord(LockHolder{name, owner, static_cast<int64_t>(getpid()), HostName(), impl_->Now()});
+  if (pwrite(fd, record.data(), record.size(), 0) == static_cast<ssize_t>(record.size())) {
+    (void)!ftruncate(fd, static_cast<off_t>(record.size()));
+  }
+  closer.fd = -1;
+  return std::unique_ptr<StateLock>(new StateLock(fd, name));
 }
 
 std::optional<LockHolder> StateStore::GetLockHolder(const std::string& name) {
-  return impl_->Do("read lock '" + name + "'", [&]() -> std::optional<LockHolder> {
-    Stmt s = impl_->Prepare(
-        "SELECT name, owner, pid, hostname, acquired_ms FROM state_lock WHERE name = ?1");
-    s.Bind(1, name);
-    if (!s.Step()) return std::nullopt;
-    return LockHolder{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Int(4)};
-  });
-}
-
-StateLock::StateLock(std::shared_ptr<StateStore::Impl> impl, std::string name, std::string token)
-    : impl_(std::move(impl)), name_(std::move(name)), token_(std::move(token)) {}
-
-StateLock::~StateLock() {
-  // Inherited through fork(): the lock belongs to the parent.
-  if (released_ || getpid() != impl_->pid) return;
-  try {
-    Release();
-  } catch (const std::exception&) {
-    // A lock that cannot be deleted now is stolen once this process is gone.
+  const std::string file = impl_->LockDir() + "/" + LockFileName(name);
+  const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw RuntimeError("cannot open lock file '" + file + "': " + std::strerror(errno));
+  }
+  FdCloser closer{fd};
+  for (int attempt = 0;; ++attempt) {
+    struct flock fl = WholeFile(F_WRLCK);
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
+      throw RuntimeError("cannot test lock file '" + file + "': " + std::strerror(errno));
+    }
+    if (fl.l_type == F_UNLCK) return std::nullopt;
+    if (std::optional<LockHolder> h = ParseHolderRecord(name, ReadAll(fd))) return h;
+    // A new holder is between taking the lock and writing its record.
+    if (attempt == 50) return LockHolder{name, "", 0, "", 0};
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
-void StateLock::Release() {
-  if (released_) return;
-  impl_->Do("release lock '" + name_ + "'", [&] {
-    WriteTxn txn(impl_->db);
-    Stmt s = impl_->Prepare("DELETE FROM state_lock WHERE name = ?1 AND token = ?2");
-    s.Bind(1, name_).Bind(2, token_).Exec();
-    txn.Commit();
-  });
-  released_ = true;
-}
+StateLock::StateLock(int fd, std::string name)
+    : fd_(fd), name_(std::move(name)), pid_(static_cast<int64_t>(getpid())) {}
 
-bool StateLock::Held() {
-  if (released_) return false;
-  return impl_->Do("read lock '" + name_ + "'", [&] {
-    Stmt s = impl_->Prepare("SELECT 1 FROM state_lock WHERE name = ?1 AND token = ?2");
-    s.Bind(1, name_).Bind(2, token_);
-    return s.Step();
-  });
+StateLock::~StateLock() { Release(); }
+
+void StateLock::Release() {
+  if (fd_ < 0) return;
+  // A child forked without exec shares the lock; only the process that took it releases it.
+  if (!released_ && getpid() == pid_) {
+    (void)!ftruncate(fd_, 0);
+    struct flock fl = WholeFile(F_UNLCK);
+    fcntl(fd_, F_OFD_SETLK, &fl);
+  }
+  close(fd_);
+  fd_ = -1;
+  released_ = true;
 }
 
 }  // namespace hops

@@ -1,6 +1,7 @@
 // The one local state store of every hops tool: state.db (SQLite, WAL) in the state directory.
 // Every table is reached through the typed API below; no SQL lives outside state.cpp.
-// See man/hops-state.5 for the file, its schema version, permissions and concurrency guarantees.
+// See man/hops-state.5 for the file, its schema versions, permissions, locks and concurrency
+// guarantees.
 #ifndef HOPS_COMMON_STATE_HPP_
 #define HOPS_COMMON_STATE_HPP_
 
@@ -17,8 +18,19 @@
 
 namespace hops {
 
-/// The schema version (PRAGMA user_version) this build creates and understands.
-constexpr int kStateSchemaVersion = 1;
+/// The layout of state.db itself (PRAGMA user_version): 2 = each schema component's version is
+/// recorded in the table schema_component. 1 was the single schema version of hops 0.1, whose
+/// files are upgraded in place.
+constexpr int kStateFileFormat = 2;
+
+/// The schema component of the tables every tool shares: kv, queue_item, run, job_state.
+constexpr const char* kStateCore = "core";
+/// The schema component of hmon-check's tables: monitor_status, status_change, perf_sample.
+constexpr const char* kStateMonitor = "hmon-check";
+
+/// The schema components this build knows, each with the version it creates and understands.
+/// A component is a group of tables that one tool (or "core") migrates on its own.
+std::map<std::string, int> KnownStateComponents();
 
 /// How a state store is opened.
 struct StateOptions {
@@ -26,6 +38,10 @@ struct StateOptions {
   std::chrono::milliseconds busy_timeout{10000};
   /// Wall clock in ms since the epoch for timestamps the store writes itself; empty = system clock.
   std::function<int64_t()> now_ms;
+  /// The schema components the caller uses (names from KnownStateComponents; "core" is always
+  /// included); empty = all of them. Only these are created, migrated and checked: a file in
+  /// which another component is newer than this build knows is still opened.
+  std::vector<std::string> components;
 };
 
 /// The remembered status of one monitor instance (hmon-check).
@@ -91,11 +107,11 @@ struct JobState {
   std::string output_tail;       ///< the last part of the job's output
 };
 
-/// Who holds a named lock.
+/// Who holds a named lock, as the holder wrote it into the lock file.
 struct LockHolder {
   std::string name;         ///< lock name
   std::string owner;        ///< owner description given to TryLock/Lock
-  int64_t pid = 0;          ///< process id of the holder
+  int64_t pid = 0;          ///< process id of the holder; 0 when it has not written it yet
   std::string hostname;     ///< host the holder runs on
   int64_t acquired_ms = 0;  ///< when the lock was taken, ms since the epoch
 };
@@ -106,18 +122,22 @@ class StateLock;
 /// A connection to state.db; safe to share between threads of one process, never across fork().
 class StateStore {
  public:
-  /// Opens (creating if needed) the store at @p path and migrates it; throws RuntimeError.
+  /// Opens (creating if needed) the store at @p path and migrates the components of @p opts;
+  /// throws RuntimeError, leaving a file that is not a hops state database untouched.
   static std::unique_ptr<StateStore> Open(const std::string& path, StateOptions opts = {});
   /// The store's path under @p settings: state_dir + "/state.db".
   static std::string DefaultPath(const Settings& settings);
 
-  /// Closes the connection once no lock taken through it is left; those locks stay valid.
+  /// Closes the connection; locks taken through the store stay held.
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
   /// The path the store was opened with.
   const std::string& path() const;
+  /// The schema version of every component recorded in the file, including components this
+  /// build does not know or was not asked to open.
+  std::map<std::string, int> ComponentVersions();
 
   // --- Monitor status (hmon-check) ---
 
@@ -210,18 +230,19 @@ class StateStore {
   int64_t PruneRuns(int64_t older_than_ms);
 
   // --- Named cross-process locks ---
+  // An open file description lock (fcntl F_OFD_SETLK) on a file in locks/ beside the database:
+  // the kernel releases it when its holder exits, however it exits.
 
-  /// Takes lock @p name for this process; nullptr when a live process holds it (a holder on this
-  /// host whose process is gone is replaced). Not reentrant: a second call in this process fails.
+  /// Takes lock @p name; nullptr when another holder has it. Not reentrant: a second call, even
+  /// in this process, fails while the first lock is held.
   std::unique_ptr<StateLock> TryLock(const std::string& name, const std::string& owner);
   /// Like TryLock, but waits up to @p timeout for the lock; nullptr on timeout.
   std::unique_ptr<StateLock> Lock(const std::string& name, const std::string& owner,
                                   std::chrono::milliseconds timeout);
-  /// Who holds lock @p name (live or not), or nullopt when nobody does.
+  /// Who holds lock @p name now, or nullopt when nobody does.
   std::optional<LockHolder> GetLockHolder(const std::string& name);
 
  private:
-  friend class StateLock;
   /// The connection's internals (defined in state.cpp).
   struct Impl;
   /// Wraps an opened connection.
@@ -230,27 +251,29 @@ class StateStore {
 };
 
 /// A held named lock; released on destruction (or by Release), and may outlive its StateStore.
+/// Its file descriptor is close-on-exec, so programs the holder runs do not keep it; a child
+/// forked without exec shares it until the child exits (and never releases it itself).
 class StateLock {
  public:
-  /// Releases the lock, ignoring errors.
+  /// Releases the lock.
   ~StateLock();
   StateLock(const StateLock&) = delete;
   StateLock& operator=(const StateLock&) = delete;
 
-  /// Releases the lock now; throws RuntimeError when the database cannot be written.
+  /// Releases the lock now; a no-op after the first call.
   void Release();
-  /// True while this lock is still recorded as ours (false after Release or if it was stolen).
-  bool Held();
+  /// True until Release: nobody can take the lock from a live holder.
+  bool Held() const { return !released_; }
   /// The lock's name.
   const std::string& name() const { return name_; }
 
  private:
   friend class StateStore;
-  /// Wraps a lock row just written with @p token.
-  StateLock(std::shared_ptr<StateStore::Impl> impl, std::string name, std::string token);
-  std::shared_ptr<StateStore::Impl> impl_;
+  /// Wraps @p fd, on which this process just took lock @p name.
+  StateLock(int fd, std::string name);
+  int fd_;
   std::string name_;
-  std::string token_;
+  int64_t pid_;  ///< the process that took the lock
   bool released_ = false;
 };
 

@@ -38,6 +38,14 @@ int64_t NowMs() {
       .count();
 }
 
+/// Opens the state store with the schema components hmon-check uses, so that a file in which
+/// another tool's tables are newer than this build knows is still opened.
+std::unique_ptr<StateStore> OpenState(const Settings& settings) {
+  StateOptions opts;
+  opts.components = {kStateMonitor};
+  return StateStore::Open(StateStore::DefaultPath(settings), std::move(opts));
+}
+
 std::chrono::milliseconds DurationArg(const std::string& text, const std::string& option) {
   auto d = ParseDuration(text);
   if (!d) throw UsageError("invalid duration '" + text + "' for " + option + ": expected e.g. 500ms, 10s, 1m");
@@ -153,7 +161,7 @@ int CmdRun(const MonitorOptions& o) {
   if (o.concurrency < 1) throw UsageError("--concurrency must be at least 1");
   const Settings settings = LoadSettings();
   std::unique_ptr<StateStore> store;
-  if (!o.no_state) store = StateStore::Open(StateStore::DefaultPath(settings));
+  if (!o.no_state) store = OpenState(settings);
   auto l = Load(o, settings, nullptr, store.get());
   RunOptions ro;
   ro.concurrency = o.concurrency;
@@ -220,7 +228,7 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
     }
   }
   Settings settings = LoadSettings();
-  auto store = StateStore::Open(StateStore::DefaultPath(settings));
+  auto store = OpenState(settings);
   std::string prefix = id + (node.empty() ? "" : "/" + node);
   auto changes = store->ListStatusChanges(prefix, since_ms, 100000);
   auto samples = store->ListPerfSamples(prefix, "", since_ms, now + 1);

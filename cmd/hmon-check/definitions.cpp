@@ -1,6 +1,10 @@
 #include "cmd/hmon-check/definitions.hpp"
 
+#include <elf.h>
+#include <link.h>
+
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "common/inventory.hpp"
@@ -529,8 +533,58 @@ namespace hops::mon {
 
 namespace {
 
-// Changes with every build, so a cache written by another build of the loader is never used.
-const char* const kCacheStamp = HOPS_VERSION " " __DATE__ " " __TIME__;
+// The layout of the cached JSON; bump it whenever MonitorFileToCache writes something else.
+constexpr int kCacheFormat = 1;
+
+// The GNU build ID of the running executable in hex, or "" when the linker wrote none. The
+// linker computes it from the linked code, so it is the same for every reproducible build of the
+// same sources and changes whenever any of them (the parser included) changes.
+std::string ExecutableBuildId() {
+  std::string id;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* out) -> int {
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_NOTE) continue;
+          const size_t align = ph.p_align == 8 ? 8 : 4;
+          auto pad = [align](size_t n) { return (n + align - 1) & ~(align - 1); };
+          const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+          const char* end = p + ph.p_memsz;
+          while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(p);
+            const char* name = p + sizeof(ElfW(Nhdr));
+            const auto* desc = reinterpret_cast<const unsigned char*>(name + pad(note->n_namesz));
+            const char* next = reinterpret_cast<const char*>(desc) + pad(note->n_descsz);
+            if (next > end) break;
+            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+              static const char kHex[] = "0123456789abcdef";
+              auto* s = static_cast<std::string*>(out);
+              for (size_t k = 0; k < note->n_descsz; ++k) {
+                *s += kHex[desc[k] >> 4];
+                *s += kHex[desc[k] & 15];
+              }
+              return 1;
+            }
+            p = next;
+          }
+        }
+        return 1;  // the first object is the executable: stop after it
+      },
+      &id);
+  return id;
+}
+
+// What a cache entry must have been written by. Never __DATE__/__TIME__: the build must be
+// reproducible, and a rebuild of unchanged sources need not drop the cache. The hops version and
+// kCacheFormat invalidate it in every release and on a layout change; the build ID also whenever
+// the code changes between releases (a parser fix in a development or patched build), without a
+// version bump. Where the linker writes no build ID, a parser change must come with a new version
+// or cache format.
+const std::string& CacheStamp() {
+  static const std::string stamp = "hops " HOPS_VERSION " cache-format " + std::to_string(kCacheFormat) +
+                                   " build " + ExecutableBuildId();
+  return stamp;
+}
 
 nlohmann::json RangeJson(const std::optional<nagios::Range>& r) {
   return r ? nlohmann::json(r->text) : nlohmann::json(nullptr);
@@ -559,7 +613,7 @@ std::string ContentHash(const std::string& bytes) {
 
 std::string MonitorFileToCache(const MonitorFile& file, const std::string& content_hash) {
   nlohmann::json j;
-  j["stamp"] = kCacheStamp;
+  j["stamp"] = CacheStamp();
   j["hash"] = content_hash;
   j["path"] = file.path;
   nlohmann::json ms = nlohmann::json::array();
@@ -602,7 +656,7 @@ std::string MonitorFileToCache(const MonitorFile& file, const std::string& conte
 std::optional<MonitorFile> MonitorFileFromCache(const std::string& cached, const std::string& content_hash) {
   try {
     nlohmann::json j = nlohmann::json::parse(cached);
-    if (j.at("stamp") != kCacheStamp || j.at("hash") != content_hash) return std::nullopt;
+    if (j.at("stamp") != CacheStamp() || j.at("hash") != content_hash) return std::nullopt;
     MonitorFile file;
     file.path = j.at("path").get<std::string>();
     const auto& types = CheckTypes();

@@ -242,7 +242,7 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
     if (!lock) {
       auto holder = store->GetLockHolder(name);
       throw RuntimeError("another hmon-check run of '" + file.path + "' is in progress" +
-                         (holder ? " (pid " + std::to_string(holder->pid) + " on " + holder->hostname + ")" : "") +
+                         (holder && holder->pid > 0 ? " (pid " + std::to_string(holder->pid) + " on " + holder->hostname + ")" : "") +
                          "; gave up waiting after " + FormatDuration(opts.lock_wait));
     }
   }

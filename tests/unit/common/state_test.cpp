@@ -1,6 +1,7 @@
 #include "common/state.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <poll.h>
@@ -17,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -90,6 +93,128 @@ int64_t RawInt(const std::string& path, const std::string& sql) {
   sqlite3_finalize(s);
   sqlite3_close(db);
   return v;
+}
+
+/// A raw connection to a database holding a transaction begun with "BEGIN IMMEDIATE" or
+/// "BEGIN EXCLUSIVE", as another process would; rolled back and closed at scope end.
+class RawTxn {
+ public:
+  RawTxn(const std::string& path, const char* begin) {
+    REQUIRE(sqlite3_open(path.c_str(), &db_) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db_, begin, nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  ~RawTxn() {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+  }
+  RawTxn(const RawTxn&) = delete;
+  RawTxn& operator=(const RawTxn&) = delete;
+  void Commit() { sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+/// The whole content of @p path ("" when it cannot be read).
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// The process umask as the kernel reports it, read without changing it.
+int CurrentUmask() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Umask:", 0) == 0) return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
+  }
+  return -1;
+}
+
+/// Sets the umask for one scope (tests only: the store itself never changes it).
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : old_(umask(mask)) {}
+  ~ScopedUmask() { umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+/// The journal mode of @p path, through a raw connection.
+std::string RawJournalMode(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, nullptr) == SQLITE_OK);
+  std::string mode;
+  if (sqlite3_step(s) == SQLITE_ROW) mode = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return mode;
+}
+
+/// The schema of hops 0.1, whose files have one schema version (user_version 1) for all tables:
+/// the file an old build left behind, as it wrote it.
+const char* const kSchemaV1 = R"sql(
+CREATE TABLE monitor_status (
+  key TEXT NOT NULL PRIMARY KEY,
+  state TEXT NOT NULL CONSTRAINT valid_state CHECK (state IN
+    ('ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
+  hard_state TEXT NOT NULL CONSTRAINT valid_hard_state CHECK (hard_state IN ('',
+    'ok', 'warning', 'critical', 'unknown', 'suppressed', 'unreachable', 'flapping', 'pending')),
+  consecutive INTEGER NOT NULL,
+  last_summary TEXT NOT NULL,
+  last_change_ms INTEGER NOT NULL,
+  last_check_ms INTEGER NOT NULL,
+  history TEXT NOT NULL CONSTRAINT short_history CHECK (length(history) <= 32)
+) WITHOUT ROWID;
+CREATE TABLE status_change (id INTEGER PRIMARY KEY, key TEXT NOT NULL, time_ms INTEGER NOT NULL,
+  from_state TEXT NOT NULL, to_state TEXT NOT NULL, summary TEXT NOT NULL);
+CREATE INDEX status_change_by_key ON status_change (key, time_ms);
+CREATE INDEX status_change_by_time ON status_change (time_ms);
+CREATE TABLE perf_sample (key TEXT NOT NULL, label TEXT NOT NULL, time_ms INTEGER NOT NULL,
+  value REAL, uom TEXT NOT NULL);
+CREATE INDEX perf_sample_by_key ON perf_sample (key, label, time_ms);
+CREATE INDEX perf_sample_by_time ON perf_sample (time_ms);
+CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, expires_ms INTEGER,
+  PRIMARY KEY (ns, key)) WITHOUT ROWID;
+CREATE INDEX kv_by_expiry ON kv (expires_ms) WHERE expires_ms IS NOT NULL;
+CREATE TABLE queue_item (id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL,
+  payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,
+  not_before_ms INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX queue_item_by_queue ON queue_item (queue, id);
+CREATE TABLE run (id INTEGER PRIMARY KEY AUTOINCREMENT, flow TEXT NOT NULL, params TEXT NOT NULL,
+  status TEXT NOT NULL, started_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX run_by_flow ON run (flow, id);
+CREATE TABLE job_state (id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE, job TEXT NOT NULL,
+  state TEXT NOT NULL, exit_code INTEGER, started_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL,
+  output_tail TEXT NOT NULL, UNIQUE (run_id, job));
+CREATE TABLE state_lock (name TEXT NOT NULL PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL,
+  hostname TEXT NOT NULL, proc_start INTEGER NOT NULL, acquired_ms INTEGER NOT NULL,
+  token TEXT NOT NULL) WITHOUT ROWID;
+)sql";
+
+/// Writes a file as hops 0.1 left it: WAL mode, the v1 schema in one transaction with
+/// user_version 1 and the hops application_id, and some data of every tool.
+void WriteV1File(const std::string& path, bool with_state_lock = true) {
+  std::string schema = kSchemaV1;
+  if (!with_state_lock) schema = schema.substr(0, schema.find("CREATE TABLE state_lock"));
+  RawExec(path, "PRAGMA journal_mode=WAL; BEGIN;" + schema +
+                    "PRAGMA user_version=1; PRAGMA application_id=1752133747; COMMIT;");
+  RawExec(path,
+          "INSERT INTO kv VALUES ('logfile', '/var/log/syslog', 'offset=42', NULL);"
+          "INSERT INTO monitor_status VALUES ('web/node1', 'critical', 'ok', 2, 'HTTP 500',"
+          " 1000, 2000, 'OOC');"
+          "INSERT INTO status_change (key, time_ms, from_state, to_state, summary)"
+          " VALUES ('web/node1', 2000, 'ok', 'critical', 'HTTP 500');"
+          "INSERT INTO queue_item (queue, payload, created_ms, not_before_ms)"
+          " VALUES ('mail', '{}', 1, 1);"
+          "INSERT INTO run (flow, params, status, started_ms) VALUES ('nightly', '{}', 'ok', 5);");
+  if (with_state_lock) {
+    RawExec(path, "INSERT INTO state_lock VALUES ('flow', 'old', 1, 'h', 0, 0, 't')");
+  }
 }
 
 /// A forked child process; killed and reaped at scope end if the test did not wait for it (a
@@ -185,19 +310,53 @@ TEST_CASE("state: creates the directory 0700 and the files 0600 whatever the uma
   TempDir tmp;
   const std::string dir = tmp.path() + "/a/b";
   const std::string path = dir + "/state.db";
-  const mode_t old = umask(022);
+  mode_t mask = 0;
+  SUBCASE("umask 000") { mask = 0; }
+  SUBCASE("umask 022") { mask = 022; }
+  SUBCASE("umask 277 (even the owner's bits taken)") { mask = 0277; }
+  ScopedUmask scoped(mask);
   {
     auto store = StateStore::Open(path);
     store->PutValue("ns", "k", "v");
+    CHECK(CurrentUmask() == static_cast<int>(mask));
     CHECK(ModeOf(tmp.path() + "/a") == 0700);
     CHECK(ModeOf(dir) == 0700);
     CHECK(ModeOf(path) == 0600);
-    // The WAL and shared-memory files exist while the connection is open and after a write.
+    // SQLite creates the WAL and shared-memory files (while the connection is open and after a
+    // write) with the mode of the database file.
     CHECK(ModeOf(path + "-wal") == 0600);
     CHECK(ModeOf(path + "-shm") == 0600);
+    auto lock = store->TryLock("l", "me");
+    REQUIRE(lock);
+    CHECK(ModeOf(dir + "/locks") == 0700);
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/locks")) {
+      CHECK(ModeOf(e.path().string()) == 0600);
+    }
   }
-  umask(old);
   CHECK(ModeOf(path) == 0600);
+}
+
+TEST_CASE("state: opening never changes the process umask, not even for a moment") {
+  TempDir tmp;
+  ScopedUmask scoped(022);
+  // Another connection holds the file exclusively, so Open waits (its busy timeout) before it
+  // fails; a watcher thread reads the umask all that time.
+  std::ofstream(tmp.db()).close();
+  auto other = std::make_unique<RawTxn>(tmp.db(), "BEGIN EXCLUSIVE");
+  std::atomic<bool> done{false};
+  std::set<int> seen;
+  std::thread watcher([&] {
+    while (!done) seen.insert(CurrentUmask());
+  });
+  StateOptions quick;
+  quick.busy_timeout = std::chrono::milliseconds(300);
+  CHECK_THROWS_WITH_AS(StateStore::Open(tmp.db(), quick), Has("database is locked"), RuntimeError);
+  done = true;
+  watcher.join();
+  other.reset();
+  CHECK(seen == std::set<int>{022});
+  StateStore::Open(tmp.db());
+  CHECK(CurrentUmask() == 022);
 }
 
 TEST_CASE("state: an existing database readable by others is tightened to 0600") {
@@ -223,21 +382,131 @@ TEST_CASE("state: a state directory path that is a file is an error naming it") 
                        Has("'" + tmp.path() + "/file' is not a directory"), RuntimeError);
 }
 
-TEST_CASE("state: an empty file is migrated to the current schema in WAL mode") {
+TEST_CASE("state: an empty file gets the hops application_id and every component in WAL mode") {
   TempDir tmp;
   std::ofstream(tmp.db()).close();  // 0 bytes
-  StateStore::Open(tmp.db());
-  CHECK(RawInt(tmp.db(), "PRAGMA user_version") == kStateSchemaVersion);
+  auto store = StateStore::Open(tmp.db());
+  CHECK(RawInt(tmp.db(), "PRAGMA user_version") == kStateFileFormat);
   CHECK(RawInt(tmp.db(), "PRAGMA application_id") == 0x686f7073);
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'queue_item'") == 1);
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(tmp.db().c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) == "wal");
-  sqlite3_finalize(s);
-  sqlite3_close(db);
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'monitor_status'") == 1);
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'state_lock'") == 0);
+  const std::map<std::string, int> known = KnownStateComponents();
+  CHECK(known.at("core") == 2);
+  CHECK(known.at("hmon-check") == 1);
+  CHECK(store->ComponentVersions() == known);
+  CHECK(RawJournalMode(tmp.db()) == "wal");
+}
+
+TEST_CASE("state: a file written by hops 0.1 (one schema version) is upgraded in place") {
+  TempDir tmp;
+  WriteV1File(tmp.db());
+  REQUIRE(RawInt(tmp.db(), "PRAGMA user_version") == 1);
+  FakeClock clock;
+  auto store = StateStore::Open(tmp.db(), clock.Options());
+  CHECK(RawInt(tmp.db(), "PRAGMA user_version") == kStateFileFormat);
+  CHECK(RawInt(tmp.db(), "PRAGMA application_id") == 0x686f7073);
+  CHECK(store->ComponentVersions() == KnownStateComponents());
+  // Core 1 -> 2 dropped the lock rows (locks are lock files now); everything else is kept.
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'state_lock'") == 0);
+  CHECK(store->GetValue("logfile", "/var/log/syslog") == std::optional<std::string>("offset=42"));
+  REQUIRE(store->GetMonitorStatus("web/node1"));
+  CHECK(store->GetMonitorStatus("web/node1")->history == "OOC");
+  CHECK(store->ListStatusChanges("web/", 0, 0).size() == 1);
+  CHECK(store->QueueDepth("mail") == 1);
+  REQUIRE(store->LatestRun("nightly"));
+  CHECK(store->LatestRun("nightly")->started_ms == 5);
+  // Ids go on increasing after the upgrade.
+  CHECK(store->Enqueue("mail", "{}", 1) > store->ListQueue("mail").front().id);
+  CHECK(store->TryLock("flow", "new"));
+}
+
+TEST_CASE("state: an old file upgraded by a tool that uses only core records every component") {
+  TempDir tmp;
+  WriteV1File(tmp.db());
+  StateOptions core_only;
+  core_only.components = {"core"};
+  auto store = StateStore::Open(tmp.db(), core_only);
+  // hmon-check's tables were at its version 1 in the old file, and stay as they are.
+  CHECK(store->ComponentVersions() == std::map<std::string, int>{{"core", 2}, {"hmon-check", 1}});
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM monitor_status") == 1);
+  CHECK_THROWS_WITH_AS(
+      store->GetMonitorStatus("web/node1"),
+      ("state database '" + tmp.db() + "' was opened without schema component 'hmon-check'")
+          .c_str(),
+      RuntimeError);
+}
+
+TEST_CASE("state: an upgrade that fails part of the way changes nothing") {
+  TempDir tmp;
+  // A damaged old file: its state_lock table is missing, so core's migration 1 -> 2 fails after
+  // the component table was created and the old versions recorded.
+  WriteV1File(tmp.db(), /*with_state_lock=*/false);
+  CHECK_THROWS_WITH_AS(StateStore::Open(tmp.db()), Has("no such table: state_lock"), RuntimeError);
+  CHECK(RawInt(tmp.db(), "PRAGMA user_version") == 1);
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'schema_component'") ==
+        0);
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM kv") == 1);
+}
+
+TEST_CASE("state: a tool adds its component to an existing file without touching the others") {
+  TempDir tmp;
+  StateOptions core_only;
+  core_only.components = {"core"};
+  StateStore::Open(tmp.db(), core_only)->PutValue("ns", "k", "v");
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'monitor_status'") == 0);
+  StateOptions monitor;
+  monitor.components = {"hmon-check"};
+  auto store = StateStore::Open(tmp.db(), monitor);
+  CHECK(store->ComponentVersions() == KnownStateComponents());
+  CHECK(store->GetValue("ns", "k") == std::optional<std::string>("v"));
+  store->PutMonitorStatuses({SampleStatus("a", "ok")});
+
+  StateOptions bad;
+  bad.components = {"hnotfy"};
+  CHECK_THROWS_WITH_AS(StateStore::Open(tmp.db(), bad), "unknown state schema component 'hnotfy'",
+                       RuntimeError);
+}
+
+TEST_CASE("state: components this build does not know are ignored and kept") {
+  TempDir tmp;
+  StateStore::Open(tmp.db())->PutValue("ns", "k", "v");
+  // What a newer hnotify (and some later tool) would have added.
+  RawExec(tmp.db(),
+          "CREATE TABLE hnotify_outbox (id INTEGER PRIMARY KEY, body TEXT);"
+          "INSERT INTO hnotify_outbox (body) VALUES ('page the on-call');"
+          "INSERT INTO schema_component VALUES ('hnotify', 7), ('hscope-sync', 1);");
+  auto store = StateStore::Open(tmp.db());
+  std::map<std::string, int> want = KnownStateComponents();
+  want["hnotify"] = 7;
+  want["hscope-sync"] = 1;
+  CHECK(store->ComponentVersions() == want);
+  CHECK(store->GetValue("ns", "k") == std::optional<std::string>("v"));
+  store->PutMonitorStatuses({SampleStatus("a", "ok")});
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM hnotify_outbox") == 1);
+}
+
+TEST_CASE("state: a component newer than this build is refused, naming it and both versions") {
+  TempDir tmp;
+  StateStore::Open(tmp.db())->PutValue("ns", "k", "v");
+  const int known = KnownStateComponents().at("hmon-check");
+  const int newer = known + 1;
+  RawExec(tmp.db(), "UPDATE schema_component SET version = " + std::to_string(newer) +
+                        " WHERE component = 'hmon-check'");
+  const std::string msg = "state database '" + tmp.db() + "' has version " +
+                          std::to_string(newer) + " of schema component 'hmon-check', this hops" +
+                          " understands up to " + std::to_string(known) + "; upgrade hops";
+  CHECK_THROWS_WITH_AS(StateStore::Open(tmp.db()), msg.c_str(), RuntimeError);
+  StateOptions monitor;
+  monitor.components = {"hmon-check"};
+  CHECK_THROWS_WITH_AS(StateStore::Open(tmp.db(), monitor), msg.c_str(), RuntimeError);
+  // A tool that does not use hmon-check's tables goes on using the file.
+  StateOptions core_only;
+  core_only.components = {"core"};
+  CHECK(StateStore::Open(tmp.db(), core_only)->GetValue("ns", "k") ==
+        std::optional<std::string>("v"));
+  CHECK(RawInt(tmp.db(), "SELECT version FROM schema_component WHERE component = 'hmon-check'") ==
+        newer);
 }
 
 TEST_CASE("state: reopening keeps data and does not migrate again") {
@@ -255,14 +524,14 @@ TEST_CASE("state: reopening keeps data and does not migrate again") {
   CHECK(store->path() == tmp.db());
 }
 
-TEST_CASE("state: a database from a newer hops is refused") {
+TEST_CASE("state: a database of a newer file format is refused") {
   TempDir tmp;
   StateStore::Open(tmp.db())->PutValue("ns", "k", "v");
   RawExec(tmp.db(), "PRAGMA user_version = 5");
   CHECK_THROWS_WITH_AS(
       StateStore::Open(tmp.db()),
-      ("state database '" + tmp.db() + "' has schema version 5, this hops understands up to " +
-       std::to_string(kStateSchemaVersion) + "; upgrade hops")
+      ("state database '" + tmp.db() + "' has schema format 5, this hops understands up to " +
+       std::to_string(kStateFileFormat) + "; upgrade hops")
           .c_str(),
       RuntimeError);
   // Refusing left the data alone.
@@ -270,11 +539,35 @@ TEST_CASE("state: a database from a newer hops is refused") {
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM kv") == 1);
 }
 
-TEST_CASE("state: a database of another application is refused, not migrated") {
+TEST_CASE("state: a database of another application is refused and left untouched") {
   TempDir tmp;
-  RawExec(tmp.db(), "CREATE TABLE customers (id INTEGER)");
-  CHECK_THROWS_WITH_AS(StateStore::Open(tmp.db()),
-                       ("'" + tmp.db() + "' is not a hops state database").c_str(), RuntimeError);
+  std::string sql, why;
+  SUBCASE("another application_id") {
+    sql = "PRAGMA application_id = 1297105986; CREATE TABLE t (x); DROP TABLE t;";
+    why = "its application_id is 0x4d504442, not 0x686f7073";
+  }
+  SUBCASE("tables but no application_id") {
+    sql = "CREATE TABLE customers (id INTEGER); INSERT INTO customers VALUES (1);";
+    why = "it has content but no application_id";
+  }
+  SUBCASE("a user_version but no application_id") {
+    sql = "PRAGMA user_version = 3;";
+    why = "it has content but no application_id";
+  }
+  RawExec(tmp.db(), sql);
+  REQUIRE(chmod(tmp.db().c_str(), 0600) == 0);
+  const std::string before = FileBytes(tmp.db());
+  REQUIRE(!before.empty());
+  CHECK_THROWS_WITH_AS(
+      StateStore::Open(tmp.db()),
+      ("'" + tmp.db() + "' is not a hops state database (" + why + "); it was left untouched")
+          .c_str(),
+      RuntimeError);
+  // Not switched to WAL (that alone rewrites the header), no table created, nothing beside it.
+  CHECK(FileBytes(tmp.db()) == before);
+  CHECK(ModeOf(tmp.db() + "-wal") == -1);
+  CHECK(ModeOf(tmp.db() + "-shm") == -1);
+  CHECK(RawJournalMode(tmp.db()) == "delete");
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'kv'") == 0);
 }
 
@@ -698,7 +991,7 @@ TEST_CASE("state: a lock held by a live child blocks; Lock waits for its release
   CHECK(store->GetLockHolder("flow")->pid == getpid());
 }
 
-TEST_CASE("state: a lock whose holder died is stolen") {
+TEST_CASE("state: a lock whose holder exited without releasing it is free") {
   TempDir tmp;
   StateStore::Open(tmp.db());
   Child child([&] {
@@ -716,29 +1009,168 @@ TEST_CASE("state: a lock whose holder died is stolen") {
     REQUIRE(kill(pid, 0) == 0);  // the pid still exists
   }
   auto store = StateStore::Open(tmp.db());
-  auto holder = store->GetLockHolder("flow");
-  REQUIRE(holder);
-  CHECK(holder->pid == pid);
+  CHECK_FALSE(store->GetLockHolder("flow"));
   auto lock = store->TryLock("flow", "parent");
   REQUIRE(lock);
   CHECK(store->GetLockHolder("flow")->owner == "parent");
 }
 
-TEST_CASE("state: lock liveness checks the host and the process start time") {
+TEST_CASE("state: a lock is a file in locks/ that names its holder while it is held") {
   TempDir tmp;
   auto store = StateStore::Open(tmp.db());
-  auto mine = store->TryLock("l", "me");
-  REQUIRE(mine);
-  // Our own, live pid but another start time: the pid was reused, so the holder is gone.
-  RawExec(tmp.db(), "UPDATE state_lock SET proc_start = proc_start + 1");
-  auto stolen = store->TryLock("l", "thief");
-  REQUIRE(stolen);
-  CHECK_FALSE(mine->Held());
-  CHECK(store->GetLockHolder("l")->owner == "thief");
-  // A dead pid on another host cannot be checked, so that lock is honoured.
-  RawExec(tmp.db(), "UPDATE state_lock SET hostname = 'elsewhere.example', pid = 2147483000");
-  CHECK_FALSE(store->TryLock("l", "third"));
-  CHECK(store->GetLockHolder("l")->hostname == "elsewhere.example");
+  auto lock = store->TryLock("hmon-check:/etc/hops/monitors.yaml", "hmon-check run");
+  REQUIRE(lock);
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/locks")) {
+    files.push_back(e.path().filename().string());
+  }
+  REQUIRE(files.size() == 1);
+  CHECK(files[0].rfind("hmon-check__etc_hops_monitors.yaml-", 0) == 0);
+  const std::string file = tmp.path() + "/locks/" + files[0];
+  CHECK(FileBytes(file).rfind("pid=" + std::to_string(getpid()) + "\n", 0) == 0);
+  CHECK(FileBytes(file).find("\nowner=hmon-check run\n") != std::string::npos);
+  // Names that differ only in characters a file name cannot show get files of their own.
+  auto other = store->TryLock("hmon-check:/etc/hops/monitors:yaml", "other");
+  CHECK(other);
+  lock->Release();
+  CHECK(FileBytes(file).empty());
+  CHECK_FALSE(store->GetLockHolder("hmon-check:/etc/hops/monitors.yaml"));
+  CHECK(store->GetLockHolder("hmon-check:/etc/hops/monitors:yaml"));
+  CHECK_FALSE(store->GetLockHolder("never taken"));
+}
+
+TEST_CASE("state: locks need no access to the database") {
+  TempDir tmp;
+  StateOptions quick;
+  quick.busy_timeout = std::chrono::milliseconds(100);
+  auto store = StateStore::Open(tmp.db(), quick);
+  RawTxn other(tmp.db(), "BEGIN IMMEDIATE");
+  auto lock = store->TryLock("l", "me");
+  CHECK(lock);
+  CHECK(store->GetLockHolder("l"));
+}
+
+/// A store in a fresh directory whose lock "flow" a forked child holds until it is killed.
+struct LockHeldByChild {
+  TempDir tmp;
+  Pipe locked;
+  Child child;
+  std::unique_ptr<StateStore> store;
+
+  LockHeldByChild() : child(Hold(tmp.db(), locked)) {
+    REQUIRE(locked.WaitSignal());
+    store = StateStore::Open(tmp.db());
+  }
+
+  static Child Hold(const std::string& db, Pipe& locked) {
+    StateStore::Open(db);  // create the file before forking
+    return Child([&] {
+      auto store = StateStore::Open(db);
+      auto lock = store->TryLock("flow", "holder");
+      if (!lock) return 1;
+      locked.Signal();
+      for (;;) pause();
+    });
+  }
+};
+
+TEST_CASE("state: a holder killed with SIGKILL releases its lock at once") {
+  LockHeldByChild held;
+  StateStore& store = *held.store;
+  CHECK_FALSE(store.TryLock("flow", "parent"));
+  REQUIRE(store.GetLockHolder("flow"));
+  CHECK(store.GetLockHolder("flow")->pid == held.child.pid());
+  const pid_t pid = held.child.pid();
+  REQUIRE(kill(pid, SIGKILL) == 0);
+  SUBCASE("reaped") { CHECK(held.child.Wait() == -1); }
+  SUBCASE("dead but not yet reaped (a zombie, its pid still taken)") {
+    siginfo_t info{};
+    REQUIRE(waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) == 0);
+    REQUIRE(kill(pid, 0) == 0);
+  }
+  // Nobody holds it the moment the holder is gone: no waiting, no guessing from process ids.
+  CHECK_FALSE(store.GetLockHolder("flow"));
+  auto lock = store.TryLock("flow", "parent");
+  REQUIRE(lock);
+  CHECK(store.GetLockHolder("flow")->pid == getpid());
+}
+
+TEST_CASE("state: a waiter gives up after its timeout, and the holder is named") {
+  LockHeldByChild held;
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(held.store->Lock("flow", "waiter", std::chrono::milliseconds(300)));
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
+  auto holder = held.store->GetLockHolder("flow");
+  REQUIRE(holder);
+  CHECK(holder->pid == held.child.pid());
+  CHECK(holder->owner == "holder");
+  CHECK(holder->name == "flow");
+}
+
+TEST_CASE("state: a program the holder runs does not keep its lock") {
+  TempDir tmp;
+  StateStore::Open(tmp.db());
+  Pipe started;
+  Child child([&] {
+    auto store = StateStore::Open(tmp.db());
+    auto lock = store->TryLock("flow", "holder");
+    if (!lock) return 1;
+    const pid_t grandchild = fork();
+    if (grandchild == 0) {
+      execlp("sleep", "sleep", "30", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    (void)!write(started.fd[1], &grandchild, sizeof grandchild);
+    for (;;) pause();
+  });
+  pid_t grandchild = -1;
+  pollfd p{started.fd[0], POLLIN, 0};
+  REQUIRE(poll(&p, 1, 20000) == 1);
+  REQUIRE(read(started.fd[0], &grandchild, sizeof grandchild) == sizeof grandchild);
+  REQUIRE(grandchild > 0);
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() { kill(pid, SIGKILL); }
+  } reaper{grandchild};
+  // Until it has called exec, the forked program still shares the lock.
+  for (int i = 0; i < 2000 && FileBytes("/proc/" + std::to_string(grandchild) + "/comm") != "sleep\n";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(FileBytes("/proc/" + std::to_string(grandchild) + "/comm") == "sleep\n");
+  auto store = StateStore::Open(tmp.db());
+  CHECK_FALSE(store->TryLock("flow", "parent"));
+  kill(child.pid(), SIGKILL);
+  child.Wait();
+  // `sleep` still runs; the lock went with the process that took it.
+  CHECK(kill(grandchild, 0) == 0);
+  CHECK(store->TryLock("flow", "parent"));
+}
+
+TEST_CASE("state: concurrent processes never hold one lock at the same time") {
+  TempDir tmp;
+  StateStore::Open(tmp.db());
+  const std::string inside = tmp.path() + "/inside";
+  constexpr int kChildren = 4;
+  constexpr int kRounds = 25;
+  std::vector<Child> children;
+  for (int c = 0; c < kChildren; ++c) {
+    children.emplace_back(Child([&] {
+      auto store = StateStore::Open(tmp.db());
+      for (int i = 0; i < kRounds; ++i) {
+        auto lock = store->Lock("flow", "child", std::chrono::seconds(20));
+        if (!lock) return 1;
+        // Exactly one holder at a time: the marker must not exist yet.
+        const int fd = open(inside.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+        if (fd < 0) return 2;
+        close(fd);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        unlink(inside.c_str());
+      }
+      return 0;
+    }));
+  }
+  for (Child& child : children) CHECK(child.Wait() == 0);
 }
 
 TEST_CASE("state: a store opened before fork() refuses to be used in the child") {
@@ -849,9 +1281,7 @@ TEST_CASE("state: writers wait for another writer up to the busy timeout") {
   quick.busy_timeout = std::chrono::milliseconds(100);
   auto store = StateStore::Open(tmp.db(), quick);
 
-  sqlite3* other = nullptr;
-  REQUIRE(sqlite3_open(tmp.db().c_str(), &other) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  RawTxn other(tmp.db(), "BEGIN IMMEDIATE");
   CHECK_THROWS_WITH_AS(
       store->PutValue("ns", "k", "v"),
       Has("state database '" + tmp.db() + "': cannot save value: database is locked"),
@@ -864,11 +1294,10 @@ TEST_CASE("state: writers wait for another writer up to the busy timeout") {
   auto waiting = StateStore::Open(tmp.db(), patient);
   std::thread committer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+    other.Commit();
   });
   waiting->PutValue("ns", "k", "v");
   committer.join();
-  sqlite3_close(other);
   CHECK(store->GetValue("ns", "k") == std::optional<std::string>("v"));
 }
 

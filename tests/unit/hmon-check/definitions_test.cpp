@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/inventory.hpp"
 
 using namespace hops;
@@ -157,6 +159,25 @@ monitors:
     CHECK(b.base.thresholds.at("size").critical->text == "~:1000");
     CHECK_FALSE(MonitorFileFromCache(MonitorFileToCache(f, hash), ContentHash(text + " ")));
     CHECK_FALSE(MonitorFileFromCache("not json", hash));
+  }
+
+  TEST_CASE("the cache is stamped with version, cache format and build ID, not the build time") {
+    const std::string text = "monitors:\n  web: {type: tcp, target: 127.0.0.1:1}\n";
+    MonitorFile f = LoadOk(text);
+    const std::string hash = ContentHash(text);
+    nlohmann::json j = nlohmann::json::parse(MonitorFileToCache(f, hash));
+    const std::string stamp = j.at("stamp").get<std::string>();
+    // Reproducible: the same for every build of the same sources, whenever it was built.
+    const std::string prefix = "hops " HOPS_VERSION " cache-format 1 build ";
+    REQUIRE(stamp.rfind(prefix, 0) == 0);
+    const std::string build_id = stamp.substr(prefix.size());
+    CHECK(build_id.size() >= 16);  // the toolchain writes a GNU build ID (SHA-1: 40 digits)
+    CHECK(build_id.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK(j.dump() == MonitorFileToCache(f, hash));
+    // An entry of another build (here: one stamped with a build time) is not used.
+    j["stamp"] = "0.1.0 Jan  1 2026 00:00:00";
+    CHECK_FALSE(MonitorFileFromCache(j.dump(), hash));
+    CHECK(MonitorFileFromCache(MonitorFileToCache(f, hash), hash));
   }
 
   TEST_CASE("time thresholds take durations") {
