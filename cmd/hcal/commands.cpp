@@ -13,6 +13,7 @@
 #include "common/event.hpp"
 #include "common/settings.hpp"
 #include "common/spell.hpp"
+#include "common/text.hpp"
 
 namespace hops::cal {
 
@@ -105,8 +106,8 @@ std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, b
   int given = (!p.from.empty() || !p.to.empty()) + !p.year.empty() + !p.month.empty();
   if (given > 1) throw UsageError("give only one of --from/--to, --year and --month");
   if (!p.year.empty()) {
-    auto y = ParseInteger(p.year);
-    if (!y || *y < 1 || *y > 9999) throw UsageError("invalid year '" + p.year + "'");
+    auto y = ParseLong(p.year, 1, 9999);
+    if (!y) throw UsageError("invalid year '" + p.year + "'");
     return {*MakeDay(int(*y), 1, 1), *MakeDay(int(*y), 12, 31)};
   }
   if (!p.month.empty()) {
@@ -324,8 +325,8 @@ int CmdShow(const HcalOptions& o, const std::string& name, const std::string& mo
   std::vector<std::pair<Day, DayInfo>> named;
   std::vector<std::pair<int, unsigned>> months;
   if (!year.empty()) {
-    auto y = ParseInteger(year);
-    if (!y || *y < 1 || *y > 9999) throw UsageError("invalid year '" + year + "'");
+    auto y = ParseLong(year, 1, 9999);
+    if (!y) throw UsageError("invalid year '" + year + "'");
     for (unsigned m = 1; m <= 12; ++m) months.emplace_back(int(*y), m);
   } else {
     Day start = today;

@@ -14,6 +14,7 @@
 #include "common/calendar_load.hpp"
 #include "common/inventory.hpp"
 #include "common/output.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -384,8 +385,7 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
 }
 
 int PrintAdHoc(const Instance& instance, const CheckResult& result) {
-  std::string service = instance.spec.type;
-  for (char& c : service) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string service = Upper(instance.spec.type);
   std::string out = nagios::StatusLine(service, result.state, result.summary, result.perfdata) + "\n";
   if (!result.long_output.empty()) out += result.long_output + (result.long_output.back() == '\n' ? "" : "\n");
   std::fputs(out.c_str(), stdout);

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "cmd/hmon-check/checks/check.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 extern char** environ;
@@ -37,8 +38,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxStdout = 64 * 1024;
 constexpr size_t kMaxStderr = 8 * 1024;
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 /// The first non-blank line of @p text, at most 200 bytes.
 std::string FirstLine(const std::string& text) {

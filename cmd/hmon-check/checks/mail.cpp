@@ -24,6 +24,7 @@
 #include "cmd/hmon-check/checks/check.hpp"
 #include "cmd/hmon-check/checks/net.hpp"
 #include "common/output.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -116,7 +117,7 @@ std::string ParseMail(const Protocol& proto, const CheckSpec& spec, MailOptions*
   }
   if (auto v = spec.params.Get("insecure")) {
     auto b = ParseBool(*v);
-    if (!b) return "insecure: invalid boolean '" + *v + "' (expected true or false)";
+    if (!b) return BadBoolMessage("insecure", *v);
     if (*b && o->tls == Tls::kNone) return "insecure: needs tls starttls or implicit";
     o->insecure = *b;
   }
@@ -207,8 +208,7 @@ int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* userp) {
     std::string first, second;
     words >> first >> second;
     if (std::string(job->proto->name) == "imap") first = second;  // after the tag
-    std::transform(first.begin(), first.end(), first.begin(),
-                   [](unsigned char c) { return std::toupper(c); });
+    first = Upper(first);
     static const char* const kLoginVerbs[] = {"AUTH", "AUTHENTICATE", "LOGIN", "USER", "APOP"};
     for (const char* v : kLoginVerbs) {
       // FTP's "AUTH TLS" is the TLS upgrade, not a login.

@@ -30,6 +30,7 @@
 #include <sstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -97,14 +98,6 @@ std::optional<HostPort> SplitHostPort(const std::string& text, std::string* err)
 std::string JoinHostPort(const std::string& host, int port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
-}
-
-std::optional<bool> ParseBool(const std::string& text) {
-  std::string s = text;
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
-  if (s == "false" || s == "no" || s == "off" || s == "0") return false;
-  return std::nullopt;
 }
 
 std::string SockAddr::Text() const {
@@ -640,8 +633,7 @@ std::string RcodeName(int rcode) {
 }
 
 std::optional<int> ParseRcode(const std::string& text) {
-  std::string up = text;
-  std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
+  const std::string up = Upper(text);
   for (size_t i = 0; i < std::size(kRcodeNames); ++i) {
     if (up == kRcodeNames[i]) return static_cast<int>(i);
   }
@@ -651,8 +643,7 @@ std::optional<int> ParseRcode(const std::string& text) {
 // A domain name lower-cased without its trailing dot, for comparisons.
 std::string NormalName(std::string s) {
   while (!s.empty() && s.back() == '.') s.pop_back();
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+  return Lower(s);
 }
 
 // "" when @p name is a syntactically valid domain name, else the reason.
@@ -713,9 +704,7 @@ std::string ParseDns(const CheckSpec& spec, DnsOptions* o) {
   if (!err.empty()) return "target: " + err;
   o->name = spec.target;
   if (auto v = spec.params.Get("record")) {
-    std::string up = *v;
-    std::transform(up.begin(), up.end(), up.begin(),
-                   [](unsigned char c) { return std::toupper(c); });
+    const std::string up = Upper(*v);
     auto it = DnsTypes().find(up);
     if (it == DnsTypes().end()) {
       return "record: unsupported record type '" + *v + "' (expected A, AAAA, CNAME, MX or TXT)";

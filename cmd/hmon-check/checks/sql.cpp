@@ -23,6 +23,7 @@
 #include <fstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -32,8 +33,6 @@ using nagios::State;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSslModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 /// A text cut to @p max bytes on one line, for messages.
 std::string OneLine(std::string s, size_t max = 200) {
@@ -51,9 +50,7 @@ struct Endpoint {
 };
 
 bool ValidPort(const std::string& s) {
-  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  const int n = std::stoi(s);
-  return n >= 1 && n <= 65535;
+  return s.find_first_not_of("0123456789") == std::string::npos && ParseLong(s, 1, 65535);
 }
 
 /// Splits host[:port], [v6]:port, a bare IPv6 address or a socket directory; "" or a message.

@@ -477,8 +477,10 @@ TEST_CASE("mail: Validate rejects bad parameters by key") {
   CHECK(validate("smtp", "h", {{"password_env", "X"}}).find("password_env: needs 'user'") == 0);
   CHECK(validate("smtp", "h", {{"user", "b"}, {"password_env", "X"}, {"password_file", "/f"}})
             .find("password_env: give either") == 0);
-  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "maybe"}})
-            .find("insecure: invalid boolean 'maybe'") == 0);
+  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "maybe"}}) ==
+        "'insecure' must be true, false, yes, no, on or off (any case), not 'maybe'");
+  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "0"}}) == "'insecure' must be true, false, yes, no, on or off (any case), not '0'");
+  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "True"}}) == "");
   CHECK(validate("smtp", "h", {{"ca_file", "/ca.pem"}}).find("ca_file: needs tls") == 0);
   CHECK(validate("smtp", "h", {{"expect", ""}}).find("expect: must not be empty") == 0);
   CHECK(MakeMailCheck("gopher") == nullptr);
