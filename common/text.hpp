@@ -36,6 +36,9 @@ std::string Upper(std::string_view s);
 /// git-style: "Error while parsing" → "error while parsing").
 std::string LowerFirst(std::string_view s);
 
+/// True when @p s ends with @p suffix.
+bool EndsWith(std::string_view s, std::string_view suffix);
+
 /// True when @p a and @p b are equal ignoring ASCII case.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

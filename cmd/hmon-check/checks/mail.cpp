@@ -17,13 +17,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "cmd/hmon-check/checks/net.hpp"
 #include "common/output.hpp"
+#include "common/secret.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
 
@@ -124,35 +124,19 @@ std::string ParseMail(const Protocol& proto, const CheckSpec& spec, MailOptions*
   return "";
 }
 
-// Reads the password named by the options; false with *@p err set (never containing it).
+// Reads the password named by the options (ReadSecret); false with *@p err set (never
+// containing it).
 bool LoadPassword(const MailOptions& o, std::string* password, std::string* err) {
+  std::optional<std::string> v;
   if (o.password_env) {
-    const char* v = std::getenv(o.password_env->c_str());
-    if (!v) {
-      *err = "password_env: environment variable '" + *o.password_env + "' is not set";
-      return false;
-    }
-    *password = v;
+    v = ReadSecret("password_env", *o.password_env, err);
+  } else if (o.password_file) {
+    v = ReadSecret("password_file", *o.password_file, err);
+  } else {
     return true;
   }
-  if (o.password_file) {
-    std::ifstream in(*o.password_file, std::ios::binary);
-    if (!in) {
-      *err = "password_file: cannot read '" + *o.password_file + "': " + std::strerror(errno);
-      return false;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    *password = ss.str();
-    while (!password->empty() && (password->back() == '\n' || password->back() == '\r')) {
-      password->pop_back();
-    }
-    if (password->empty()) {
-      *err = "password_file: '" + *o.password_file + "' is empty";
-      return false;
-    }
-  }
-  return true;
+  if (v) *password = std::move(*v);
+  return v.has_value();
 }
 
 // One check in flight.

@@ -20,9 +20,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
+#include "common/secret.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
 
@@ -162,25 +162,17 @@ class SqlCheck : public CheckType {
     const std::string where = spec.target + (spec.target.find(':') == std::string::npos &&
                                                      !ep.port.empty() ? ":" + ep.port : "");
 
-    std::string password;
-    bool has_password = false;
-    if (auto var = p.Get("password_env")) {
-      const char* v = std::getenv(var->c_str());
-      if (!v) {
-        r.summary = "environment variable " + Quote(*var) + " ('password_env') is not set";
+    std::optional<std::string> password;
+    for (const char* key : {"password_env", "password_file"}) {
+      auto name = p.Get(key);
+      if (!name) continue;
+      std::string err;
+      password = ReadSecret(key, *name, &err);
+      if (!password) {
+        r.summary = err;
         return r;
       }
-      password = v;
-      has_password = true;
-    } else if (auto file = p.Get("password_file")) {
-      std::ifstream in(*file);
-      if (!in) {
-        r.summary = "cannot read " + Quote(*file) + " ('password_file'): " + std::strerror(errno);
-        return r;
-      }
-      std::getline(in, password);
-      if (!password.empty() && password.back() == '\r') password.pop_back();
-      has_password = true;
+      break;
     }
 
     const int64_t timeout_ms = spec.timeout.count();
@@ -198,7 +190,7 @@ class SqlCheck : public CheckType {
     if (!ep.port.empty()) add("port", ep.port);
     if (!database.empty()) add("dbname", database);
     if (!user.empty()) add("user", user);
-    if (has_password) add("password", password);
+    if (password) add("password", *password);
     if (!sslmode.empty()) add("sslmode", sslmode);
     add("connect_timeout", connect_timeout);
     add("options", options);

@@ -44,6 +44,9 @@ TEST_CASE("text: Trim, Lower, Upper, LowerFirst, EqualsIgnoreCase") {
   CHECK(LowerFirst("Error while parsing") == "error while parsing");
   CHECK(LowerFirst("") == "");
   CHECK(LowerFirst("1st") == "1st");
+  CHECK(EndsWith("password_env", "_env"));
+  CHECK(EndsWith("x", ""));
+  CHECK_FALSE(EndsWith("env", "_env"));
   CHECK(EqualsIgnoreCase("OK", "ok"));
   CHECK(EqualsIgnoreCase("", ""));
   CHECK_FALSE(EqualsIgnoreCase("ok", "oks"));

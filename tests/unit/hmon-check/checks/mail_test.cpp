@@ -309,7 +309,14 @@ TEST_CASE("imap: password_file, and secrets that cannot be read are UNKNOWN") {
   s.params.Set("password_file", dir + "/missing");
   CheckResult r = RunCheck(s);
   CHECK(r.state == State::kUnknown);
-  CHECK(r.summary == "password_file: cannot read '" + dir + "/missing': No such file or directory");
+  CHECK(r.summary == "cannot read 'password_file' '" + dir + "/missing': No such file or directory");
+
+  // An empty file is an error too (one final line break is not part of the password).
+  hops::testing::WriteFile(dir + "/empty", "\n");
+  s.params.Set("password_file", dir + "/empty");
+  r = RunCheck(s);
+  CHECK(r.state == State::kUnknown);
+  CHECK(r.summary == "'password_file' '" + dir + "/empty' is empty");
 
   CheckSpec env = MailSpec("imap", server.port());
   env.params.Set("user", "alice");
@@ -317,7 +324,7 @@ TEST_CASE("imap: password_file, and secrets that cannot be read are UNKNOWN") {
   unsetenv("HOPS_TEST_UNSET_VARIABLE");
   r = RunCheck(env);
   CHECK(r.state == State::kUnknown);
-  CHECK(r.summary == "password_env: environment variable 'HOPS_TEST_UNSET_VARIABLE' is not set");
+  CHECK(r.summary == "environment variable 'HOPS_TEST_UNSET_VARIABLE' named by 'password_env' is not set");
 }
 
 TEST_CASE("pop3: CAPA without login, NOOP after login, refused login") {
