@@ -1,5 +1,6 @@
 // Network helpers shared by the tcp, dns, ping and mail monitor types: target parsing and name
-// resolution bounded by a deadline. (Booleans: ParseBool in common/text.hpp.)
+// resolution bounded by a deadline. (SockAddr and the socket plumbing: common/socket.hpp;
+// booleans: ParseBool in common/text.hpp.)
 #ifndef HOPS_COMMON_CHECK_NET_HPP_
 #define HOPS_COMMON_CHECK_NET_HPP_
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/socket.hpp"
 #include "common/text.hpp"
 
 namespace hops::mon {
@@ -26,14 +28,6 @@ std::optional<HostPort> SplitHostPort(const std::string& text, std::string* err)
 
 /// "host:port", with brackets around a host that contains ':'.
 std::string JoinHostPort(const std::string& host, int port);
-
-/// One resolved socket address.
-struct SockAddr {
-  sockaddr_storage addr{};  ///< the address, port included
-  socklen_t len = 0;        ///< the meaningful length of addr
-  /// The numeric address without port ("127.0.0.1", "::1").
-  std::string Text() const;
-};
 
 /// What ResolveHost found.
 struct Resolved {

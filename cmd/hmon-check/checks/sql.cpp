@@ -23,6 +23,7 @@
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "common/secret.hpp"
+#include "common/socket.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
 
@@ -82,19 +83,6 @@ std::string ParseTarget(const std::string& target, Endpoint* ep) {
   }
   ep->host = target;  // a host name, or an IPv6 address without brackets or port
   return "";
-}
-
-/// Waits until @p fd is ready for @p events or @p deadline passes; false on the deadline.
-bool WaitFd(int fd, short events, Clock::time_point deadline) {
-  while (true) {
-    const auto now = Clock::now();
-    if (now >= deadline) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-    pollfd pfd{fd, events, 0};
-    const int rc = ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
-    if (rc > 0) return true;
-    if (rc < 0 && errno != EINTR) return true;  // let libpq report the error
-  }
 }
 
 void IgnoreNotice(void*, const char*) {}
