@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/event.hpp"
+#include "common/process.hpp"
 #include "common/settings.hpp"
 #include "common/spell.hpp"
 #include "common/text.hpp"
@@ -542,13 +543,10 @@ int CmdGate(const HcalOptions& o, const std::string& name, const std::string& at
     return closed_exit;
   }
   std::fflush(stdout);
-  std::vector<char*> argv;
-  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  int err = errno;
-  std::fprintf(stderr, "%s: cannot run '%s': %s\n", kTool, command[0].c_str(), std::strerror(err));
-  return err == ENOENT ? 127 : 126;
+  std::string reason;
+  const int status = ExecReplace(command, &reason);  // returns only when the exec failed
+  std::fprintf(stderr, "%s: cannot run '%s': %s\n", kTool, command[0].c_str(), reason.c_str());
+  return status;
 }
 
 int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files) {
