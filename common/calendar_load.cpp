@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/spell.hpp"
+#include "common/text.hpp"
 
 namespace hops::cal {
 
@@ -43,11 +44,6 @@ std::vector<YAML::Node> Items(const YAML::Node& n) {
     out.push_back(n);
   }
   return out;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // "mon-fri", "sat", "mon,wed,fri", or a list of those.
@@ -182,9 +178,9 @@ int ParseDayNumber(const YamlDoc& doc, const YAML::Node& n, const std::string& w
   std::string s = Lower(ScalarText(doc, n, what));
   if (s == "last") return business ? -1 : 0;
   if (s.rfind("last-", 0) == 0) {
-    auto k = ParseInteger(s.substr(5));
+    auto k = ParseLong(s.substr(5));
     if (k && *k >= 0 && *k <= 30) return business ? int(-*k - 1) : int(-*k);
-  } else if (auto v = ParseInteger(s)) {
+  } else if (auto v = ParseLong(s)) {
     if (*v >= 1 && *v <= 31) return int(*v);
     if (business && *v <= -1 && *v >= -31) return int(*v);
   }
@@ -237,7 +233,7 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
       bool ok = wd.has_value();
       if (ok && hash != std::string::npos) {
         std::string o = s.substr(hash + 1);
-        auto k = ParseInteger(o);
+        auto k = ParseLong(o);
         if (o == "last") occ = -1;
         else if (k && *k >= 1 && *k <= 5) occ = int(*k);
         else ok = false;
@@ -258,7 +254,7 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
       mult = s.back() == 'w' ? 7 : 1;
       num = s.substr(0, s.size() - 1);
     }
-    auto k = ParseInteger(num);
+    auto k = ParseLong(num);
     if (!k || *k < 1 || *k * mult > 3660)
       doc.Fail(v, "'every' must be a number of days (14, 14d) or weeks (2w) between 1 day and 3660 days, got '" + s + "'");
     r.every_days = int(*k * mult);
@@ -274,7 +270,7 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
     for (const YAML::Node& i : Items(m.Get("months"))) {
       std::string s = Lower(ScalarText(doc, i, "'months'"));
       int month = 0;
-      if (auto k = ParseInteger(s); k && *k >= 1 && *k <= 12) month = int(*k);
+      if (auto k = ParseLong(s); k && *k >= 1 && *k <= 12) month = int(*k);
       for (int j = 0; j < 12 && !month; ++j)
         if (s == kMonthNames[j]) month = j + 1;
       if (!month) doc.Fail(i, "'months' must list months 1..12 or jan..dec, got '" + s + "'");

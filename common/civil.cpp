@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/text.hpp"
+
 namespace hops {
 
 static bool ParseDigits(std::string_view s, size_t pos, size_t n, int* out) {
@@ -48,8 +50,7 @@ static const char* const kWeekdayLong[] = {"sunday",   "monday", "tuesday", "wed
 const char* WeekdayName(unsigned wd) { return wd < 7 ? kWeekdayNames[wd] : "?"; }
 
 std::optional<unsigned> ParseWeekdayName(std::string_view s) {
-  std::string lower;
-  for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = Lower(s);
   for (unsigned i = 0; i < 7; ++i)
     if (lower == kWeekdayNames[i] || lower == kWeekdayLong[i]) return i;
   return std::nullopt;

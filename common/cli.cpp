@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/output.hpp"
+#include "common/text.hpp"
 
 namespace hops {
 
@@ -39,7 +40,7 @@ int RunTool(CLI::App& app, int argc, char** argv, ExitStyle style, const std::fu
     // CLI11 phrases a missing subcommand as "A subcommand is required".
     if (msg.rfind("A subcommand is required", 0) == 0) msg = "a command is required";
     else if (msg.size() > 1 && std::islower(static_cast<unsigned char>(msg[1])))
-      msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+      msg = LowerFirst(msg);
     std::fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", ProgramName().c_str(),
                  msg.c_str(), ProgramName().c_str());
     return usage_code;

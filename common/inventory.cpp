@@ -15,6 +15,7 @@
 #include <set>
 
 #include "common/spell.hpp"
+#include "common/text.hpp"
 #include "common/yaml_doc.hpp"
 
 namespace hops::inv {
@@ -204,9 +205,7 @@ Scope ParseScope(const YamlDoc& doc, const YAML::Node& key, const YAML::Node& va
 bool LooksSpecial(const std::string& s) {
   static const std::set<std::string> kReserved = {
       "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "-.inf", "+.inf", ".nan"};
-  std::string lower = s;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (kReserved.count(lower)) return true;
+  if (kReserved.count(Lower(s))) return true;
   // Numbers (YAML 1.1 and 1.2) and dates, which other YAML readers would not take as strings.
   auto digits = [&](size_t* i, const char* set) {
     size_t start = *i;
@@ -241,7 +240,7 @@ bool LooksSpecial(const std::string& s) {
 }
 
 // @p s as a YAML scalar: plain when that reads back as the same string everywhere, else quoted.
-std::string Quote(const std::string& s) {
+std::string YamlScalar(const std::string& s) {
   bool plain = !s.empty() && s.front() != ' ' && s.back() != ' ' && s.front() != '-' &&
                s.front() != '.' && !LooksSpecial(s);
   for (char c : s)
@@ -276,34 +275,34 @@ void WriteMap(std::string* out, int indent, const std::string& key,
   const std::string pad(indent, ' ');
   std::string flow = pad + key + ": {";
   for (size_t i = 0; i < entries.size(); ++i)
-    flow += (i ? ", " : "") + Quote(entries[i].first) + ": " + entries[i].second;
+    flow += (i ? ", " : "") + YamlScalar(entries[i].first) + ": " + entries[i].second;
   flow += "}";
   if (flow.size() <= kFlowWidth || entries.empty()) {
     *out += flow + "\n";
     return;
   }
   *out += pad + key + ":\n";
-  for (const auto& [k, v] : entries) *out += pad + "  " + Quote(k) + ": " + v + "\n";
+  for (const auto& [k, v] : entries) *out += pad + "  " + YamlScalar(k) + ": " + v + "\n";
 }
 
 void WriteList(std::string* out, int indent, const std::string& key,
                const std::vector<std::string>& items) {
   const std::string pad(indent, ' ');
   std::string flow = pad + key + ": [";
-  for (size_t i = 0; i < items.size(); ++i) flow += (i ? ", " : "") + Quote(items[i]);
+  for (size_t i = 0; i < items.size(); ++i) flow += (i ? ", " : "") + YamlScalar(items[i]);
   flow += "]";
   if (flow.size() <= kFlowWidth) {
     *out += flow + "\n";
     return;
   }
   *out += pad + key + ":\n";
-  for (const auto& item : items) *out += pad + "  - " + Quote(item) + "\n";
+  for (const auto& item : items) *out += pad + "  - " + YamlScalar(item) + "\n";
 }
 
 std::vector<std::pair<std::string, std::string>> QuotedEntries(
     const std::map<std::string, std::string>& m) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [k, v] : m) out.emplace_back(k, Quote(v));
+  for (const auto& [k, v] : m) out.emplace_back(k, YamlScalar(v));
   return out;
 }
 
@@ -366,12 +365,6 @@ const std::vector<std::string> kPlaceholders = {"node.id",       "node.name",   
 const std::string kTagsPrefix = "node.tags.";
 const std::string kAttributesPrefix = "node.attributes.";
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 // Expands (or, with @p node null, only checks) the placeholders of @p tmpl.
 std::optional<std::string> Expand(const std::string& tmpl, const Node* node, std::string* err) {
   auto fail = [&](const std::string& message) -> std::optional<std::string> {
@@ -388,7 +381,7 @@ std::optional<std::string> Expand(const std::string& tmpl, const Node* node, std
     if (close == std::string::npos)
       return fail("unterminated placeholder '" + tmpl.substr(open) + "': missing '}}'");
     const std::string raw = tmpl.substr(open, close + 2 - open);
-    const std::string name = Trim(tmpl.substr(open + 2, close - open - 2));
+    const std::string name(Trim(std::string_view(tmpl).substr(open + 2, close - open - 2)));
     pos = close + 2;
     auto prefixed = [&](const std::string& prefix) {
       return name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0;
@@ -629,20 +622,20 @@ std::vector<const Node*> Inventory::Select(const std::vector<std::string>& scope
 
 std::string Inventory::ToYaml() const {
   std::string out = "version: 1\n";
-  if (!generated_by_.empty()) out += "generated_by: " + Quote(generated_by_) + "\n";
-  if (!generated_at_.empty()) out += "generated_at: " + Quote(generated_at_) + "\n";
+  if (!generated_by_.empty()) out += "generated_by: " + YamlScalar(generated_by_) + "\n";
+  if (!generated_at_.empty()) out += "generated_at: " + YamlScalar(generated_at_) + "\n";
   out += nodes_.empty() ? "nodes: {}\n" : "nodes:\n";
   for (const Node& n : nodes_) {
-    out += "  " + Quote(n.id) + ":\n";
-    if (!n.name.empty()) out += "    name: " + Quote(n.name) + "\n";
-    out += "    address: " + Quote(n.address) + "\n";
+    out += "  " + YamlScalar(n.id) + ":\n";
+    if (!n.name.empty()) out += "    name: " + YamlScalar(n.name) + "\n";
+    out += "    address: " + YamlScalar(n.address) + "\n";
     if (n.ssh) {
       std::vector<std::pair<std::string, std::string>> ssh;
-      if (!n.ssh->user.empty()) ssh.emplace_back("user", Quote(n.ssh->user));
+      if (!n.ssh->user.empty()) ssh.emplace_back("user", YamlScalar(n.ssh->user));
       ssh.emplace_back("port", std::to_string(n.ssh->port));
       WriteMap(&out, 4, "ssh", ssh);
     }
-    if (!n.platform.empty()) out += "    platform: " + Quote(n.platform) + "\n";
+    if (!n.platform.empty()) out += "    platform: " + YamlScalar(n.platform) + "\n";
     if (!n.scopes.empty()) WriteList(&out, 4, "scopes", n.scopes);
     if (!n.tags.empty()) WriteMap(&out, 4, "tags", QuotedEntries(n.tags));
     if (!n.attributes.empty()) WriteMap(&out, 4, "attributes", QuotedEntries(n.attributes));
@@ -650,8 +643,8 @@ std::string Inventory::ToYaml() const {
   if (!scopes_.empty()) out += "scopes:\n";
   for (const Scope& s : scopes_) {
     std::vector<std::pair<std::string, std::string>> entries;
-    if (!s.description.empty()) entries.emplace_back("description", Quote(s.description));
-    WriteMap(&out, 2, Quote(s.path), entries);
+    if (!s.description.empty()) entries.emplace_back("description", YamlScalar(s.description));
+    WriteMap(&out, 2, YamlScalar(s.path), entries);
   }
   return out;
 }

@@ -5,6 +5,8 @@
 #include <limits>
 #include <system_error>
 
+#include "common/text.hpp"
+
 namespace hops {
 namespace nagios {
 
@@ -14,24 +16,6 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool IsBlank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 /// Reads a decimal number ("[+-]digits[.digits][e[+-]digits]", at least one digit) at the start of
@@ -495,8 +479,7 @@ PluginOutput ParsePluginOutput(std::string_view stdout_text, std::string* err) {
 
 std::string StatusLine(const std::string& service, State s, const std::string& summary,
                        const std::vector<Perfdata>& perf) {
-  std::string out;
-  for (char c : CleanText(service)) out += Upper(c);
+  std::string out = Upper(CleanText(service));
   if (!out.empty()) out += ' ';
   out += StateName(s);
   if (!summary.empty()) {

@@ -18,6 +18,7 @@
 
 #include "common/error.hpp"
 #include "common/spell.hpp"
+#include "common/text.hpp"
 
 namespace hops {
 
@@ -203,13 +204,6 @@ class Checker {
   std::filesystem::path base_dir_;
   std::optional<std::pair<toml::source_position, std::string>> first_;
 };
-
-/// toml++'s description with a lower-case first letter ("error while parsing ...").
-std::string LowerFirst(std::string_view s) {
-  std::string out(s);
-  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
-  return out;
-}
 
 }  // namespace
 

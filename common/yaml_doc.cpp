@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/spell.hpp"
+#include "common/text.hpp"
 
 namespace hops {
 
@@ -139,23 +140,6 @@ std::string ScalarText(const YamlDoc& doc, const YAML::Node& node, const std::st
   return node.Scalar();
 }
 
-std::optional<long> ParseInteger(const std::string& s) {
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '-' || s[0] == '+') {
-    neg = s[0] == '-';
-    i = 1;
-    if (s.size() == 1) return std::nullopt;
-  }
-  long v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    v = v * 10 + (s[i] - '0');
-  }
-  return neg ? -v : v;
-}
-
 MapReader::MapReader(const YamlDoc& doc, const YAML::Node& node, std::string what,
                      const std::vector<std::string>& allowed)
     : doc_(&doc), node_(node), what_(std::move(what)) {
@@ -208,7 +192,7 @@ std::optional<long> MapReader::Int(const std::string& key, long lo, long hi) con
   YAML::Node v = Get(key);
   if (!v) return std::nullopt;
   std::string s = ScalarText(*doc_, v, "'" + key + "'");
-  auto n = ParseInteger(s);
+  auto n = ParseLong(s);
   if (!n) doc_->Fail(v, "'" + key + "' must be an integer, got '" + s + "'");
   if (*n < lo || *n > hi)
     doc_->Fail(v, "'" + key + "' must be between " + std::to_string(lo) + " and " +
@@ -220,9 +204,8 @@ std::optional<bool> MapReader::Bool(const std::string& key) const {
   YAML::Node v = Get(key);
   if (!v) return std::nullopt;
   std::string s = ScalarText(*doc_, v, "'" + key + "'");
-  if (s == "true" || s == "yes" || s == "on") return true;
-  if (s == "false" || s == "no" || s == "off") return false;
-  doc_->Fail(v, "'" + key + "' must be true or false, got '" + s + "'");
+  if (auto b = ParseBool(s)) return b;
+  doc_->Fail(v, BadBoolMessage(key, s));
 }
 
 }  // namespace hops

@@ -58,7 +58,8 @@ class MapReader {
   std::optional<std::string> String(const std::string& key) const;
   /// An integer value within [lo, hi], nullopt when absent; throws when malformed or out of range.
   std::optional<long> Int(const std::string& key, long lo, long hi) const;
-  /// A boolean value (true/false/yes/no), nullopt when absent.
+  /// A boolean value as ParseBool (common/text.hpp) reads it, nullopt when absent; throws, pointing
+  /// at the value, when it is not one.
   std::optional<bool> Bool(const std::string& key) const;
   /// The mapping node itself.
   const YAML::Node& node() const { return node_; }
@@ -75,9 +76,6 @@ class MapReader {
 
 /// The text of a scalar node; throws (naming @p what) when @p node is not a scalar.
 std::string ScalarText(const YamlDoc& doc, const YAML::Node& node, const std::string& what);
-
-/// Parses a strict decimal integer; nullopt when malformed.
-std::optional<long> ParseInteger(const std::string& s);
 
 /// A short description of a node's type for messages ("a mapping", "a list", "a scalar", "null").
 const char* NodeTypeName(const YAML::Node& node);

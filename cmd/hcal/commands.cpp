@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 
 #include "common/event.hpp"
+#include "common/process.hpp"
 #include "common/settings.hpp"
 #include "common/spell.hpp"
+#include "common/text.hpp"
 
 namespace hops::cal {
 
@@ -105,8 +107,8 @@ std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, b
   int given = (!p.from.empty() || !p.to.empty()) + !p.year.empty() + !p.month.empty();
   if (given > 1) throw UsageError("give only one of --from/--to, --year and --month");
   if (!p.year.empty()) {
-    auto y = ParseInteger(p.year);
-    if (!y || *y < 1 || *y > 9999) throw UsageError("invalid year '" + p.year + "'");
+    auto y = ParseLong(p.year, 1, 9999);
+    if (!y) throw UsageError("invalid year '" + p.year + "'");
     return {*MakeDay(int(*y), 1, 1), *MakeDay(int(*y), 12, 31)};
   }
   if (!p.month.empty()) {
@@ -324,8 +326,8 @@ int CmdShow(const HcalOptions& o, const std::string& name, const std::string& mo
   std::vector<std::pair<Day, DayInfo>> named;
   std::vector<std::pair<int, unsigned>> months;
   if (!year.empty()) {
-    auto y = ParseInteger(year);
-    if (!y || *y < 1 || *y > 9999) throw UsageError("invalid year '" + year + "'");
+    auto y = ParseLong(year, 1, 9999);
+    if (!y) throw UsageError("invalid year '" + year + "'");
     for (unsigned m = 1; m <= 12; ++m) months.emplace_back(int(*y), m);
   } else {
     Day start = today;
@@ -541,13 +543,10 @@ int CmdGate(const HcalOptions& o, const std::string& name, const std::string& at
     return closed_exit;
   }
   std::fflush(stdout);
-  std::vector<char*> argv;
-  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  int err = errno;
-  std::fprintf(stderr, "%s: cannot run '%s': %s\n", kTool, command[0].c_str(), std::strerror(err));
-  return err == ENOENT ? 127 : 126;
+  std::string reason;
+  const int status = ExecReplace(command, &reason);  // returns only when the exec failed
+  std::fprintf(stderr, "%s: cannot run '%s': %s\n", kTool, command[0].c_str(), reason.c_str());
+  return status;
 }
 
 int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files) {

@@ -10,6 +10,7 @@
 #include "common/inventory.hpp"
 #include "common/regex.hpp"
 #include "common/spell.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -71,8 +72,8 @@ void ParseRules(const YamlDoc& doc, const MapReader& m, StateRules* r) {
     YAML::Node w = m.Get("window");
     std::string s = ScalarText(doc, w, "'window'");
     size_t slash = s.find('/');
-    auto a = slash == std::string::npos ? std::nullopt : ParseInteger(s.substr(0, slash));
-    auto b = slash == std::string::npos ? std::nullopt : ParseInteger(s.substr(slash + 1));
+    auto a = slash == std::string::npos ? std::nullopt : ParseLong(s.substr(0, slash));
+    auto b = slash == std::string::npos ? std::nullopt : ParseLong(s.substr(slash + 1));
     if (!a || !b || *a < 1 || *b < *a || *b > 32)
       doc.Fail(w, "'window' must be M/N with 1 <= M <= N <= 32 (alert when M of the last N results fail), got '" + s + "'");
     r->window_m = int(*a);

@@ -14,6 +14,7 @@
 #include "common/calendar_load.hpp"
 #include "common/inventory.hpp"
 #include "common/output.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -393,8 +394,7 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
 }
 
 int PrintAdHoc(const Instance& instance, const CheckResult& result) {
-  std::string service = instance.spec.type;
-  for (char& c : service) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string service = Upper(instance.spec.type);
   std::string out = nagios::PluginText(service, result.state, result.summary, result.long_output, result.perfdata);
   std::fputs(out.c_str(), stdout);
   return static_cast<int>(result.state);

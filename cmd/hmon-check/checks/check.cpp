@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+
 namespace hops::mon {
 
 std::optional<std::string> Params::Get(const std::string& key) const {
@@ -23,6 +25,16 @@ const std::map<std::string, std::string>& Params::Map(const std::string& key) co
 }
 
 bool Params::Has(const std::string& key) const { return values_.count(key) || maps_.count(key); }
+
+bool Params::Bool(const std::string& key) const {
+  auto v = Get(key);
+  return v && ParseBool(*v).value_or(false);
+}
+
+std::string Params::CheckBool(const std::string& key) const {
+  auto v = Get(key);
+  return v && !ParseBool(*v) ? BadBoolMessage(key, *v) : "";
+}
 
 void Params::Set(const std::string& key, std::string value) { values_[key] = {std::move(value)}; }
 

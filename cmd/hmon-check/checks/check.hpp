@@ -33,6 +33,11 @@ class Params {
   const std::map<std::string, std::string>& Map(const std::string& key) const;
   /// True when @p key is present.
   bool Has(const std::string& key) const;
+  /// The boolean value of @p key as ParseBool (common/text.hpp) reads it; false when absent or
+  /// not a boolean (Validate refuses that with CheckBool).
+  bool Bool(const std::string& key) const;
+  /// "" when @p key is absent or a boolean, else BadBoolMessage naming the key and the value.
+  std::string CheckBool(const std::string& key) const;
   /// Sets a scalar value (replacing any earlier value).
   void Set(const std::string& key, std::string value);
   /// Appends one value to a list.

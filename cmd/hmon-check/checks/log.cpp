@@ -44,6 +44,7 @@
 #include "cmd/hmon-check/checks/check.hpp"
 #include "common/regex.hpp"
 #include "common/state.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -58,72 +59,6 @@ constexpr size_t kMaxShownLineBytes = 300;
 constexpr size_t kMaxSummaryLineBytes = 120;
 constexpr int kDefaultMaxLines = 20;
 constexpr const char* kDefaultRotated = "{path}.*";
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
-std::optional<bool> ParseBool(const std::string& s) {
-  if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
-  if (s == "false" || s == "no" || s == "off" || s == "0") return false;
-  return std::nullopt;
-}
-
-bool BoolParam(const Params& p, const std::string& key) {
-  auto v = p.Get(key);
-  return v && ParseBool(*v).value_or(false);
-}
-
-/// The length of the valid UTF-8 sequence at @p s[i], or 0 when it is not one.
-size_t Utf8SeqLen(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  if (len == 2 && c < 0xC2) return 0;  // overlong
-  if (len == 3) {
-    const auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return 0;  // overlong, surrogate
-  }
-  if (len == 4) {
-    const auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if ((c == 0xF0 && c1 < 0x90) || c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) return 0;
-  }
-  return len;
-}
-
-/// A log line made safe to show: control bytes and invalid UTF-8 become '?', a tab a space, and
-/// the text is cut (at a character boundary) to @p max bytes with "..." added.
-std::string Printable(std::string_view line, size_t max) {
-  std::string out;
-  size_t i = 0;
-  while (i < line.size()) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(line[i]);
-    if (c == '\t') {
-      out += ' ';
-      ++i;
-      continue;
-    }
-    if (c < 0x20 || c == 0x7F) {
-      out += '?';
-      ++i;
-      continue;
-    }
-    const size_t len = Utf8SeqLen(line, i);
-    if (len == 0) {
-      out += '?';
-      ++i;
-      continue;
-    }
-    out.append(line.substr(i, len));
-    i += len;
-  }
-  return out;
-}
 
 /// The compiled patterns of one check.
 struct Patterns {
@@ -140,7 +75,7 @@ struct Patterns {
 
 /// Compiles every pattern parameter; "" or a message naming the key.
 std::string CompilePatterns(const Params& p, Patterns* out) {
-  const RegexOptions options{BoolParam(p, "ignore_case")};
+  const RegexOptions options{p.Bool("ignore_case")};
   struct Slot {
     const char* key;
     std::vector<Regex>* list;
@@ -480,24 +415,14 @@ class LogfileCheck : public CheckType {
     const Params& p = spec.params;
     if (spec.target.empty()) return "'target' is missing: give a log file path or glob";
     for (const char* key : {"ignore_case", "from_start"}) {
-      if (auto v = p.Get(key); v && !ParseBool(*v))
-        return "'" + std::string(key) + "' must be true or false, not " + Quote(*v);
+      if (std::string err = p.CheckBool(key); !err.empty()) return err;
     }
     Patterns patterns;
     if (std::string err = CompilePatterns(p, &patterns); !err.empty()) return err;
     if (patterns.critical.empty() && patterns.warning.empty() && !patterns.absent)
       return "give at least one of 'critical_pattern', 'warning_pattern' or 'absent_pattern'";
-    if (auto v = p.Get("max_lines")) {
-      int n = -1;
-      try {
-        size_t used = 0;
-        n = std::stoi(*v, &used);
-        if (used != v->size()) n = -1;
-      } catch (const std::exception&) {
-        n = -1;
-      }
-      if (n < 0 || n > 10000) return "'max_lines' must be a number from 0 to 10000, not " + Quote(*v);
-    }
+    if (auto v = p.Get("max_lines"); v && !ParseLong(*v, 0, 10000))
+      return "'max_lines' must be a number from 0 to 10000, not " + Quote(*v);
     const bool has_pattern = p.Has("absent_pattern"), has_period = p.Has("absent_period");
     if (has_pattern && !has_period) return "'absent_pattern' needs 'absent_period' (such as 15m)";
     if (has_period && !has_pattern) return "'absent_period' needs 'absent_pattern'";
@@ -541,13 +466,9 @@ class LogfileCheck : public CheckType {
                                  .count();
     sc.deadline = start + spec.timeout;
     sc.max_lines = kDefaultMaxLines;
-    if (auto v = p.Get("max_lines")) {
-      try {
-        sc.max_lines = static_cast<size_t>(std::max(0, std::stoi(*v)));
-      } catch (const std::exception&) {
-      }
-    }
-    sc.from_start = BoolParam(p, "from_start");
+    if (auto v = p.Get("max_lines"))
+      sc.max_lines = static_cast<size_t>(ParseLong(*v, 0, 10000).value_or(kDefaultMaxLines));
+    sc.from_start = p.Bool("from_start");
     sc.rotated = p.Get("rotated").value_or(kDefaultRotated);
 
     std::vector<std::string> paths;

@@ -17,13 +17,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "cmd/hmon-check/checks/net.hpp"
 #include "common/output.hpp"
+#include "common/secret.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -116,42 +117,26 @@ std::string ParseMail(const Protocol& proto, const CheckSpec& spec, MailOptions*
   }
   if (auto v = spec.params.Get("insecure")) {
     auto b = ParseBool(*v);
-    if (!b) return "insecure: invalid boolean '" + *v + "' (expected true or false)";
+    if (!b) return BadBoolMessage("insecure", *v);
     if (*b && o->tls == Tls::kNone) return "insecure: needs tls starttls or implicit";
     o->insecure = *b;
   }
   return "";
 }
 
-// Reads the password named by the options; false with *@p err set (never containing it).
+// Reads the password named by the options (ReadSecret); false with *@p err set (never
+// containing it).
 bool LoadPassword(const MailOptions& o, std::string* password, std::string* err) {
+  std::optional<std::string> v;
   if (o.password_env) {
-    const char* v = std::getenv(o.password_env->c_str());
-    if (!v) {
-      *err = "password_env: environment variable '" + *o.password_env + "' is not set";
-      return false;
-    }
-    *password = v;
+    v = ReadSecret("password_env", *o.password_env, err);
+  } else if (o.password_file) {
+    v = ReadSecret("password_file", *o.password_file, err);
+  } else {
     return true;
   }
-  if (o.password_file) {
-    std::ifstream in(*o.password_file, std::ios::binary);
-    if (!in) {
-      *err = "password_file: cannot read '" + *o.password_file + "': " + std::strerror(errno);
-      return false;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    *password = ss.str();
-    while (!password->empty() && (password->back() == '\n' || password->back() == '\r')) {
-      password->pop_back();
-    }
-    if (password->empty()) {
-      *err = "password_file: '" + *o.password_file + "' is empty";
-      return false;
-    }
-  }
-  return true;
+  if (v) *password = std::move(*v);
+  return v.has_value();
 }
 
 // One check in flight.
@@ -207,8 +192,7 @@ int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* userp) {
     std::string first, second;
     words >> first >> second;
     if (std::string(job->proto->name) == "imap") first = second;  // after the tag
-    std::transform(first.begin(), first.end(), first.begin(),
-                   [](unsigned char c) { return std::toupper(c); });
+    first = Upper(first);
     static const char* const kLoginVerbs[] = {"AUTH", "AUTHENTICATE", "LOGIN", "USER", "APOP"};
     for (const char* v : kLoginVerbs) {
       // FTP's "AUTH TLS" is the TLS upgrade, not a login.

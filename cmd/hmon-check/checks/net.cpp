@@ -30,6 +30,8 @@
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "common/regex.hpp"
+#include "common/socket.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -97,24 +99,6 @@ std::optional<HostPort> SplitHostPort(const std::string& text, std::string* err)
 std::string JoinHostPort(const std::string& host, int port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
-}
-
-std::optional<bool> ParseBool(const std::string& text) {
-  std::string s = text;
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
-  if (s == "false" || s == "no" || s == "off" || s == "0") return false;
-  return std::nullopt;
-}
-
-std::string SockAddr::Text() const {
-  char buf[INET6_ADDRSTRLEN] = "";
-  if (addr.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, buf, sizeof buf);
-  } else if (addr.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, buf, sizeof buf);
-  }
-  return buf;
 }
 
 namespace {
@@ -223,100 +207,6 @@ Resolved ResolveHost(const std::string& host, int port, int family, Clock::time_
 }
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// Socket plumbing with deadlines.
-
-// Milliseconds from now until @p deadline, rounded up, at least 0.
-int MsUntil(Clock::time_point deadline) {
-  auto left = deadline - Clock::now();
-  if (left <= Clock::duration::zero()) return 0;
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
-  return static_cast<int>((us + 999) / 1000);
-}
-
-// Waits until @p fd is ready for @p events or @p deadline passes; returns the revents (0 on
-// timeout).
-short WaitFd(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    int n = poll(&p, 1, MsUntil(deadline));
-    if (n > 0) return p.revents;
-    if (n == 0) {
-      if (Clock::now() >= deadline) return 0;
-      continue;
-    }
-    if (errno != EINTR) return POLLERR;
-  }
-}
-
-// Closes a descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset(int fd) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
-
-// Starts a non-blocking connect to @p a and waits for it until @p deadline; returns 0 with
-// @p fd set, ETIMEDOUT at the deadline, or the errno of the failure.
-int ConnectTo(const SockAddr& a, int type, Clock::time_point deadline, Fd* fd) {
-  int s = socket(a.addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s < 0) return errno;
-  fd->reset(s);
-  if (connect(s, reinterpret_cast<const sockaddr*>(&a.addr), a.len) == 0) return 0;
-  if (errno != EINPROGRESS) return errno;
-  short ev = WaitFd(s, POLLOUT, deadline);
-  if (ev == 0) return ETIMEDOUT;
-  int so_error = 0;
-  socklen_t len = sizeof so_error;
-  if (getsockopt(s, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) return errno;
-  return so_error;
-}
-
-// Writes all of @p data before @p deadline; returns 0, ETIMEDOUT or an errno.
-int WriteAll(int fd, const std::string& data, Clock::time_point deadline) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n > 0) {
-      off += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return errno;
-    if (WaitFd(fd, POLLOUT, deadline) == 0) return ETIMEDOUT;
-  }
-  return 0;
-}
-
-// Reads what is available (waiting until @p deadline for something) into @p out, at most
-// @p max bytes; returns the byte count, 0 at end of stream, -ETIMEDOUT at the deadline, or
-// -errno.
-ssize_t ReadSome(int fd, std::string* out, size_t max, Clock::time_point deadline) {
-  char buf[4096];
-  for (;;) {
-    ssize_t n = recv(fd, buf, std::min(max, sizeof buf), 0);
-    if (n >= 0) {
-      out->append(buf, static_cast<size_t>(n));
-      return n;
-    }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
-    if (WaitFd(fd, POLLIN, deadline) == 0) return -ETIMEDOUT;
-  }
-}
 
 // Seconds with three decimals, for summaries ("0.012").
 std::string Secs(double s) {
@@ -645,8 +535,7 @@ std::string RcodeName(int rcode) {
 }
 
 std::optional<int> ParseRcode(const std::string& text) {
-  std::string up = text;
-  std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
+  const std::string up = Upper(text);
   for (size_t i = 0; i < std::size(kRcodeNames); ++i) {
     if (up == kRcodeNames[i]) return static_cast<int>(i);
   }
@@ -656,8 +545,7 @@ std::optional<int> ParseRcode(const std::string& text) {
 // A domain name lower-cased without its trailing dot, for comparisons.
 std::string NormalName(std::string s) {
   while (!s.empty() && s.back() == '.') s.pop_back();
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+  return Lower(s);
 }
 
 // "" when @p name is a syntactically valid domain name, else the reason.
@@ -718,9 +606,7 @@ std::string ParseDns(const CheckSpec& spec, DnsOptions* o) {
   if (!err.empty()) return "target: " + err;
   o->name = spec.target;
   if (auto v = spec.params.Get("record")) {
-    std::string up = *v;
-    std::transform(up.begin(), up.end(), up.begin(),
-                   [](unsigned char c) { return std::toupper(c); });
+    const std::string up = Upper(*v);
     auto it = DnsTypes().find(up);
     if (it == DnsTypes().end()) {
       return "record: unsupported record type '" + *v + "' (expected A, AAAA, CNAME, MX or TXT)";

@@ -1,5 +1,6 @@
-// Network helpers shared by the tcp, dns, ping and mail monitor types: target parsing, boolean
-// parameters and name resolution bounded by a deadline.
+// Network helpers shared by the tcp, dns, ping and mail monitor types: target parsing and name
+// resolution bounded by a deadline. (SockAddr and the socket plumbing: common/socket.hpp;
+// booleans: ParseBool in common/text.hpp.)
 #ifndef HOPS_COMMON_CHECK_NET_HPP_
 #define HOPS_COMMON_CHECK_NET_HPP_
 
@@ -9,6 +10,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "common/socket.hpp"
+#include "common/text.hpp"
 
 namespace hops::mon {
 
@@ -24,17 +28,6 @@ std::optional<HostPort> SplitHostPort(const std::string& text, std::string* err)
 
 /// "host:port", with brackets around a host that contains ':'.
 std::string JoinHostPort(const std::string& host, int port);
-
-/// Parses a YAML boolean scalar: true/false, yes/no, on/off, 1/0 (any case); nullopt otherwise.
-std::optional<bool> ParseBool(const std::string& text);
-
-/// One resolved socket address.
-struct SockAddr {
-  sockaddr_storage addr{};  ///< the address, port included
-  socklen_t len = 0;        ///< the meaningful length of addr
-  /// The numeric address without port ("127.0.0.1", "::1").
-  std::string Text() const;
-};
 
 /// What ResolveHost found.
 struct Resolved {

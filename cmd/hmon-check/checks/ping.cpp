@@ -30,6 +30,7 @@
 #include <random>
 
 #include "cmd/hmon-check/checks/net.hpp"
+#include "common/socket.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -169,14 +170,6 @@ std::string ParsePing(const CheckSpec& spec, PingOptions* o) {
   return "";
 }
 
-// Closes a descriptor when it goes out of scope.
-struct FdCloser {
-  int fd = -1;
-  ~FdCloser() {
-    if (fd >= 0) close(fd);
-  }
-};
-
 // The text of /proc/sys/net/ipv4/ping_group_range, for the UNKNOWN message.
 std::string PingGroupRange() {
   std::ifstream in("/proc/sys/net/ipv4/ping_group_range");
@@ -311,8 +304,8 @@ CheckResult PingCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) c
   r.details["address"] = dest.Text();
 
   bool raw = false;
-  FdCloser sock{OpenIcmpSocket(family, &raw, &err)};
-  if (sock.fd < 0) {
+  Fd sock(OpenIcmpSocket(family, &raw, &err));
+  if (!sock.valid()) {
     r.state = State::kUnknown;
     r.summary = err;
     return finish();
@@ -353,7 +346,7 @@ CheckResult PingCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) c
     }
     sent_at[i] = Clock::now();
     ++sent;
-    if (sendto(sock.fd, pkt.data(), pkt.size(), 0, reinterpret_cast<const sockaddr*>(&dest.addr),
+    if (sendto(sock.get(), pkt.data(), pkt.size(), 0, reinterpret_cast<const sockaddr*>(&dest.addr),
                dest.len) < 0) {
       send_error = std::strerror(errno);
     }
@@ -363,7 +356,7 @@ CheckResult PingCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) c
     for (;;) {
       sockaddr_storage from{};
       socklen_t from_len = sizeof from;
-      ssize_t got = recvfrom(sock.fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from),
+      ssize_t got = recvfrom(sock.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from),
                              &from_len);
       if (got < 0) {
         if (errno == EINTR) continue;
@@ -416,7 +409,7 @@ CheckResult PingCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) c
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wake - now).count();
     if (ns < 0) ns = 0;
     timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    pollfd p{sock.fd, POLLIN, 0};
+    pollfd p{sock.get(), POLLIN, 0};
     int ready = ppoll(&p, 1, &ts, nullptr);
     if (ready > 0) receive_all();
   }

@@ -20,9 +20,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
+#include "common/secret.hpp"
+#include "common/socket.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -32,8 +34,6 @@ using nagios::State;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSslModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 /// A text cut to @p max bytes on one line, for messages.
 std::string OneLine(std::string s, size_t max = 200) {
@@ -51,9 +51,7 @@ struct Endpoint {
 };
 
 bool ValidPort(const std::string& s) {
-  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  const int n = std::stoi(s);
-  return n >= 1 && n <= 65535;
+  return s.find_first_not_of("0123456789") == std::string::npos && ParseLong(s, 1, 65535);
 }
 
 /// Splits host[:port], [v6]:port, a bare IPv6 address or a socket directory; "" or a message.
@@ -85,19 +83,6 @@ std::string ParseTarget(const std::string& target, Endpoint* ep) {
   }
   ep->host = target;  // a host name, or an IPv6 address without brackets or port
   return "";
-}
-
-/// Waits until @p fd is ready for @p events or @p deadline passes; false on the deadline.
-bool WaitFd(int fd, short events, Clock::time_point deadline) {
-  while (true) {
-    const auto now = Clock::now();
-    if (now >= deadline) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-    pollfd pfd{fd, events, 0};
-    const int rc = ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
-    if (rc > 0) return true;
-    if (rc < 0 && errno != EINTR) return true;  // let libpq report the error
-  }
 }
 
 void IgnoreNotice(void*, const char*) {}
@@ -165,25 +150,17 @@ class SqlCheck : public CheckType {
     const std::string where = spec.target + (spec.target.find(':') == std::string::npos &&
                                                      !ep.port.empty() ? ":" + ep.port : "");
 
-    std::string password;
-    bool has_password = false;
-    if (auto var = p.Get("password_env")) {
-      const char* v = std::getenv(var->c_str());
-      if (!v) {
-        r.summary = "environment variable " + Quote(*var) + " ('password_env') is not set";
+    std::optional<std::string> password;
+    for (const char* key : {"password_env", "password_file"}) {
+      auto name = p.Get(key);
+      if (!name) continue;
+      std::string err;
+      password = ReadSecret(key, *name, &err);
+      if (!password) {
+        r.summary = err;
         return r;
       }
-      password = v;
-      has_password = true;
-    } else if (auto file = p.Get("password_file")) {
-      std::ifstream in(*file);
-      if (!in) {
-        r.summary = "cannot read " + Quote(*file) + " ('password_file'): " + std::strerror(errno);
-        return r;
-      }
-      std::getline(in, password);
-      if (!password.empty() && password.back() == '\r') password.pop_back();
-      has_password = true;
+      break;
     }
 
     const int64_t timeout_ms = spec.timeout.count();
@@ -201,7 +178,7 @@ class SqlCheck : public CheckType {
     if (!ep.port.empty()) add("port", ep.port);
     if (!database.empty()) add("dbname", database);
     if (!user.empty()) add("user", user);
-    if (has_password) add("password", password);
+    if (password) add("password", *password);
     if (!sslmode.empty()) add("sslmode", sslmode);
     add("connect_timeout", connect_timeout);
     add("options", options);

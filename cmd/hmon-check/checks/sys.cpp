@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/regex.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -29,8 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kStateLetters = "RSDZTtXxKWPI";
 constexpr size_t kMaxListedProcesses = 20;
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 /// Reads the whole of @p path (proc files report size 0, so read to EOF); false with *@p err set.
 bool ReadWholeFile(const std::string& path, std::string* text, std::string* err) {
@@ -54,25 +53,6 @@ bool ReadWholeFile(const std::string& path, std::string* text, std::string* err)
   }
   ::close(fd);
   return true;
-}
-
-std::optional<bool> ParseBool(const std::string& s) {
-  if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
-  if (s == "false" || s == "no" || s == "off" || s == "0") return false;
-  return std::nullopt;
-}
-
-/// The boolean parameter @p key (default false); Validate has checked its syntax.
-bool BoolParam(const Params& p, const std::string& key) {
-  auto v = p.Get(key);
-  return v && ParseBool(*v).value_or(false);
-}
-
-/// "" or a message when @p key is present and not a boolean.
-std::string CheckBoolParam(const Params& p, const std::string& key) {
-  auto v = p.Get(key);
-  if (v && !ParseBool(*v)) return "'" + key + "' must be true or false, not " + Quote(*v);
-  return "";
 }
 
 double Round2(double v) { return std::round(v * 100) / 100; }
@@ -99,15 +79,9 @@ std::string FormatBytes(uint64_t bytes) {
   return buf;
 }
 
-std::string_view TrimView(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
-
 template <typename T>
 bool ParseNumber(std::string_view s, T* out) {
-  s = TrimView(s);
+  s = Trim(s);
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
 }
@@ -335,7 +309,7 @@ class DiskCheck : public SysCheck {
   }
   std::string Validate(const CheckSpec& spec) const override {
     if (spec.target.empty()) return "'target' is missing: give a mount point or a path";
-    return CheckBoolParam(spec.params, "inodes");
+    return spec.params.CheckBool("inodes");
   }
 
  protected:
@@ -380,7 +354,7 @@ class DiskCheck : public SysCheck {
     r.details["free"] = avail;
     r.details["used_pct"] = Round2(used_pct);
     // Inode figures when asked for, or when a threshold needs them.
-    if (BoolParam(spec.params, "inodes") || spec.thresholds.count("inodes_used_pct")) {
+    if (spec.params.Bool("inodes") || spec.thresholds.count("inodes_used_pct")) {
       if (st.f_files == 0) {
         r.long_output = "the file system of " + Quote(path) + " has no inode limit";
         r.details["inodes_used_pct"] = nullptr;
@@ -407,7 +381,7 @@ class LoadCheck : public SysCheck {
   std::vector<std::string> ParamKeys() const override { return {"per_cpu"}; }
   std::vector<std::string> Measures() const override { return {"load1", "load5", "load15"}; }
   std::string Validate(const CheckSpec& spec) const override {
-    return CheckBoolParam(spec.params, "per_cpu");
+    return spec.params.CheckBool("per_cpu");
   }
 
  protected:
@@ -416,7 +390,7 @@ class LoadCheck : public SysCheck {
     if (!ReadWholeFile(ProcPath("loadavg"), &text, &err)) return Unknown(err);
     auto load = ParseLoadavg(text, &err);
     if (!load) return Unknown(err);
-    const bool per_cpu = BoolParam(spec.params, "per_cpu");
+    const bool per_cpu = spec.params.Bool("per_cpu");
     int cpus = 1;
     if (per_cpu) {
       std::string stat_text;
@@ -584,7 +558,7 @@ std::optional<MemInfo> ParseMeminfo(std::string_view text, std::string* err) {
                                     : key == "SwapFree"     ? &swap_free
                                                             : nullptr;
     if (!slot) return;
-    std::string_view value = TrimView(line.substr(colon + 1));
+    std::string_view value = Trim(line.substr(colon + 1));
     uint64_t mult = 1;
     if (value.size() > 3 && value.substr(value.size() - 3) == " kB") {
       mult = 1024;
@@ -615,11 +589,11 @@ std::optional<MemInfo> ParseMeminfo(std::string_view text, std::string* err) {
 }
 
 std::optional<LoadAvg> ParseLoadavg(std::string_view text, std::string* err) {
-  auto f = Fields(TrimView(text));
+  auto f = Fields(Trim(text));
   LoadAvg l;
   if (f.size() < 3 || !ParseNumber(f[0], &l.load1) || !ParseNumber(f[1], &l.load5) ||
       !ParseNumber(f[2], &l.load15)) {
-    if (err) *err = "malformed loadavg " + Quote(std::string(TrimView(text).substr(0, 80)));
+    if (err) *err = "malformed loadavg " + Quote(std::string(Trim(text).substr(0, 80)));
     return std::nullopt;
   }
   return l;
@@ -701,7 +675,7 @@ std::optional<ProcessInfo> ParseProcStatus(std::string_view text, std::string* e
       }
       has_name = true;
     } else if (key == "State") {
-      value = TrimView(value);
+      value = Trim(value);
       if (!value.empty()) {
         p.state = value.front();
         has_state = true;

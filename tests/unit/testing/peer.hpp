@@ -39,6 +39,12 @@ std::string FindProgram(const std::string& program);
 int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
 /// Writes @p content to @p path (truncating).
 void WriteFile(const std::string& path, const std::string& content);
+/// Waits up to @p wait_ms for process @p pid to be gone (or a zombie nobody reaped yet); true
+/// when it is.
+bool ProcessGone(int pid, int wait_ms = 2000);
+/// Writes an executable sh script @p name (with "#!/bin/sh" prepended to @p body) into @p dir;
+/// returns its path.
+std::string WriteScript(const std::string& dir, const std::string& name, const std::string& body);
 /// True when 127.0.0.1:@p port accepts a TCP connection.
 bool PortOpen(int port);
 

@@ -3,12 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "tests/unit/testing/peer.hpp"
@@ -22,10 +20,7 @@ using testing::WriteFile;
 
 /// Writes an executable sh script @p name into @p dir; returns its path.
 std::string Plugin(const std::string& dir, const std::string& name, const std::string& body) {
-  const std::string path = dir + "/" + name;
-  WriteFile(path, "#!/bin/sh\n" + body);
-  ::chmod(path.c_str(), 0755);
-  return path;
+  return testing::WriteScript(dir, name, body);
 }
 
 CheckSpec Spec(const std::vector<std::string>& argv) {
@@ -42,17 +37,6 @@ const Perfdata* FindPerf(const CheckResult& r, const std::string& label) {
     if (p.label == label) return &p;
   }
   return nullptr;
-}
-
-/// True when @p pid no longer runs (gone, or a zombie nobody reaped yet).
-bool Dead(int pid) {
-  if (::kill(pid, 0) != 0) return errno == ESRCH;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("State:", 0) == 0) return line.find('Z') != std::string::npos;
-  }
-  return true;
 }
 
 }  // namespace
@@ -190,12 +174,7 @@ TEST_CASE("check_cmd: a timeout kills the whole process group") {
   int child = 0;
   in >> child;
   REQUIRE(child > 0);
-  bool dead = false;
-  for (int i = 0; i < 200 && !dead; ++i) {
-    dead = Dead(child);
-    if (!dead) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  CHECK_MESSAGE(dead, "the plugin's child " << child << " survived the timeout");
+  CHECK_MESSAGE(testing::ProcessGone(child), "the plugin's child " << child << " survived the timeout");
 }
 
 TEST_CASE("check_cmd: a background child holding stdout does not hold the check") {

@@ -408,7 +408,11 @@ TEST_CASE("check_log: Validate") {
   CHECK(bad("critical_pattern", "(oops").find("'critical_pattern': invalid regular expression '(oops'") == 0);
   CHECK(bad("exclude", "[z").find("'exclude': invalid regular expression") == 0);
   CHECK(bad("max_lines", "lots") == "'max_lines' must be a number from 0 to 10000, not 'lots'");
-  CHECK(bad("from_start", "sometimes") == "'from_start' must be true or false, not 'sometimes'");
+  CHECK(bad("from_start", "sometimes") == "'from_start' must be true, false, yes, no, on or off (any case), not 'sometimes'");
+  // Booleans are read one way by every type: any case, no 1/0.
+  CHECK(bad("from_start", "True") == "");
+  CHECK(bad("ignore_case", "OFF") == "");
+  CHECK(bad("ignore_case", "1") == "'ignore_case' must be true, false, yes, no, on or off (any case), not '1'");
   CHECK(bad("absent_pattern", "beat") == "'absent_pattern' needs 'absent_period' (such as 15m)");
   CHECK(bad("absent_period", "5m") == "'absent_period' needs 'absent_pattern'");
   CheckSpec a = spec;

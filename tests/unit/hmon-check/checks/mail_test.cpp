@@ -309,7 +309,14 @@ TEST_CASE("imap: password_file, and secrets that cannot be read are UNKNOWN") {
   s.params.Set("password_file", dir + "/missing");
   CheckResult r = RunCheck(s);
   CHECK(r.state == State::kUnknown);
-  CHECK(r.summary == "password_file: cannot read '" + dir + "/missing': No such file or directory");
+  CHECK(r.summary == "cannot read 'password_file' '" + dir + "/missing': No such file or directory");
+
+  // An empty file is an error too (one final line break is not part of the password).
+  hops::testing::WriteFile(dir + "/empty", "\n");
+  s.params.Set("password_file", dir + "/empty");
+  r = RunCheck(s);
+  CHECK(r.state == State::kUnknown);
+  CHECK(r.summary == "'password_file' '" + dir + "/empty' is empty");
 
   CheckSpec env = MailSpec("imap", server.port());
   env.params.Set("user", "alice");
@@ -317,7 +324,7 @@ TEST_CASE("imap: password_file, and secrets that cannot be read are UNKNOWN") {
   unsetenv("HOPS_TEST_UNSET_VARIABLE");
   r = RunCheck(env);
   CHECK(r.state == State::kUnknown);
-  CHECK(r.summary == "password_env: environment variable 'HOPS_TEST_UNSET_VARIABLE' is not set");
+  CHECK(r.summary == "environment variable 'HOPS_TEST_UNSET_VARIABLE' named by 'password_env' is not set");
 }
 
 TEST_CASE("pop3: CAPA without login, NOOP after login, refused login") {
@@ -477,8 +484,10 @@ TEST_CASE("mail: Validate rejects bad parameters by key") {
   CHECK(validate("smtp", "h", {{"password_env", "X"}}).find("password_env: needs 'user'") == 0);
   CHECK(validate("smtp", "h", {{"user", "b"}, {"password_env", "X"}, {"password_file", "/f"}})
             .find("password_env: give either") == 0);
-  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "maybe"}})
-            .find("insecure: invalid boolean 'maybe'") == 0);
+  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "maybe"}}) ==
+        "'insecure' must be true, false, yes, no, on or off (any case), not 'maybe'");
+  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "0"}}) == "'insecure' must be true, false, yes, no, on or off (any case), not '0'");
+  CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "True"}}) == "");
   CHECK(validate("smtp", "h", {{"ca_file", "/ca.pem"}}).find("ca_file: needs tls") == 0);
   CHECK(validate("smtp", "h", {{"expect", ""}}).find("expect: must not be empty") == 0);
   CHECK(MakeMailCheck("gopher") == nullptr);

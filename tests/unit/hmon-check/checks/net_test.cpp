@@ -127,9 +127,6 @@ TEST_CASE("check_net: SplitHostPort") {
   CHECK(err.find("missing host") != std::string::npos);
   CHECK(JoinHostPort("::1", 53) == "[::1]:53");
   CHECK(JoinHostPort("a.b", 53) == "a.b:53");
-  CHECK(ParseBool("Yes") == true);
-  CHECK(ParseBool("off") == false);
-  CHECK_FALSE(ParseBool("maybe"));
 }
 
 TEST_CASE("check_net: ResolveHost resolves numbers without blocking and names by deadline") {

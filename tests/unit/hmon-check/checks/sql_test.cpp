@@ -294,13 +294,25 @@ TEST_CASE("check_sql: queries against a real PostgreSQL") {
     spec.params.Set("password_file", pwfile + ".missing");
     r = type->Run(spec, {});
     CHECK(r.state == State::kUnknown);
-    CHECK(r.summary == "cannot read '" + pwfile + ".missing' ('password_file'): No such file or directory");
+    CHECK(r.summary == "cannot read 'password_file' '" + pwfile + ".missing': No such file or directory");
+
+    // The whole file is the password, less one final line break: a second line is kept, so
+    // this one is wrong (it was once cut at the first line).
+    WriteFile(pwfile, std::string(kPassword) + "\nsecond line\n");
+    spec.params.Set("password_file", pwfile);
+    r = type->Run(spec, {});
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.find("password authentication failed") != std::string::npos);
+    WriteFile(pwfile, "");
+    r = type->Run(spec, {});
+    CHECK(r.state == State::kUnknown);
+    CHECK(r.summary == "'password_file' '" + pwfile + "' is empty");
 
     spec = Spec(target);
     spec.params.Set("password_env", "HOPS_TEST_PG_UNSET_VARIABLE");
     r = type->Run(spec, {});
     CHECK(r.state == State::kUnknown);
-    CHECK(r.summary == "environment variable 'HOPS_TEST_PG_UNSET_VARIABLE' ('password_env') is not set");
+    CHECK(r.summary == "environment variable 'HOPS_TEST_PG_UNSET_VARIABLE' named by 'password_env' is not set");
   }
   SUBCASE("a Unix socket directory target and a port parameter") {
     auto spec = Spec(pg.dir);

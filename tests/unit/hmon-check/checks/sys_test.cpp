@@ -401,7 +401,9 @@ TEST_CASE("check_sys: cpu and load Validate") {
   CHECK(cpu->Validate(spec) == "'sample' (10s) must be shorter than the timeout (5s)");
   spec = Spec("load");
   spec.params.Set("per_cpu", "maybe");
-  CHECK(MakeLoadCheck()->Validate(spec) == "'per_cpu' must be true or false, not 'maybe'");
+  CHECK(MakeLoadCheck()->Validate(spec) == "'per_cpu' must be true, false, yes, no, on or off (any case), not 'maybe'");
+  spec.params.Set("per_cpu", "TRUE");
+  CHECK(MakeLoadCheck()->Validate(spec) == "");
 }
 
 TEST_CASE("check_sys: disk on real file systems") {
@@ -440,7 +442,7 @@ TEST_CASE("check_sys: disk on real file systems") {
   CHECK(disk->Validate(Spec("disk")) == "'target' is missing: give a mount point or a path");
   spec = Spec("disk", "/");
   spec.params.Set("inodes", "yes please");
-  CHECK(disk->Validate(spec) == "'inodes' must be true or false, not 'yes please'");
+  CHECK(disk->Validate(spec) == "'inodes' must be true, false, yes, no, on or off (any case), not 'yes please'");
 }
 
 }  // namespace hops::mon

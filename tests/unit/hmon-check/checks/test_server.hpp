@@ -1,5 +1,6 @@
 // Tiny loopback TCP servers for the network check tests: a thread that accepts connections and
-// runs a handler on each, and a listener that never accepts (a peer that never answers).
+// runs a handler on each, and line-protocol servers on top of it. (The listener that never
+// accepts is in tests/unit/testing/listener.hpp.)
 #ifndef HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_
 #define HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_
 
@@ -18,36 +19,9 @@
 #include <thread>
 #include <vector>
 
-namespace hops::testing {
+#include "tests/unit/testing/listener.hpp"
 
-/// Binds a TCP socket to @p addr (127.0.0.1 or ::1) port 0 and listens; returns the fd or -1.
-inline int ListenLoopback(const char* addr, int backlog, int* port) {
-  const bool v6 = std::strchr(addr, ':') != nullptr;
-  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    inet_pton(AF_INET6, addr, &a->sin6_addr);
-    len = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    inet_pton(AF_INET, addr, &a->sin_addr);
-    len = sizeof *a;
-  }
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, backlog) != 0) {
-    close(fd);
-    return -1;
-  }
-  len = sizeof ss;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  *port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                   : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  return fd;
-}
+namespace hops::testing {
 
 /// Reads one line (without CR LF) from @p fd, waiting at most @p timeout_ms; false at EOF/timeout.
 inline bool ReadLine(int fd, std::string* line, int timeout_ms = 5000) {
@@ -151,27 +125,6 @@ class ThreadServer {
   int client_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
-};
-
-/// A listening socket nobody accepts from: connections complete in the kernel and then hear
-/// nothing, like a hung server.
-class SilentListener {
- public:
-  /// Listens on 127.0.0.1 with @p backlog.
-  explicit SilentListener(int backlog = 16) { fd_ = ListenLoopback("127.0.0.1", backlog, &port_); }
-  ~SilentListener() {
-    if (fd_ >= 0) close(fd_);
-  }
-  SilentListener(const SilentListener&) = delete;
-  SilentListener& operator=(const SilentListener&) = delete;
-  /// True when listening.
-  bool ok() const { return fd_ >= 0; }
-  /// The port it listens on.
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
 };
 
 /// Ends a LineServer reply that closes the connection after it is sent.
