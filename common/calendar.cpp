@@ -134,7 +134,7 @@ const char* ShiftName(Shift s) {
 // ---------------------------------------------------------------------------------------------
 // Day classification
 
-const date::time_zone* Calendar::Zone() const {
+const TimeZone* Calendar::Zone() const {
   if (zone) return zone;
   if (base) return base->Zone();
   return nullptr;
@@ -504,23 +504,16 @@ std::vector<TimeRange> Calendar::WindowsOf(Day d) const {
   return {TimeRange{ds, ds + kMinutesPerDay}};
 }
 
-Instant LocalToInstant(const date::time_zone* zone, Day d, int minutes) {
+Instant LocalToInstant(const TimeZone* zone, Day d, int minutes) {
   date::local_seconds ls{date::local_days{d.time_since_epoch()}.time_since_epoch() +
                          std::chrono::minutes{minutes}};
   if (!zone) return Instant{ls.time_since_epoch()};
-  date::local_info li = zone->get_info(ls);
-  switch (li.result) {
-    case date::local_info::unique:
-    case date::local_info::ambiguous:  // the earlier of the two instants
-      return Instant{ls.time_since_epoch() - li.first.offset};
-    case date::local_info::nonexistent:  // inside a DST gap: the instant the gap ends
-      return li.second.begin;
-  }
-  return Instant{ls.time_since_epoch() - li.first.offset};
+  // Unique: that instant; repeated: the earlier of the two; inside a DST gap: the instant it ends.
+  return zone->FromLocal(ls).instant;
 }
 
-static Day LocalDay(const date::time_zone* zone, Instant t, int minus_minutes) {
-  auto local = zone ? zone->to_local(t) : date::local_seconds{t.time_since_epoch()};
+static Day LocalDay(const TimeZone* zone, Instant t, int minus_minutes) {
+  auto local = zone ? zone->ToLocal(t) : date::local_seconds{t.time_since_epoch()};
   local -= std::chrono::minutes{minus_minutes};
   return Day{date::floor<date::days>(local).time_since_epoch()};
 }
@@ -529,7 +522,7 @@ Day BusinessDateOf(const Calendar& cal, Instant t) { return LocalDay(cal.Zone(),
 
 bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info,
               std::optional<std::pair<Instant, Instant>>* window) {
-  const date::time_zone* zone = cal.Zone();
+  const TimeZone* zone = cal.Zone();
   Day l = LocalDay(zone, t, 0);
   cal.CheckRange(l);
   auto [lo, hi] = cal.SupportedRange();
@@ -566,7 +559,7 @@ bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info,
 
 std::chrono::seconds OpenTimeBetween(const Calendar& cal, Instant from, Instant to) {
   if (to <= from) return std::chrono::seconds{0};
-  const date::time_zone* zone = cal.Zone();
+  const TimeZone* zone = cal.Zone();
   Day first = LocalDay(zone, from, 0) - date::days{2};
   Day last = LocalDay(zone, to, 0);
   cal.CheckRange(first + date::days{2});
@@ -632,7 +625,7 @@ int ParseFixedDigits(const std::string& s, size_t pos, size_t n, bool* ok) {
 
 }  // namespace
 
-Instant ParseInstant(const std::string& text, const date::time_zone* zone) {
+Instant ParseInstant(const std::string& text, const TimeZone* zone) {
   if (text == "now") return Now();
   auto bad = [&]() -> UsageError {
     return UsageError("invalid date-time '" + text +
@@ -662,11 +655,11 @@ Instant ParseInstant(const std::string& text, const date::time_zone* zone) {
     date::local_seconds ls{date::local_days{day->time_since_epoch()}.time_since_epoch() +
                            std::chrono::minutes{minutes} + std::chrono::seconds{ss}};
     if (!zone) return Instant{ls.time_since_epoch()};
-    date::local_info li = zone->get_info(ls);
-    if (li.result == date::local_info::nonexistent)
+    LocalLookup li = zone->FromLocal(ls);
+    if (li.kind == LocalLookup::Kind::kSkipped)
       throw UsageError("local time '" + text + "' does not exist in " + zone->name() +
                        " (daylight saving gap); give an offset such as +09:00");
-    return Instant{ls.time_since_epoch() - li.first.offset};
+    return li.instant;
   }
   int offset_min = 0;
   if (rest == "Z" || rest == "z") {

@@ -320,26 +320,6 @@ std::unique_ptr<Registry> OpenRegistry(const Settings& settings, const std::vect
   return reg;
 }
 
-const date::time_zone* LookupZone(const std::string& name) {
-  try {
-    return date::locate_zone(name);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
-
-const date::time_zone* SystemZone() {
-  if (const char* tz = std::getenv("TZ"); tz && *tz) {
-    std::string name = tz[0] == ':' ? tz + 1 : tz;
-    if (const auto* z = LookupZone(name)) return z;
-  }
-  try {
-    return date::current_zone();
-  } catch (const std::exception&) {
-    return LookupZone("UTC");
-  }
-}
-
 Registry::Registry(LoadOptions options) : options_(std::move(options)) {
   jp::Overrides overrides;
   if (!options_.jp_holidays_file.empty()) {
@@ -418,11 +398,9 @@ void Registry::LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAM
   cal->description = m.String("description").value_or("");
   if (auto tz = m.String("timezone")) {
     cal->timezone_name = *tz;
-    cal->zone = LookupZone(*tz);
+    cal->zone = FindZone(*tz);
     if (!cal->zone) {
-      std::vector<std::string> names;
-      for (const auto& z : date::get_tzdb().zones) names.push_back(z.name());
-      doc.Fail(m.Get("timezone"), "unknown timezone '" + *tz + "'" + DidYouMean(*tz, names) +
+      doc.Fail(m.Get("timezone"), "unknown timezone '" + *tz + "'" + DidYouMean(*tz, AllZoneNames()) +
                                       " (expected an IANA name such as Asia/Tokyo)");
     }
   }
@@ -503,14 +481,10 @@ void Registry::LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAM
 }
 
 void Registry::Resolve() {
-  if (!default_zone_) {
-    if (!options_.default_timezone.empty()) {
-      default_zone_ = LookupZone(options_.default_timezone);
-      if (!default_zone_)
-        throw DefinitionError({"settings", 0, 0}, "unknown timezone '" + options_.default_timezone + "'");
-    } else {
-      default_zone_ = SystemZone();
-    }
+  if (!default_zone_ && !options_.default_timezone.empty()) {
+    default_zone_ = FindZone(options_.default_timezone);
+    if (!default_zone_)
+      throw DefinitionError({"settings", 0, 0}, "unknown timezone '" + options_.default_timezone + "'");
   }
   std::vector<std::string> names;
   for (const auto& c : calendars_) names.push_back(c->name);
@@ -549,8 +523,14 @@ void Registry::Resolve() {
     for (auto& c : calendars_) c->base = nullptr;  // never walk a cyclic chain
   }
   for (auto& c : calendars_) {
-    if (!c->zone && !c->base) c->zone = default_zone_;
+    if (!c->zone && !c->base) c->zone = DefaultZone();
   }
+}
+
+const TimeZone* Registry::DefaultZone() const {
+  if (default_zone_) return default_zone_;
+  // Not named in the settings: the system's zone, found only when a calendar inherits it.
+  return options_.default_timezone.empty() ? LocalZone() : nullptr;
 }
 
 void Registry::ThrowIfErrors() const {

@@ -56,14 +56,14 @@ class Registry {
   std::vector<const Calendar*> All() const;
   /// The Japanese holiday table (with overrides applied).
   const jp::HolidayCalendar& Jp() const { return *jp_; }
-  /// The timezone used by calendars that name none.
-  const date::time_zone* DefaultZone() const { return default_zone_; }
+  /// The timezone used by calendars that name none (the settings', else the system's).
+  const TimeZone* DefaultZone() const;
 
  private:
   void LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAML::Node& value);
   LoadOptions options_;
   std::unique_ptr<jp::HolidayCalendar> jp_;
-  const date::time_zone* default_zone_ = nullptr;
+  const TimeZone* default_zone_ = nullptr;  ///< looked up only when a calendar needs it
   std::vector<std::unique_ptr<Calendar>> calendars_;
   std::vector<DefinitionError> errors_;
 };
@@ -77,11 +77,6 @@ std::vector<std::string> CalendarPaths(const Settings& settings, const std::vect
 
 /// A resolved registry of @p paths; definition errors are collected in its errors().
 std::unique_ptr<Registry> OpenRegistry(const Settings& settings, const std::vector<std::string>& paths);
-
-/// Resolves an IANA timezone name; nullptr when unknown.
-const date::time_zone* LookupZone(const std::string& name);
-/// The zone named by $TZ, else /etc/localtime, else UTC.
-const date::time_zone* SystemZone();
 
 /// JSON Schema (draft 2020-12) of the calendar file format.
 const char* CalendarSchema();

@@ -22,12 +22,7 @@ constexpr const char* kTool = "hcal";
 
 bool Json(const HcalOptions& o) { return o.format == "json"; }
 
-std::string IsoInstant(Instant t, const date::time_zone* zone) {
-  if (!zone) return date::format("%FT%TZ", t);
-  auto zt = date::make_zoned(zone, t);
-  std::string s = date::format("%FT%T%Ez", zt);
-  return s;
-}
+std::string IsoInstant(Instant t, const TimeZone* zone) { return FormatInstant(t, zone); }
 
 Instant Now() { return date::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
@@ -423,7 +418,7 @@ int CmdHolidays(const HcalOptions& o, const std::string& set, const PeriodOption
   preset.holiday_sets = {set};
   preset.weekdays.fill(true);
   preset.jp = &reg.Jp();
-  preset.zone = LookupZone("Asia/Tokyo");
+  preset.zone = FindZone("Asia/Tokyo");
   PeriodOptions q = p;
   if (q.from.empty() && q.to.empty() && q.year.empty() && q.month.empty())
     q.year = std::to_string(ToYmd(BusinessDateOf(preset, Now())).y);

@@ -366,10 +366,10 @@ TEST_CASE("Find: names, FILE:NAME, ambiguity and suggestions") {
   CHECK(reg.Find("a.yaml:biz").file == "a.yaml");
   CHECK(reg.Find("b.yaml:biz").file == "dir/b.yaml");  // the base name of the file is enough
   CHECK(reg.Find("dir/b.yaml:biz").file == "dir/b.yaml");
-  CHECK(reg.Find("a.yaml:biz").Zone() == LookupZone("Asia/Tokyo"));
+  CHECK(reg.Find("a.yaml:biz").Zone() == FindZone("Asia/Tokyo"));
   // A base resolves within its own file first.
-  CHECK(reg.Find("pay").Zone() == LookupZone("Asia/Tokyo"));
-  CHECK(reg.Find("pay2").Zone() == LookupZone("Europe/Berlin"));
+  CHECK(reg.Find("pay").Zone() == FindZone("Asia/Tokyo"));
+  CHECK(reg.Find("pay2").Zone() == FindZone("Europe/Berlin"));
   CHECK(UsageMessage(reg, "bzi") == "unknown calendar 'bzi', did you mean 'biz'?");
   CHECK(UsageMessage(reg, "payroll") == "unknown calendar 'payroll'");
   CHECK(UsageMessage(reg, "c.yaml:pay").rfind("unknown calendar 'c.yaml:pay'", 0) == 0);

@@ -717,7 +717,7 @@ TEST_CASE("DST: window edges inside the spring-forward gap move to the gap's end
   w1230: {timezone: America/New_York, weekdays: mon-sun, hours: "01:00-02:30"}
   w2304: {timezone: America/New_York, weekdays: mon-sun, hours: "02:30-04:00"}
 )");
-  const date::time_zone* ny = reg->Find("w13").Zone();
+  const TimeZone* ny = reg->Find("w13").Zone();
   REQUIRE(ny != nullptr);
   CHECK(LocalToInstant(ny, D("2026-03-08"), 150) == T("2026-03-08T07:00:00+00:00"));  // 02:30 -> 03:00 EDT
   CHECK(LocalToInstant(ny, D("2026-03-08"), 60) == T("2026-03-08T06:00:00+00:00"));   // 01:00 EST
@@ -843,7 +843,7 @@ TEST_CASE("timezones: calendars without a zone use TZ or the configured default"
     // Berlin 10:00 CET on a Friday.
     CHECK(OpenAt(reg->Find("nozone"), "2026-11-20T09:00:00+00:00"));
     CHECK_FALSE(OpenAt(reg->Find("nozone"), "2026-11-20T17:30:00+00:00"));
-    CHECK(reg->DefaultZone() == LookupZone("Europe/Berlin"));
+    CHECK(reg->DefaultZone() == FindZone("Europe/Berlin"));
     // An explicit zone is not affected by TZ or the default.
     CHECK(OpenAt(reg->Find("tokyo"), "2026-11-20T01:00:00+00:00"));
   }

@@ -36,8 +36,8 @@ Instant T(const std::string& s) {
          std::chrono::minutes{mi - offset} + std::chrono::seconds{sec};
 }
 
-const date::time_zone* Zone(const char* name) {
-  const date::time_zone* z = LookupZone(name);
+const TimeZone* Zone(const char* name) {
+  const TimeZone* z = FindZone(name);
   REQUIRE(z != nullptr);
   return z;
 }
@@ -67,14 +67,14 @@ std::pair<Day, Day> Period(const std::string& from, const std::string& to, const
 TEST_SUITE("calendar_cmd") {
 
 TEST_CASE("ParseInstant: local times are taken in the calendar's zone") {
-  const date::time_zone* tokyo = Zone("Asia/Tokyo");
+  const TimeZone* tokyo = Zone("Asia/Tokyo");
   CHECK(ParseInstant("2026-11-20T10:00", tokyo) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20 10:00", tokyo) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20t10:00", tokyo) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20T10:00:59", tokyo) == T("2026-11-20T01:00:59+00:00"));
   CHECK(ParseInstant("2026-11-20T00:00", tokyo) == T("2026-11-19T15:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20T23:59:59", tokyo) == T("2026-11-20T14:59:59+00:00"));
-  const date::time_zone* ny = Zone("America/New_York");
+  const TimeZone* ny = Zone("America/New_York");
   CHECK(ParseInstant("2026-11-20T10:00", ny) == T("2026-11-20T15:00:00+00:00"));  // EST
   CHECK(ParseInstant("2026-07-20T10:00", ny) == T("2026-07-20T14:00:00+00:00"));  // EDT
   // Without a zone, local time is UTC.
@@ -82,7 +82,7 @@ TEST_CASE("ParseInstant: local times are taken in the calendar's zone") {
 }
 
 TEST_CASE("ParseInstant: explicit offsets win over the zone") {
-  const date::time_zone* ny = Zone("America/New_York");
+  const TimeZone* ny = Zone("America/New_York");
   CHECK(ParseInstant("2026-11-20T10:00+09:00", ny) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20T10:00:30+09:00", ny) == T("2026-11-20T01:00:30+00:00"));
   CHECK(ParseInstant("2026-11-20T10:00Z", ny) == T("2026-11-20T10:00:00+00:00"));
@@ -106,7 +106,7 @@ TEST_CASE("ParseInstant: epoch seconds and now") {
 }
 
 TEST_CASE("ParseInstant: malformed input is a usage error") {
-  const date::time_zone* tokyo = Zone("Asia/Tokyo");
+  const TimeZone* tokyo = Zone("Asia/Tokyo");
   for (const char* bad : {"", "@", "@-1", "@1e9", "@1234567890123", "@ 5", "2026-11-20", "2026-11-20T",
                           "2026-11-20T10", "2026-11-20T1:00", "2026-11-20T10-00", "2026-11-20T24:00",
                           "2026-11-20T25:00", "2026-11-20T10:60", "2026-11-20T10:00:60", "2026-11-20T10:00:5",
@@ -122,7 +122,7 @@ TEST_CASE("ParseInstant: malformed input is a usage error") {
 }
 
 TEST_CASE("ParseInstant: local times in a DST gap are refused, ambiguous ones take the first") {
-  const date::time_zone* ny = Zone("America/New_York");
+  const TimeZone* ny = Zone("America/New_York");
   CHECK(UsageText([&] { ParseInstant("2026-03-08T02:30", ny); }) ==
         "local time '2026-03-08T02:30' does not exist in America/New_York (daylight saving gap); give an "
         "offset such as +09:00");
