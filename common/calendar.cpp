@@ -32,13 +32,15 @@ std::string Clock(int minutes) {
   return buf;
 }
 
-bool ParseMonthDay(const std::string& s, unsigned* md) {
+// "MM-DD" (02-29 allowed); on failure @p why says what makes a well-formed one impossible.
+bool ParseMonthDay(const std::string& s, unsigned* md, std::string* why) {
   if (s.size() != 5 || s[2] != '-') return false;
   for (size_t i : {0, 1, 3, 4})
     if (s[i] < '0' || s[i] > '9') return false;
   unsigned m = (s[0] - '0') * 10 + (s[1] - '0');
   unsigned d = (s[3] - '0') * 10 + (s[4] - '0');
-  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(2000, m)) return false;  // 2000: Feb 29 allowed
+  *why = DateProblem(std::nullopt, m, d);
+  if (!why->empty()) return false;
   *md = m * 100 + d;
   return true;
 }
@@ -100,17 +102,24 @@ std::optional<DateSpec> ParseDateSpec(const std::string& s, std::string* err) {
     a = s.substr(0, dots);
     b = s.substr(dots + 2);
   }
+  // A well-formed but impossible date says why ("February 2026 has 28 days").
+  std::string why_a, why_b;
   auto bad = [&]() {
-    *err = "malformed date '" + s +
-           "': expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, MM-DD or MM-DD..MM-DD";
+    const std::string& why = why_a.empty() ? why_b : why_a;
+    if (!why.empty()) {
+      const std::string& part = why_a.empty() ? b : a;
+      *err = "invalid date '" + part + "'" + (part == s ? "" : " in '" + s + "'") + ": " + why;
+    } else {
+      *err = "malformed date '" + s + "': expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, MM-DD or MM-DD..MM-DD";
+    }
     return std::nullopt;
   };
   if (a.size() == 5 && b.size() == 5) {
     spec.recurring = true;
-    if (!ParseMonthDay(a, &spec.from_md) || !ParseMonthDay(b, &spec.to_md)) return bad();
+    if (!ParseMonthDay(a, &spec.from_md, &why_a) || !ParseMonthDay(b, &spec.to_md, &why_b)) return bad();
     return spec;
   }
-  auto fa = ParseIsoDate(a), fb = ParseIsoDate(b);
+  auto fa = ParseIsoDate(a, &why_a), fb = ParseIsoDate(b, &why_b);
   if (!fa || !fb) return bad();
   if (*fb < *fa) {
     *err = "date range '" + s + "' ends before it starts";
@@ -638,7 +647,9 @@ Instant ParseInstant(const std::string& text, const TimeZone* zone) {
     return Instant{std::chrono::seconds{std::stoll(digits)}};
   }
   if (text.size() < 16) throw bad();
-  auto day = ParseIsoDate(text.substr(0, 10));
+  std::string why;
+  auto day = ParseIsoDate(text.substr(0, 10), &why);
+  if (!why.empty()) throw UsageError("invalid date-time '" + text + "': " + why);
   if (!day || (text[10] != 'T' && text[10] != ' ' && text[10] != 't') || text[13] != ':') throw bad();
   bool ok = true;
   int hh = ParseFixedDigits(text, 11, 2, &ok), mm = ParseFixedDigits(text, 14, 2, &ok), ss = 0;
