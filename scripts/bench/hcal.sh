@@ -31,7 +31,7 @@ import sys, datetime, holidays
 d = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9))).date()
 sys.exit(0 if d.weekday() < 5 and d not in holidays.JP(years=d.year) else 1)
 PY
-cat > "$work/holidays.py" <<'PY'
+cat > "$work/py_holidays.py" <<'PY'
 import holidays
 for d, name in sorted(holidays.JP(years=2026).items()):
     print(d.isoformat(), name, sep="\t")
@@ -64,7 +64,7 @@ echo "business days 1955-2099: hcal $hcal_n, python-holidays $py_n (lines differ
 # Both list the same 2026 holidays (hcal's are the days the jp set closes: national, substitute
 # and citizens' holidays).
 "$hcal" holidays --year 2026 | cut -f1 > "$work/hcal-2026.txt"
-$py "$work/holidays.py" | cut -f1 > "$work/py-2026.txt"
+$py "$work/py_holidays.py" | cut -f1 > "$work/py-2026.txt"
 echo "holidays 2026: hcal $(wc -l < "$work/hcal-2026.txt"), python-holidays $(wc -l < "$work/py-2026.txt") (lines differing: $(diff "$work/hcal-2026.txt" "$work/py-2026.txt" | grep -c '^[<>]' || true))"
 
 echo "runs per measurement: $runs (median wall time)"
@@ -75,7 +75,7 @@ b=$(median_ms $py "$work/is_open.py")
 ra=$(peak_kib "$hcal" -f "$work/cal.yaml" is-open biz)
 rb=$(peak_kib $py "$work/is_open.py")
 h=$(median_ms "$hcal" holidays --year 2026)
-p=$(median_ms $py "$work/holidays.py")
+p=$(median_ms $py "$work/py_holidays.py")
 rab=$(echo "$b / $a" | bc -l); rhp=$(echo "$p / $h" | bc -l)
 printf '%-44s %10s %10s %8s\n' "measurement" "hcal" "python" "ratio"
 printf '%-44s %8s ms %8s ms %7.1fx  %s\n' "is-open, whole process (< 5 ms, >= 10x)" "$a" "$b" "$rab" "$(verdict "$a" "$rab")"
