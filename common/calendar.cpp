@@ -32,13 +32,15 @@ std::string Clock(int minutes) {
   return buf;
 }
 
-bool ParseMonthDay(const std::string& s, unsigned* md) {
+// "MM-DD" (02-29 allowed); on failure @p why says what makes a well-formed one impossible.
+bool ParseMonthDay(const std::string& s, unsigned* md, std::string* why) {
   if (s.size() != 5 || s[2] != '-') return false;
   for (size_t i : {0, 1, 3, 4})
     if (s[i] < '0' || s[i] > '9') return false;
   unsigned m = (s[0] - '0') * 10 + (s[1] - '0');
   unsigned d = (s[3] - '0') * 10 + (s[4] - '0');
-  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(2000, m)) return false;  // 2000: Feb 29 allowed
+  *why = DateProblem(std::nullopt, m, d);
+  if (!why->empty()) return false;
   *md = m * 100 + d;
   return true;
 }
@@ -100,17 +102,24 @@ std::optional<DateSpec> ParseDateSpec(const std::string& s, std::string* err) {
     a = s.substr(0, dots);
     b = s.substr(dots + 2);
   }
+  // A well-formed but impossible date says why ("February 2026 has 28 days").
+  std::string why_a, why_b;
   auto bad = [&]() {
-    *err = "malformed date '" + s +
-           "': expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, MM-DD or MM-DD..MM-DD";
+    const std::string& why = why_a.empty() ? why_b : why_a;
+    if (!why.empty()) {
+      const std::string& part = why_a.empty() ? b : a;
+      *err = "invalid date '" + part + "'" + (part == s ? "" : " in '" + s + "'") + ": " + why;
+    } else {
+      *err = "malformed date '" + s + "': expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, MM-DD or MM-DD..MM-DD";
+    }
     return std::nullopt;
   };
   if (a.size() == 5 && b.size() == 5) {
     spec.recurring = true;
-    if (!ParseMonthDay(a, &spec.from_md) || !ParseMonthDay(b, &spec.to_md)) return bad();
+    if (!ParseMonthDay(a, &spec.from_md, &why_a) || !ParseMonthDay(b, &spec.to_md, &why_b)) return bad();
     return spec;
   }
-  auto fa = ParseIsoDate(a), fb = ParseIsoDate(b);
+  auto fa = ParseIsoDate(a, &why_a), fb = ParseIsoDate(b, &why_b);
   if (!fa || !fb) return bad();
   if (*fb < *fa) {
     *err = "date range '" + s + "' ends before it starts";
@@ -134,7 +143,7 @@ const char* ShiftName(Shift s) {
 // ---------------------------------------------------------------------------------------------
 // Day classification
 
-const date::time_zone* Calendar::Zone() const {
+const TimeZone* Calendar::Zone() const {
   if (zone) return zone;
   if (base) return base->Zone();
   return nullptr;
@@ -504,23 +513,16 @@ std::vector<TimeRange> Calendar::WindowsOf(Day d) const {
   return {TimeRange{ds, ds + kMinutesPerDay}};
 }
 
-Instant LocalToInstant(const date::time_zone* zone, Day d, int minutes) {
+Instant LocalToInstant(const TimeZone* zone, Day d, int minutes) {
   date::local_seconds ls{date::local_days{d.time_since_epoch()}.time_since_epoch() +
                          std::chrono::minutes{minutes}};
   if (!zone) return Instant{ls.time_since_epoch()};
-  date::local_info li = zone->get_info(ls);
-  switch (li.result) {
-    case date::local_info::unique:
-    case date::local_info::ambiguous:  // the earlier of the two instants
-      return Instant{ls.time_since_epoch() - li.first.offset};
-    case date::local_info::nonexistent:  // inside a DST gap: the instant the gap ends
-      return li.second.begin;
-  }
-  return Instant{ls.time_since_epoch() - li.first.offset};
+  // Unique: that instant; repeated: the earlier of the two; inside a DST gap: the instant it ends.
+  return zone->FromLocal(ls).instant;
 }
 
-static Day LocalDay(const date::time_zone* zone, Instant t, int minus_minutes) {
-  auto local = zone ? zone->to_local(t) : date::local_seconds{t.time_since_epoch()};
+static Day LocalDay(const TimeZone* zone, Instant t, int minus_minutes) {
+  auto local = zone ? zone->ToLocal(t) : date::local_seconds{t.time_since_epoch()};
   local -= std::chrono::minutes{minus_minutes};
   return Day{date::floor<date::days>(local).time_since_epoch()};
 }
@@ -529,7 +531,7 @@ Day BusinessDateOf(const Calendar& cal, Instant t) { return LocalDay(cal.Zone(),
 
 bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info,
               std::optional<std::pair<Instant, Instant>>* window) {
-  const date::time_zone* zone = cal.Zone();
+  const TimeZone* zone = cal.Zone();
   Day l = LocalDay(zone, t, 0);
   cal.CheckRange(l);
   auto [lo, hi] = cal.SupportedRange();
@@ -566,7 +568,7 @@ bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info,
 
 std::chrono::seconds OpenTimeBetween(const Calendar& cal, Instant from, Instant to) {
   if (to <= from) return std::chrono::seconds{0};
-  const date::time_zone* zone = cal.Zone();
+  const TimeZone* zone = cal.Zone();
   Day first = LocalDay(zone, from, 0) - date::days{2};
   Day last = LocalDay(zone, to, 0);
   cal.CheckRange(first + date::days{2});
@@ -632,7 +634,7 @@ int ParseFixedDigits(const std::string& s, size_t pos, size_t n, bool* ok) {
 
 }  // namespace
 
-Instant ParseInstant(const std::string& text, const date::time_zone* zone) {
+Instant ParseInstant(const std::string& text, const TimeZone* zone) {
   if (text == "now") return Now();
   auto bad = [&]() -> UsageError {
     return UsageError("invalid date-time '" + text +
@@ -645,7 +647,9 @@ Instant ParseInstant(const std::string& text, const date::time_zone* zone) {
     return Instant{std::chrono::seconds{std::stoll(digits)}};
   }
   if (text.size() < 16) throw bad();
-  auto day = ParseIsoDate(text.substr(0, 10));
+  std::string why;
+  auto day = ParseIsoDate(text.substr(0, 10), &why);
+  if (!why.empty()) throw UsageError("invalid date-time '" + text + "': " + why);
   if (!day || (text[10] != 'T' && text[10] != ' ' && text[10] != 't') || text[13] != ':') throw bad();
   bool ok = true;
   int hh = ParseFixedDigits(text, 11, 2, &ok), mm = ParseFixedDigits(text, 14, 2, &ok), ss = 0;
@@ -662,11 +666,11 @@ Instant ParseInstant(const std::string& text, const date::time_zone* zone) {
     date::local_seconds ls{date::local_days{day->time_since_epoch()}.time_since_epoch() +
                            std::chrono::minutes{minutes} + std::chrono::seconds{ss}};
     if (!zone) return Instant{ls.time_since_epoch()};
-    date::local_info li = zone->get_info(ls);
-    if (li.result == date::local_info::nonexistent)
+    LocalLookup li = zone->FromLocal(ls);
+    if (li.kind == LocalLookup::Kind::kSkipped)
       throw UsageError("local time '" + text + "' does not exist in " + zone->name() +
                        " (daylight saving gap); give an offset such as +09:00");
-    return Instant{ls.time_since_epoch() - li.first.offset};
+    return li.instant;
   }
   int offset_min = 0;
   if (rest == "Z" || rest == "z") {

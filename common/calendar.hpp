@@ -2,8 +2,6 @@
 #ifndef HOPS_COMMON_CALENDAR_HPP_
 #define HOPS_COMMON_CALENDAR_HPP_
 
-#include <date/tz.h>
-
 #include <array>
 #include <chrono>
 #include <map>
@@ -16,6 +14,7 @@
 #include "common/civil.hpp"
 #include "common/error.hpp"
 #include "common/jpholiday.hpp"
+#include "common/zone.hpp"
 
 namespace hops::cal {
 
@@ -116,7 +115,7 @@ class Calendar {
   SourceLoc loc;
   std::string description;
   std::string timezone_name;  ///< "" = inherited from base, settings or the system
-  const date::time_zone* zone = nullptr;  ///< resolved by Registry
+  const TimeZone* zone = nullptr;  ///< resolved by Registry
   std::string base_name;
   SourceLoc base_loc;
   const Calendar* base = nullptr;  ///< resolved by Registry
@@ -145,7 +144,7 @@ class Calendar {
   /// The effective day start in minutes (own, else base's, else 0).
   int DayStart() const;
   /// The effective timezone.
-  const date::time_zone* Zone() const;
+  const TimeZone* Zone() const;
   /// Whether the calendar (or its base chain) uses the Japanese holiday table.
   bool UsesJp() const;
   /// The first and last date this calendar can answer for.
@@ -170,7 +169,7 @@ class Calendar {
 
 /// Parses an instant: "now", "@EPOCH", "YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]" (a space may replace T),
 /// a local time being taken in @p zone. Throws UsageError.
-Instant ParseInstant(const std::string& text, const date::time_zone* zone);
+Instant ParseInstant(const std::string& text, const TimeZone* zone);
 
 /// The business date an instant belongs to (local date minus the day start).
 Day BusinessDateOf(const Calendar& cal, Instant t);
@@ -179,7 +178,7 @@ Day BusinessDateOf(const Calendar& cal, Instant t);
 bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info, std::optional<std::pair<Instant, Instant>>* window = nullptr);
 
 /// The instant of local time @p minutes after midnight of @p d in @p zone (DST gaps move forward).
-Instant LocalToInstant(const date::time_zone* zone, Day d, int minutes);
+Instant LocalToInstant(const TimeZone* zone, Day d, int minutes);
 
 /// Open time in [from, to) (merged windows, real elapsed seconds).
 std::chrono::seconds OpenTimeBetween(const Calendar& cal, Instant from, Instant to);

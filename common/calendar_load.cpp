@@ -46,48 +46,88 @@ std::vector<YAML::Node> Items(const YAML::Node& n) {
   return out;
 }
 
+// Collects definition errors so that loading goes on after one: a run reports every error.
+class Collector {
+ public:
+  explicit Collector(std::vector<DefinitionError>* out) : out_(out) {}
+  /// Records an error without stopping.
+  void Add(DefinitionError e) { out_->push_back(std::move(e)); }
+  /// Runs one part of a definition that stands on its own; records the DefinitionError it throws.
+  /// True when it threw none.
+  template <class F>
+  bool Try(F&& part) {
+    try {
+      part();
+      return true;
+    } catch (const DefinitionError& e) {
+      Add(e);
+      return false;
+    }
+  }
+  /// How many errors were recorded so far.
+  size_t count() const { return out_->size(); }
+  /// Where they go (for MapReader).
+  std::vector<DefinitionError>* list() const { return out_; }
+
+ private:
+  std::vector<DefinitionError>* out_;
+};
+
 // "mon-fri", "sat", "mon,wed,fri", or a list of those.
-std::array<bool, 7> ParseWeekdaySet(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+std::array<bool, 7> ParseWeekdaySet(const YamlDoc& doc, const YAML::Node& n, const std::string& what,
+                                    Collector& errs) {
   std::array<bool, 7> set{};
   for (const YAML::Node& item : Items(n)) {
-    std::string text = ScalarText(doc, item, what);
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      size_t comma = text.find(',', pos);
-      std::string part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      part.erase(0, part.find_first_not_of(' '));
-      part.erase(part.find_last_not_of(' ') + 1);
-      size_t dash = part.find('-');
-      auto a = ParseWeekdayName(part.substr(0, dash));
-      auto b = dash == std::string::npos ? a : ParseWeekdayName(part.substr(dash + 1));
-      if (!a || !b)
-        doc.Fail(item, "malformed weekday '" + part + "' in " + what +
-                           ": expected names like mon, tue-fri or sat,sun");
-      for (unsigned d = *a;; d = (d + 1) % 7) {
-        set[d] = true;
-        if (d == *b) break;
+    errs.Try([&] {
+      std::string text = ScalarText(doc, item, what);
+      size_t pos = 0;
+      while (pos <= text.size()) {
+        size_t comma = text.find(',', pos);
+        std::string part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        part.erase(0, part.find_first_not_of(' '));
+        part.erase(part.find_last_not_of(' ') + 1);
+        size_t dash = part.find('-');
+        auto a = ParseWeekdayName(part.substr(0, dash));
+        auto b = dash == std::string::npos ? a : ParseWeekdayName(part.substr(dash + 1));
+        if (!a || !b) {
+          errs.Add(doc.ErrorAt(item, "malformed weekday '" + part + "' in " + what +
+                                         ": expected names like mon, tue-fri or sat,sun"));
+        } else {
+          for (unsigned d = *a;; d = (d + 1) % 7) {
+            set[d] = true;
+            if (d == *b) break;
+          }
+        }
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
       }
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
+    });
   }
   return set;
 }
 
-std::vector<TimeRange> ParseHoursList(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+std::vector<TimeRange> ParseHoursList(const YamlDoc& doc, const YAML::Node& n, const std::string& what,
+                                      Collector& errs) {
   std::vector<TimeRange> out;
-  if (n.IsSequence() && n.size() == 0) doc.Fail(n, what + " must list at least one time range");
-  for (const YAML::Node& item : Items(n)) {
-    std::string err;
-    auto r = ParseTimeRange(ScalarText(doc, item, what), &err);
-    if (!r) doc.Fail(item, err);
-    out.push_back(*r);
+  if (n.IsSequence() && n.size() == 0) {
+    errs.Add(doc.ErrorAt(n, what + " must list at least one time range"));
+    return out;
   }
+  const size_t before = errs.count();
+  for (const YAML::Node& item : Items(n)) {
+    errs.Try([&] {
+      std::string err;
+      auto r = ParseTimeRange(ScalarText(doc, item, what), &err);
+      if (!r) doc.Fail(item, err);
+      out.push_back(*r);
+    });
+  }
+  if (errs.count() != before) return out;
   std::sort(out.begin(), out.end(), [](const TimeRange& a, const TimeRange& b) { return a.start < b.start; });
   for (size_t i = 1; i < out.size(); ++i)
     if (out[i].start < out[i - 1].end)
-      doc.Fail(n, what + ": time ranges " + FormatTimeRange(out[i - 1]) + " and " +
-                      FormatTimeRange(out[i]) + " overlap");
+      errs.Add(doc.ErrorAt(n, what + ": time ranges " + FormatTimeRange(out[i - 1]) + " and " +
+                                  FormatTimeRange(out[i]) + " overlap"));
   return out;
 }
 
@@ -100,53 +140,61 @@ DateSpec ParseSpecNode(const YamlDoc& doc, const YAML::Node& n, const std::strin
 
 Day ParseDayNode(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
   std::string s = ScalarText(doc, n, what);
-  auto d = ParseIsoDate(s);
-  if (!d) doc.Fail(n, what + " must be a date YYYY-MM-DD, got '" + s + "'");
+  std::string why;
+  auto d = ParseIsoDate(s, &why);
+  if (!d) doc.Fail(n, what + " must be a date YYYY-MM-DD, got '" + s + "'" + (why.empty() ? "" : ": " + why));
   return *d;
 }
 
-std::vector<DatedEntry> ParseEntries(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
+std::vector<DatedEntry> ParseEntries(const YamlDoc& doc, const YAML::Node& n, const std::string& what,
+                                     Collector& errs) {
   std::vector<DatedEntry> out;
   if (!n.IsSequence()) doc.Fail(n, "'" + what + "' must be a list of dates, got " + NodeTypeName(n));
   for (const YAML::Node& item : n) {
-    DatedEntry e;
-    e.loc = doc.Loc(item);
-    YAML::Node date_node;  // never assign Nodes: yaml-cpp assignment rewrites the aliased node
-    date_node.reset(item);
-    if (item.IsMap()) {
-      MapReader m(doc, item, "an entry of '" + what + "'", kEntryKeys);
-      date_node.reset(m.Require("date"));
-      e.name = m.String("name").value_or("");
-    }
-    e.text = ScalarText(doc, date_node, "an entry of '" + what + "'");
-    e.spec = ParseSpecNode(doc, date_node, "an entry of '" + what + "'");
-    out.push_back(std::move(e));
+    errs.Try([&] {
+      DatedEntry e;
+      e.loc = doc.Loc(item);
+      YAML::Node date_node;  // never assign Nodes: yaml-cpp assignment rewrites the aliased node
+      date_node.reset(item);
+      if (item.IsMap()) {
+        MapReader m(doc, item, "an entry of '" + what + "'", kEntryKeys, errs.list());
+        errs.Try([&] { e.name = m.String("name").value_or(""); });
+        date_node.reset(m.Require("date"));
+      }
+      e.text = ScalarText(doc, date_node, "an entry of '" + what + "'");
+      e.spec = ParseSpecNode(doc, date_node, "an entry of '" + what + "'");
+      out.push_back(std::move(e));
+    });
   }
   return out;
 }
 
-std::vector<DatedEntry> ParseSpecialHours(const YamlDoc& doc, const YAML::Node& n) {
+std::vector<DatedEntry> ParseSpecialHours(const YamlDoc& doc, const YAML::Node& n, Collector& errs) {
   std::vector<DatedEntry> out;
   if (n.IsMap()) {
     for (auto it = n.begin(); it != n.end(); ++it) {
-      DatedEntry e;
-      e.loc = doc.Loc(it->first);
-      e.text = ScalarText(doc, it->first, "a 'special_hours' date");
-      e.spec = ParseSpecNode(doc, it->first, "a 'special_hours' date");
-      e.hours = ParseHoursList(doc, it->second, "'special_hours' of " + e.text);
-      out.push_back(std::move(e));
+      errs.Try([&] {
+        DatedEntry e;
+        e.loc = doc.Loc(it->first);
+        e.text = ScalarText(doc, it->first, "a 'special_hours' date");
+        errs.Try([&] { e.spec = ParseSpecNode(doc, it->first, "a 'special_hours' date"); });
+        e.hours = ParseHoursList(doc, it->second, "'special_hours' of " + e.text, errs);
+        out.push_back(std::move(e));
+      });
     }
   } else if (n.IsSequence()) {
     for (const YAML::Node& item : n) {
-      MapReader m(doc, item, "an entry of 'special_hours'", kSpecialHoursKeys);
-      DatedEntry e;
-      e.loc = doc.Loc(item);
-      YAML::Node date_node = m.Require("date");
-      e.text = ScalarText(doc, date_node, "'date'");
-      e.spec = ParseSpecNode(doc, date_node, "'date'");
-      e.name = m.String("name").value_or("");
-      e.hours = ParseHoursList(doc, m.Require("hours"), "'hours'");
-      out.push_back(std::move(e));
+      errs.Try([&] {
+        MapReader m(doc, item, "an entry of 'special_hours'", kSpecialHoursKeys, errs.list());
+        DatedEntry e;
+        e.loc = doc.Loc(item);
+        errs.Try([&] { e.name = m.String("name").value_or(""); });
+        errs.Try([&] { e.hours = ParseHoursList(doc, m.Require("hours"), "'hours'", errs); });
+        YAML::Node date_node = m.Require("date");
+        e.text = ScalarText(doc, date_node, "'date'");
+        e.spec = ParseSpecNode(doc, date_node, "'date'");
+        out.push_back(std::move(e));
+      });
     }
   } else {
     doc.Fail(n, "'special_hours' must be a mapping of date to hours or a list, got " +
@@ -196,36 +244,44 @@ std::string NodeText(const YAML::Node& n) {
 }
 
 Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Calendar& cal,
-               Shift default_shift, int default_max_shift) {
+               Shift default_shift, int default_max_shift, Collector& errs) {
   const std::string what = "rule " + std::to_string(index + 1) + " of calendar '" + cal.name + "'";
-  MapReader m(doc, n, what, kRuleKeys);
+  MapReader m(doc, n, what, kRuleKeys, errs.list());
   Rule r;
   r.loc = doc.Loc(n);
   r.shift = default_shift;
   r.max_shift = default_max_shift;
+  r.months.fill(true);
+  r.months[0] = false;
   std::string selector;
   for (const auto& s : kRuleSelectors) {
     if (!m.Has(s)) continue;
-    if (!selector.empty())
-      doc.Fail(m.Get(s), what + " has two selectors ('" + selector + "' and '" + s + "'); use one rule for each");
+    if (!selector.empty()) {
+      errs.Add(doc.ErrorAt(m.Get(s), what + " has two selectors ('" + selector + "' and '" + s +
+                                         "'); use one rule for each"));
+      continue;
+    }
     selector = s;
   }
   if (selector.empty()) {
     std::string list;
     for (const auto& s : kRuleSelectors) list += (list.empty() ? "" : ", ") + s;
-    doc.Fail(n, what + " needs one selector: " + list);
+    errs.Add(doc.ErrorAt(n, what + " needs one selector: " + list));
   }
-  YAML::Node v = m.Get(selector);
-  std::string desc = selector + " " + NodeText(v);
+  YAML::Node v = selector.empty() ? YAML::Node() : m.Get(selector);
+  std::string desc = selector.empty() ? "" : selector + " " + NodeText(v);
+  auto each = [&](const std::function<void(const YAML::Node&)>& f) {
+    for (const YAML::Node& i : Items(v)) errs.Try([&] { f(i); });
+  };
   if (selector == "day" || selector == "nearest_weekday") {
     r.kind = selector == "day" ? Rule::Kind::kDay : Rule::Kind::kNearestWeekday;
-    for (const YAML::Node& i : Items(v)) r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", false));
+    each([&](const YAML::Node& i) { r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", false)); });
   } else if (selector == "business_day" || selector == "closed_day") {
     r.kind = selector == "business_day" ? Rule::Kind::kBusinessDay : Rule::Kind::kClosedDay;
-    for (const YAML::Node& i : Items(v)) r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", true));
+    each([&](const YAML::Node& i) { r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", true)); });
   } else if (selector == "weekday") {
     r.kind = Rule::Kind::kWeekday;
-    for (const YAML::Node& i : Items(v)) {
+    each([&](const YAML::Node& i) {
       std::string s = Lower(ScalarText(doc, i, "'weekday'"));
       size_t hash = s.find('#');
       auto wd = ParseWeekdayName(s.substr(0, hash));
@@ -240,53 +296,66 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
       }
       if (!ok) doc.Fail(i, "'weekday' must be like tue#2, fri#last or mon, got '" + s + "'");
       r.weekdays.emplace_back(*wd, occ);
-    }
+    });
   } else if (selector == "gotobi") {
     r.kind = Rule::Kind::kGotobi;
-    if (!m.Bool("gotobi").value()) doc.Fail(v, "'gotobi' can only be true; remove the rule instead");
+    errs.Try([&] {
+      if (!m.Bool("gotobi").value()) doc.Fail(v, "'gotobi' can only be true; remove the rule instead");
+    });
     desc = "gotobi (5, 10, 15, 20, 25 and month end)";
   } else if (selector == "every") {
     r.kind = Rule::Kind::kEvery;
-    std::string s = Lower(ScalarText(doc, v, "'every'"));
-    long mult = 1;
-    std::string num = s;
-    if (!s.empty() && (s.back() == 'd' || s.back() == 'w')) {
-      mult = s.back() == 'w' ? 7 : 1;
-      num = s.substr(0, s.size() - 1);
-    }
-    auto k = ParseLong(num);
-    if (!k || *k < 1 || *k * mult > 3660)
-      doc.Fail(v, "'every' must be a number of days (14, 14d) or weeks (2w) between 1 day and 3660 days, got '" + s + "'");
-    r.every_days = int(*k * mult);
-    if (!m.Has("from")) doc.Fail(n, what + ": 'every' needs 'from', the anchor date");
-    r.anchor = ParseDayNode(doc, m.Get("from"), "'from'");
+    errs.Try([&] {
+      std::string s = Lower(ScalarText(doc, v, "'every'"));
+      long mult = 1;
+      std::string num = s;
+      if (!s.empty() && (s.back() == 'd' || s.back() == 'w')) {
+        mult = s.back() == 'w' ? 7 : 1;
+        num = s.substr(0, s.size() - 1);
+      }
+      auto k = ParseLong(num);
+      if (!k || *k < 1 || *k * mult > 3660)
+        doc.Fail(v, "'every' must be a number of days (14, 14d) or weeks (2w) between 1 day and 3660 days, got '" +
+                        s + "'");
+      r.every_days = int(*k * mult);
+    });
+    errs.Try([&] {
+      if (!m.Has("from")) doc.Fail(n, what + ": 'every' needs 'from', the anchor date");
+      r.anchor = ParseDayNode(doc, m.Get("from"), "'from'");
+    });
     desc = "every " + std::to_string(r.every_days) + " days from " + FormatIsoDate(r.anchor);
   }
-  if (m.Has("from") && selector != "every") doc.Fail(m.Get("from"), "'from' is only used with 'every'");
-  r.months.fill(true);
-  r.months[0] = false;
+  if (m.Has("from") && selector != "every")
+    errs.Add(doc.ErrorAt(m.Get("from"), "'from' is only used with 'every'"));
   if (m.Has("months")) {
     r.months.fill(false);
     for (const YAML::Node& i : Items(m.Get("months"))) {
-      std::string s = Lower(ScalarText(doc, i, "'months'"));
-      int month = 0;
-      if (auto k = ParseLong(s); k && *k >= 1 && *k <= 12) month = int(*k);
-      for (int j = 0; j < 12 && !month; ++j)
-        if (s == kMonthNames[j]) month = j + 1;
-      if (!month) doc.Fail(i, "'months' must list months 1..12 or jan..dec, got '" + s + "'");
-      r.months[month] = true;
+      errs.Try([&] {
+        std::string s = Lower(ScalarText(doc, i, "'months'"));
+        int month = 0;
+        if (auto k = ParseLong(s); k && *k >= 1 && *k <= 12) month = int(*k);
+        for (int j = 0; j < 12 && !month; ++j)
+          if (s == kMonthNames[j]) month = j + 1;
+        if (!month) doc.Fail(i, "'months' must list months 1..12 or jan..dec, got '" + s + "'");
+        r.months[month] = true;
+      });
     }
     desc += " in months " + NodeText(m.Get("months"));
   }
   // A closed_day rule selects days that are closed by definition: shifting them away would
   // empty the rule, so unless told otherwise it keeps them.
   if (r.kind == Rule::Kind::kClosedDay) r.shift = Shift::kKeep;
-  if (m.Has("shift")) r.shift = ParseShiftNode(doc, m.Get("shift"));
-  if (auto ms = m.Int("max_shift", 0, 31)) r.max_shift = int(*ms);
-  if (auto off = m.Int("offset", -31, 31)) r.offset = int(*off);
+  if (m.Has("shift")) errs.Try([&] { r.shift = ParseShiftNode(doc, m.Get("shift")); });
+  errs.Try([&] {
+    if (auto ms = m.Int("max_shift", 0, 31)) r.max_shift = int(*ms);
+  });
+  errs.Try([&] {
+    if (auto off = m.Int("offset", -31, 31)) r.offset = int(*off);
+  });
   if (r.shift == Shift::kBefore || r.shift == Shift::kAfter) desc += std::string(", shift ") + ShiftName(r.shift);
   if (r.offset) desc += ", offset " + std::to_string(r.offset);
-  r.text = m.String("name").value_or(desc);
+  r.text = desc;
+  errs.Try([&] { r.text = m.String("name").value_or(desc); });
   return r;
 }
 
@@ -314,26 +383,6 @@ std::unique_ptr<Registry> OpenRegistry(const Settings& settings, const std::vect
   for (const auto& p : paths) reg->AddPath(p);
   reg->Resolve();
   return reg;
-}
-
-const date::time_zone* LookupZone(const std::string& name) {
-  try {
-    return date::locate_zone(name);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
-
-const date::time_zone* SystemZone() {
-  if (const char* tz = std::getenv("TZ"); tz && *tz) {
-    std::string name = tz[0] == ':' ? tz + 1 : tz;
-    if (const auto* z = LookupZone(name)) return z;
-  }
-  try {
-    return date::current_zone();
-  } catch (const std::exception&) {
-    return LookupZone("UTC");
-  }
 }
 
 Registry::Registry(LoadOptions options) : options_(std::move(options)) {
@@ -365,6 +414,7 @@ void Registry::AddPath(const std::string& path) {
       ::closedir(dir);
     }
     std::sort(files.begin(), files.end());
+    if (files.empty()) empty_dirs_.push_back(path);
     for (const auto& f : files) AddPath(f);
     return;
   }
@@ -376,11 +426,12 @@ void Registry::AddPath(const std::string& path) {
 }
 
 void Registry::AddDocument(const YamlDoc& doc) {
+  const size_t first_error = errors_.size();
   try {
     const YAML::Node& root = doc.root();
     if (!root || root.IsNull()) doc.Fail(root, "the file is empty: expected a 'calendars' mapping");
-    MapReader top(doc, root, "the calendar file", kFileKeys);
-    top.Int("version", 1, 1);  // only version 1 exists
+    MapReader top(doc, root, "the calendar file", kFileKeys, &errors_);
+    Collector(&errors_).Try([&] { top.Int("version", 1, 1); });  // only version 1 exists
     YAML::Node cals = top.Require("calendars");
     if (!cals.IsMap()) doc.Fail(cals, "'calendars' must be a mapping of name to calendar, got " + std::string(NodeTypeName(cals)));
     for (auto it = cals.begin(); it != cals.end(); ++it) {
@@ -395,9 +446,17 @@ void Registry::AddDocument(const YamlDoc& doc) {
   } catch (const DefinitionError& e) {
     errors_.push_back(e);
   }
+  // In the order of the file, whatever order the checks ran in.
+  std::stable_sort(errors_.begin() + long(first_error), errors_.end(),
+                   [](const DefinitionError& a, const DefinitionError& b) {
+                     return std::make_pair(a.loc().line, a.loc().column) < std::make_pair(b.loc().line, b.loc().column);
+                   });
 }
 
+// A calendar with errors is still added (so that the calendars naming it as their base do not
+// also report it as undefined): a registry with errors answers no question.
 void Registry::LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAML::Node& value) {
+  Collector errs(&errors_);
   auto cal = std::make_unique<Calendar>();
   cal->name = ScalarText(doc, key, "a calendar name");
   cal->file = doc.filename();
@@ -405,112 +464,139 @@ void Registry::LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAM
   cal->jp = jp_.get();
   const std::string& name = cal->name;
   if (name.empty() || name.find(':') != std::string::npos || name.find('/') != std::string::npos)
-    doc.Fail(key, "calendar name '" + name + "' must be non-empty and contain no ':' or '/'");
-  for (const auto& other : calendars_)
-    if (other->name == name && other->file == cal->file)
-      doc.Fail(key, "calendar '" + name + "' is defined twice (first at " + other->loc.Str() + ")");
-  const std::string what = "calendar '" + name + "'";
-  MapReader m(doc, value, what, kCalendarKeys);
-  cal->description = m.String("description").value_or("");
-  if (auto tz = m.String("timezone")) {
-    cal->timezone_name = *tz;
-    cal->zone = LookupZone(*tz);
-    if (!cal->zone) {
-      std::vector<std::string> names;
-      for (const auto& z : date::get_tzdb().zones) names.push_back(z.name());
-      doc.Fail(m.Get("timezone"), "unknown timezone '" + *tz + "'" + DidYouMean(*tz, names) +
-                                      " (expected an IANA name such as Asia/Tokyo)");
+    errs.Add(doc.ErrorAt(key, "calendar name '" + name + "' must be non-empty and contain no ':' or '/'"));
+  bool twice = false;
+  for (const auto& other : calendars_) {
+    if (other->name == name && other->file == cal->file && !twice) {
+      errs.Add(doc.ErrorAt(key, "calendar '" + name + "' is defined twice (first at " + other->loc.Str() + ")"));
+      twice = true;
     }
   }
-  if (auto b = m.String("base")) {
-    cal->base_name = *b;
-    cal->base_loc = doc.Loc(m.Get("base"));
-  }
+  errs.Try([&] { LoadCalendarBody(doc, value, cal.get()); });
+  if (!twice) calendars_.push_back(std::move(cal));
+}
+
+void Registry::LoadCalendarBody(const YamlDoc& doc, const YAML::Node& value, Calendar* cal) {
+  Collector errs(&errors_);
+  const std::string what = "calendar '" + cal->name + "'";
+  MapReader m(doc, value, what, kCalendarKeys, errs.list());
+  errs.Try([&] { cal->description = m.String("description").value_or(""); });
+  errs.Try([&] {
+    auto tz = m.String("timezone");
+    if (!tz) return;
+    cal->timezone_name = *tz;
+    cal->zone = FindZone(*tz);
+    if (!cal->zone)
+      doc.Fail(m.Get("timezone"), "unknown timezone '" + *tz + "'" + DidYouMean(*tz, AllZoneNames()) +
+                                      " (expected an IANA name such as Asia/Tokyo)");
+  });
+  errs.Try([&] {
+    if (auto b = m.String("base")) {
+      cal->base_name = *b;
+      cal->base_loc = doc.Loc(m.Get("base"));
+    }
+  });
+  // 'hours' by weekday must cover the weekly pattern: checked only when both read cleanly.
+  const size_t before_week = errs.count();
   if (m.Has("weekdays")) {
-    if (m.Has("base")) doc.Fail(m.Get("weekdays"), "'weekdays' cannot be combined with 'base' (the base decides the weekly pattern)");
-    cal->weekdays = ParseWeekdaySet(doc, m.Get("weekdays"), "'weekdays'");
+    if (m.Has("base"))
+      errs.Add(doc.ErrorAt(m.Get("weekdays"),
+                           "'weekdays' cannot be combined with 'base' (the base decides the weekly pattern)"));
+    cal->weekdays = ParseWeekdaySet(doc, m.Get("weekdays"), "'weekdays'", errs);
     cal->has_weekdays = true;
     cal->weekdays_loc = doc.Loc(m.Get("weekdays"));
   }
   if (m.Has("holidays")) {
     cal->holidays_loc = doc.Loc(m.Get("holidays"));
     for (const YAML::Node& i : Items(m.Get("holidays"))) {
-      std::string s = ScalarText(doc, i, "'holidays'");
-      if (std::find(kHolidaySets.begin(), kHolidaySets.end(), s) == kHolidaySets.end())
-        doc.Fail(i, "unknown holiday set '" + s + "'" + DidYouMean(s, kHolidaySets) +
-                        " (built-in sets: jp, jp-gov, jp-bank; list company closures under 'closed')");
-      if (std::find(cal->holiday_sets.begin(), cal->holiday_sets.end(), s) == cal->holiday_sets.end())
-        cal->holiday_sets.push_back(s);
+      errs.Try([&] {
+        std::string s = ScalarText(doc, i, "'holidays'");
+        if (std::find(kHolidaySets.begin(), kHolidaySets.end(), s) == kHolidaySets.end())
+          doc.Fail(i, "unknown holiday set '" + s + "'" + DidYouMean(s, kHolidaySets) +
+                          " (built-in sets: jp, jp-gov, jp-bank; list company closures under 'closed')");
+        if (std::find(cal->holiday_sets.begin(), cal->holiday_sets.end(), s) == cal->holiday_sets.end())
+          cal->holiday_sets.push_back(s);
+      });
     }
   }
-  if (m.Has("closed")) cal->closed = ParseEntries(doc, m.Get("closed"), "closed");
-  if (m.Has("open")) cal->open = ParseEntries(doc, m.Get("open"), "open");
+  if (m.Has("closed")) errs.Try([&] { cal->closed = ParseEntries(doc, m.Get("closed"), "closed", errs); });
+  if (m.Has("open")) errs.Try([&] { cal->open = ParseEntries(doc, m.Get("open"), "open", errs); });
   if (m.Has("hours")) {
     YAML::Node h = m.Get("hours");
     cal->has_hours = true;
     if (h.IsMap()) {
       for (auto it = h.begin(); it != h.end(); ++it) {
-        auto days = ParseWeekdaySet(doc, it->first, "a weekday key of 'hours'");
-        auto ranges = ParseHoursList(doc, it->second, "'hours' of " + it->first.Scalar());
-        for (unsigned d = 0; d < 7; ++d) {
-          if (!days[d]) continue;
-          if (cal->weekday_hours[d])
-            doc.Fail(it->first, std::string("'hours' lists ") + WeekdayName(d) + " twice");
-          cal->weekday_hours[d] = ranges;
-        }
+        errs.Try([&] {
+          auto days = ParseWeekdaySet(doc, it->first, "a weekday key of 'hours'", errs);
+          auto ranges = ParseHoursList(doc, it->second, "'hours' of " + ScalarText(doc, it->first, "'hours'"), errs);
+          for (unsigned d = 0; d < 7; ++d) {
+            if (!days[d]) continue;
+            if (cal->weekday_hours[d])
+              errs.Add(doc.ErrorAt(it->first, std::string("'hours' lists ") + WeekdayName(d) + " twice"));
+            cal->weekday_hours[d] = ranges;
+          }
+        });
       }
-      if (!m.Has("base")) {  // every weekly business day needs its hours
+      if (!m.Has("base") && errs.count() == before_week) {  // every weekly business day needs its hours
         std::string missing;
         for (unsigned d = 0; d < 7; ++d)
           if (cal->weekdays[d] && !cal->weekday_hours[d]) missing += (missing.empty() ? "" : ", ") + std::string(WeekdayName(d));
         if (!missing.empty())
-          doc.Fail(h, "'hours' gives no hours for business days " + missing +
-                          " (list them, or remove them from 'weekdays')");
+          errs.Add(doc.ErrorAt(h, "'hours' gives no hours for business days " + missing +
+                                      " (list them, or remove them from 'weekdays')"));
       }
     } else {
-      cal->hours = ParseHoursList(doc, h, "'hours'");
+      cal->hours = ParseHoursList(doc, h, "'hours'", errs);
     }
   }
-  if (m.Has("special_hours")) cal->special_hours = ParseSpecialHours(doc, m.Get("special_hours"));
-  if (m.Has("day_start")) cal->day_start = ParseClockNode(doc, m.Get("day_start"), "'day_start'");
+  if (m.Has("special_hours"))
+    errs.Try([&] { cal->special_hours = ParseSpecialHours(doc, m.Get("special_hours"), errs); });
+  if (m.Has("day_start"))
+    errs.Try([&] { cal->day_start = ParseClockNode(doc, m.Get("day_start"), "'day_start'"); });
   if (m.Has("valid")) {
-    MapReader v(doc, m.Get("valid"), "'valid' of " + what, kValidKeys);
-    if (v.Has("from")) cal->valid_from = ParseDayNode(doc, v.Get("from"), "'from'");
-    if (v.Has("to")) cal->valid_to = ParseDayNode(doc, v.Get("to"), "'to'");
-    if (cal->valid_from && cal->valid_to && *cal->valid_to < *cal->valid_from)
-      doc.Fail(v.Get("to"), "'valid' ends before it starts");
+    errs.Try([&] {
+      MapReader v(doc, m.Get("valid"), "'valid' of " + what, kValidKeys, errs.list());
+      bool from_ok = errs.Try([&] {
+        if (v.Has("from")) cal->valid_from = ParseDayNode(doc, v.Get("from"), "'from'");
+      });
+      bool to_ok = errs.Try([&] {
+        if (v.Has("to")) cal->valid_to = ParseDayNode(doc, v.Get("to"), "'to'");
+      });
+      if (from_ok && to_ok && cal->valid_from && cal->valid_to && *cal->valid_to < *cal->valid_from)
+        doc.Fail(v.Get("to"), "'valid' ends before it starts");
+    });
   }
   Shift default_shift = Shift::kSkip;
-  if (m.Has("shift")) default_shift = ParseShiftNode(doc, m.Get("shift"));
-  int default_max_shift = int(m.Int("max_shift", 0, 31).value_or(10));
-  if (auto ms = m.Int("month_start", 1, 28)) cal->month_start = int(*ms);
+  if (m.Has("shift")) errs.Try([&] { default_shift = ParseShiftNode(doc, m.Get("shift")); });
+  int default_max_shift = 10;
+  errs.Try([&] { default_max_shift = int(m.Int("max_shift", 0, 31).value_or(10)); });
+  errs.Try([&] {
+    if (auto ms = m.Int("month_start", 1, 28)) cal->month_start = int(*ms);
+  });
   if (m.Has("rules")) {
     YAML::Node rules = m.Get("rules");
-    if (!m.Has("base")) doc.Fail(rules, "'rules' need a 'base' calendar whose business days they count");
-    if (!rules.IsSequence() || rules.size() == 0)
-      doc.Fail(rules, "'rules' must be a non-empty list of rules");
+    if (!m.Has("base"))
+      errs.Add(doc.ErrorAt(rules, "'rules' need a 'base' calendar whose business days they count"));
+    if (!rules.IsSequence() || rules.size() == 0) doc.Fail(rules, "'rules' must be a non-empty list of rules");
     for (size_t i = 0; i < rules.size(); ++i)
-      cal->rules.push_back(ParseRule(doc, rules[i], i, *cal, default_shift, default_max_shift));
+      errs.Try([&] { cal->rules.push_back(ParseRule(doc, rules[i], i, *cal, default_shift, default_max_shift, errs)); });
   } else {
     for (const char* k : {"shift", "max_shift", "month_start"})
-      if (m.Has(k)) doc.Fail(m.Get(k), std::string("'") + k + "' only applies to calendars with 'rules'");
+      if (m.Has(k)) errs.Add(doc.ErrorAt(m.Get(k), std::string("'") + k + "' only applies to calendars with 'rules'"));
   }
-  calendars_.push_back(std::move(cal));
 }
 
 void Registry::Resolve() {
-  if (!default_zone_) {
-    if (!options_.default_timezone.empty()) {
-      default_zone_ = LookupZone(options_.default_timezone);
-      if (!default_zone_)
-        throw DefinitionError({"settings", 0, 0}, "unknown timezone '" + options_.default_timezone + "'");
-    } else {
-      default_zone_ = SystemZone();
-    }
+  if (!default_zone_ && !options_.default_timezone.empty()) {
+    default_zone_ = FindZone(options_.default_timezone);
+    if (!default_zone_)
+      throw DefinitionError({"settings", 0, 0}, "unknown timezone '" + options_.default_timezone + "'");
   }
   std::vector<std::string> names;
   for (const auto& c : calendars_) names.push_back(c->name);
-  for (auto& c : calendars_) {
+  std::vector<std::pair<size_t, DefinitionError>> problems;  // by calendar, reported in definition order
+  for (size_t i = 0; i < calendars_.size(); ++i) {
+    auto& c = calendars_[i];
     if (c->base_name.empty() || c->base) continue;
     const Calendar* found = nullptr;
     for (const auto& o : calendars_)  // same file first, then any file
@@ -518,8 +604,8 @@ void Registry::Resolve() {
     for (const auto& o : calendars_)
       if (!found && o->name == c->base_name) found = o.get();
     if (!found) {
-      errors_.emplace_back(c->base_loc, "calendar '" + c->name + "' has an undefined base '" +
-                                            c->base_name + "'" + DidYouMean(c->base_name, names));
+      problems.emplace_back(i, DefinitionError(c->base_loc, "calendar '" + c->name + "' has an undefined base '" +
+                                                            c->base_name + "'" + DidYouMean(c->base_name, names)));
       c->base_name.clear();
       c->rules.clear();
       continue;
@@ -527,26 +613,36 @@ void Registry::Resolve() {
     c->base = found;
   }
   // Cycles: follow each base chain.
-  for (auto& c : calendars_) {
+  bool cyclic = false;
+  for (size_t i = 0; i < calendars_.size(); ++i) {
+    const auto& c = calendars_[i];
     std::vector<const Calendar*> chain{c.get()};
     for (const Calendar* b = c->base; b; b = b->base) {
       if (std::find(chain.begin(), chain.end(), b) != chain.end()) {
         std::string path;
         for (const Calendar* x : chain) path += x->name + " -> ";
-        errors_.emplace_back(c->base_loc, "calendar '" + c->name + "' has a cycle through 'base': " + path + b->name);
+        problems.emplace_back(i, DefinitionError(c->base_loc, "calendar '" + c->name +
+                                                               "' has a cycle through 'base': " + path + b->name));
+        cyclic = true;
         break;
       }
       chain.push_back(b);
     }
   }
-  bool cyclic = false;
-  for (const auto& e : errors_) cyclic = cyclic || e.message().find("cycle") != std::string::npos;
+  std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& f : problems) errors_.push_back(std::move(f.second));
   if (cyclic) {
     for (auto& c : calendars_) c->base = nullptr;  // never walk a cyclic chain
   }
   for (auto& c : calendars_) {
-    if (!c->zone && !c->base) c->zone = default_zone_;
+    if (!c->zone && !c->base) c->zone = DefaultZone();
   }
+}
+
+const TimeZone* Registry::DefaultZone() const {
+  if (default_zone_) return default_zone_;
+  // Not named in the settings: the system's zone, found only when a calendar inherits it.
+  return options_.default_timezone.empty() ? LocalZone() : nullptr;
 }
 
 void Registry::ThrowIfErrors() const {
@@ -581,9 +677,17 @@ const Calendar& Registry::Find(const std::string& ref) const {
   if (found.size() > 1)
     throw UsageError("calendar '" + ref + "' is ambiguous: defined at " + found[0]->loc.Str() + " and " +
                      found[1]->loc.Str() + "; name it as FILE:" + name);
-  if (calendars_.empty())
-    throw UsageError("no calendars loaded: give -f FILE or set [calendar] path in the settings file");
+  if (calendars_.empty()) throw UsageError(NothingLoaded());
   throw UsageError("unknown calendar '" + ref + "'" + DidYouMean(name, names));
+}
+
+std::string Registry::NothingLoaded() const {
+  if (empty_dirs_.empty()) return "no calendars loaded: give -f FILE or set [calendar] path in the settings file";
+  std::string dirs;
+  for (size_t i = 0; i < empty_dirs_.size(); ++i)
+    dirs += std::string(i == 0 ? "" : i + 1 == empty_dirs_.size() ? " and " : ", ") + "'" + empty_dirs_[i] + "'";
+  return "no calendars loaded: " + std::string(empty_dirs_.size() == 1 ? "directory " : "directories ") + dirs +
+         (empty_dirs_.size() == 1 ? " holds" : " hold") + " no *.yaml or *.yml files";
 }
 
 std::vector<const Calendar*> Registry::All() const {

@@ -54,18 +54,24 @@ class Registry {
   const Calendar& Find(const std::string& ref) const;
   /// Every loaded calendar, in definition order.
   std::vector<const Calendar*> All() const;
+  /// Why no calendar is loaded, naming the directories given that hold no calendar files.
+  std::string NothingLoaded() const;
+  /// The directories given to AddPath() that hold no *.yaml or *.yml files.
+  const std::vector<std::string>& EmptyDirs() const { return empty_dirs_; }
   /// The Japanese holiday table (with overrides applied).
   const jp::HolidayCalendar& Jp() const { return *jp_; }
-  /// The timezone used by calendars that name none.
-  const date::time_zone* DefaultZone() const { return default_zone_; }
+  /// The timezone used by calendars that name none (the settings', else the system's).
+  const TimeZone* DefaultZone() const;
 
  private:
   void LoadCalendar(const YamlDoc& doc, const YAML::Node& key, const YAML::Node& value);
+  void LoadCalendarBody(const YamlDoc& doc, const YAML::Node& value, Calendar* cal);
   LoadOptions options_;
   std::unique_ptr<jp::HolidayCalendar> jp_;
-  const date::time_zone* default_zone_ = nullptr;
+  const TimeZone* default_zone_ = nullptr;  ///< looked up only when a calendar needs it
   std::vector<std::unique_ptr<Calendar>> calendars_;
   std::vector<DefinitionError> errors_;
+  std::vector<std::string> empty_dirs_;  ///< directories given to AddPath without *.yaml/*.yml files
 };
 
 /// The load options a settings file gives (default timezone, holiday override file).
@@ -77,11 +83,6 @@ std::vector<std::string> CalendarPaths(const Settings& settings, const std::vect
 
 /// A resolved registry of @p paths; definition errors are collected in its errors().
 std::unique_ptr<Registry> OpenRegistry(const Settings& settings, const std::vector<std::string>& paths);
-
-/// Resolves an IANA timezone name; nullptr when unknown.
-const date::time_zone* LookupZone(const std::string& name);
-/// The zone named by $TZ, else /etc/localtime, else UTC.
-const date::time_zone* SystemZone();
 
 /// JSON Schema (draft 2020-12) of the calendar file format.
 const char* CalendarSchema();

@@ -19,11 +19,33 @@ static bool ParseDigits(std::string_view s, size_t pos, size_t n, int* out) {
 }
 
 std::optional<Day> ParseIsoDate(std::string_view s) {
+  std::string why;
+  return ParseIsoDate(s, &why);
+}
+
+std::optional<Day> ParseIsoDate(std::string_view s, std::string* why) {
+  why->clear();
   int y, m, d;
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   if (!ParseDigits(s, 0, 4, &y) || !ParseDigits(s, 5, 2, &m) || !ParseDigits(s, 8, 2, &d))
     return std::nullopt;
-  return MakeDay(y, m, d);
+  auto day = MakeDay(y, m, d);
+  if (!day) *why = DateProblem(y, unsigned(m), unsigned(d));
+  return day;
+}
+
+static const char* const kMonthNames[] = {"January", "February", "March",     "April",   "May",      "June",
+                                          "July",    "August",   "September", "October", "November", "December"};
+
+const char* MonthName(unsigned m) { return m >= 1 && m <= 12 ? kMonthNames[m - 1] : "?"; }
+
+std::string DateProblem(std::optional<int> y, unsigned m, unsigned d) {
+  if (m < 1 || m > 12) return "there is no month " + std::to_string(m);
+  if (d < 1) return "there is no day " + std::to_string(d);
+  const unsigned days = DaysInMonth(y.value_or(2000), m);  // 2000: a leap year
+  if (d <= days) return "";
+  if (!y) return std::string(MonthName(m)) + " has at most " + std::to_string(days) + " days";
+  return std::string(MonthName(m)) + " " + std::to_string(*y) + " has " + std::to_string(days) + " days";
 }
 
 std::optional<Day> MakeDay(int y, unsigned m, unsigned d) {

@@ -16,6 +16,18 @@ using Day = date::sys_days;
 /// Parses a strict ISO date "YYYY-MM-DD"; nullopt when malformed or impossible (2026-02-30).
 std::optional<Day> ParseIsoDate(std::string_view s);
 
+/// ParseIsoDate(), saying in @p why what makes a well-formed date impossible ("February 2026 has
+/// 28 days", see DateProblem()); @p why is "" when @p s is not of the form YYYY-MM-DD at all.
+std::optional<Day> ParseIsoDate(std::string_view s, std::string* why);
+
+/// Why year @p y, month @p m, day @p d is no date: "there is no month 13", "there is no day 0",
+/// "February 2026 has 28 days"; "" when it is a date. Without a year (a yearly MM-DD) February
+/// has 29 days ("February has at most 29 days").
+std::string DateProblem(std::optional<int> y, unsigned m, unsigned d);
+
+/// English month name, "January" .. "December", for 1..12.
+const char* MonthName(unsigned m);
+
 /// "YYYY-MM-DD".
 std::string FormatIsoDate(Day d);
 

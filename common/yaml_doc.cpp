@@ -1,5 +1,7 @@
 #include "common/yaml_doc.hpp"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -141,16 +143,30 @@ std::string ScalarText(const YamlDoc& doc, const YAML::Node& node, const std::st
 }
 
 MapReader::MapReader(const YamlDoc& doc, const YAML::Node& node, std::string what,
-                     const std::vector<std::string>& allowed)
+                     const std::vector<std::string>& allowed, std::vector<DefinitionError>* errors)
     : doc_(&doc), node_(node), what_(std::move(what)) {
   if (!node.IsMap()) doc.Fail(node, what_ + " must be a mapping, got " + NodeTypeName(node));
+  auto fail = [&](const YAML::Node& at, const std::string& message) {
+    if (!errors) doc.Fail(at, message);
+    errors->push_back(doc.ErrorAt(at, message));
+  };
+  std::vector<std::string> present;  // collecting: a typo stands for its key unless that is there too
+  if (errors)
+    for (auto it = node.begin(); it != node.end(); ++it)
+      if (it->first.IsScalar()) present.push_back(it->first.Scalar());
   for (auto it = node.begin(); it != node.end(); ++it) {
     const YAML::Node key = it->first;  // a copy: *it is a temporary
-    if (!key.IsScalar()) doc.Fail(key, "keys of " + what_ + " must be scalars");
+    if (!key.IsScalar()) {
+      fail(key, "keys of " + what_ + " must be scalars");
+      continue;
+    }
     const std::string& k = key.Scalar();
-    for (const auto& e : entries_)
-      if (e.first == k) doc.Fail(key, "duplicate key '" + k + "' in " + what_);
-    entries_.emplace_back(k, it->second);
+    bool duplicate = false;
+    for (const auto& e : entries_) duplicate = duplicate || e.first == k;
+    if (duplicate) {
+      fail(key, "duplicate key '" + k + "' in " + what_);
+      continue;
+    }
     bool known = false;
     for (const auto& a : allowed) known = known || a == k;
     if (!known) {
@@ -159,8 +175,15 @@ MapReader::MapReader(const YamlDoc& doc, const YAML::Node& node, std::string wha
         hint = "; expected one of: ";
         for (size_t i = 0; i < allowed.size(); ++i) hint += (i ? ", " : "") + allowed[i];
       }
-      doc.Fail(key, "unknown key '" + k + "' in " + what_ + hint);
+      fail(key, "unknown key '" + k + "' in " + what_ + hint);
+      const std::string meant = SpellCheck(k, allowed);
+      if (!meant.empty() && std::find(present.begin(), present.end(), meant) == present.end()) {
+        entries_.emplace_back(meant, it->second);
+        present.push_back(meant);
+      }
+      continue;
     }
+    entries_.emplace_back(k, it->second);
   }
 }
 

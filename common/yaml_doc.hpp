@@ -44,9 +44,13 @@ class YamlDoc {
 /// The constructor rejects non-mappings, duplicate keys and unknown keys (with "did you mean").
 class MapReader {
  public:
-  /// @p what names the mapping in messages ("calendar 'biz'").
+  /// @p what names the mapping in messages ("calendar 'biz'"). With @p errors, key errors
+  /// (non-scalar, duplicate or unknown keys) are appended there instead of thrown, and the reader
+  /// goes on without those entries (a duplicate keeps its first value), except that an unknown key
+  /// with a "did you mean" stands for the key it suggests when that one is not written as well (so
+  /// a typo does not also report the key as missing). A non-mapping still throws.
   MapReader(const YamlDoc& doc, const YAML::Node& node, std::string what,
-            const std::vector<std::string>& allowed);
+            const std::vector<std::string>& allowed, std::vector<DefinitionError>* errors = nullptr);
 
   /// True when @p key is present.
   bool Has(const std::string& key) const;

@@ -24,12 +24,7 @@ constexpr const char* kTool = "hcal";
 
 bool Json(const HcalOptions& o) { return o.format == "json"; }
 
-std::string IsoInstant(Instant t, const date::time_zone* zone) {
-  if (!zone) return date::format("%FT%TZ", t);
-  auto zt = date::make_zoned(zone, t);
-  std::string s = date::format("%FT%T%Ez", zt);
-  return s;
-}
+std::string IsoInstant(Instant t, const TimeZone* zone) { return FormatInstant(t, zone); }
 
 Instant Now() { return date::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
@@ -91,6 +86,23 @@ std::string DayNote(const Calendar& cal, const DayInfo& info) {
   return note;
 }
 
+// A YYYY-MM-DD argument; an impossible date says why ("February 2026 has 28 days"), a malformed
+// one what was @p expected.
+Day ParseIsoArg(const std::string& text, const std::string& expected) {
+  std::string why;
+  auto d = ParseIsoDate(text, &why);
+  if (!d) throw UsageError("invalid date '" + text + "': " + (why.empty() ? "expected " + expected : why));
+  return *d;
+}
+
+// A YYYY-MM argument: the first day of that month.
+Day ParseMonthArg(const std::string& text) {
+  std::string why;
+  auto d = text.size() == 7 ? ParseIsoDate(text + "-01", &why) : std::nullopt;
+  if (!d) throw UsageError("invalid month '" + text + "': " + (why.empty() ? "expected YYYY-MM" : why));
+  return *d;
+}
+
 }  // namespace
 
 Day ParseDateArg(const std::string& text, const Calendar& cal) {
@@ -98,9 +110,7 @@ Day ParseDateArg(const std::string& text, const Calendar& cal) {
     Day today = BusinessDateOf(cal, Now());
     return today + date::days{text == "today" ? 0 : text == "tomorrow" ? 1 : -1};
   }
-  auto d = ParseIsoDate(text);
-  if (!d) throw UsageError("invalid date '" + text + "': expected YYYY-MM-DD, today, yesterday or tomorrow");
-  return *d;
+  return ParseIsoArg(text, "YYYY-MM-DD, today, yesterday or tomorrow");
 }
 
 std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, bool required) {
@@ -112,10 +122,9 @@ std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, b
     return {*MakeDay(int(*y), 1, 1), *MakeDay(int(*y), 12, 31)};
   }
   if (!p.month.empty()) {
-    auto d = p.month.size() == 7 ? ParseIsoDate(p.month + "-01") : std::nullopt;
-    if (!d) throw UsageError("invalid month '" + p.month + "': expected YYYY-MM");
-    Ymd v = ToYmd(*d);
-    return {*d, *MakeDay(v.y, v.m, DaysInMonth(v.y, v.m))};
+    Day d = ParseMonthArg(p.month);
+    Ymd v = ToYmd(d);
+    return {d, *MakeDay(v.y, v.m, DaysInMonth(v.y, v.m))};
   }
   if (p.from.empty() || p.to.empty()) {
     if (!p.from.empty() || !p.to.empty()) throw UsageError("--from and --to go together");
@@ -123,10 +132,7 @@ std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, b
     return {Day{}, Day{}};
   }
   auto parse = [&](const std::string& s) {
-    if (cal) return ParseDateArg(s, *cal);
-    auto d = ParseIsoDate(s);
-    if (!d) throw UsageError("invalid date '" + s + "': expected YYYY-MM-DD");
-    return *d;
+    return cal ? ParseDateArg(s, *cal) : ParseIsoArg(s, "YYYY-MM-DD");
   };
   Day a = parse(p.from), b = parse(p.to);
   if (b < a) throw UsageError("--to " + p.to + " is before --from " + p.from);
@@ -139,6 +145,41 @@ std::unique_ptr<Registry> LoadRegistry(const HcalOptions& opts) {
   reg->ThrowIfErrors();
   return reg;
 }
+
+std::vector<std::string> JudgedNotes(const HcalOptions& o, const Calendar& cal, Instant t, bool now,
+                                     const TimeZone* host) {
+  std::vector<std::string> notes;
+  const TimeZone* zone = cal.Zone();
+  const std::string zone_name = zone ? zone->name() : "UTC";
+  if (o.verbose)
+    notes.push_back("judged " + IsoInstant(t, zone) + " (business date " + FormatIsoDate(BusinessDateOf(cal, t)) +
+                    ", " + zone_name + ")");
+  if (now && !o.quiet && host) {
+    // The calendar's own date, not its business date: a day_start moves the business date on
+    // purpose, a time zone that is not the host's by accident.
+    auto date_in = [&](const TimeZone* z) {
+      date::local_seconds l = z ? z->ToLocal(t) : date::local_seconds{t.time_since_epoch()};
+      return Day{date::floor<date::days>(l).time_since_epoch()};
+    };
+    const Day host_date = date_in(host);
+    if (date_in(zone) != host_date)
+      notes.push_back("warning: calendar '" + cal.name + "' judges " + IsoInstant(t, zone) + " (" + zone_name +
+                      "), a date other than this host's " + FormatIsoDate(host_date) + " (" + host->name() +
+                      "); cron starts jobs by the host's clock, so check the crontab's times (see TIME ZONES "
+                      "AND CRON in hcal(1)); -q or --at silences this");
+  }
+  return notes;
+}
+
+namespace {
+
+// Prints JudgedNotes() of a question about instant @p t to stderr.
+void PrintJudged(const HcalOptions& o, const Calendar& cal, Instant t, bool now) {
+  for (const std::string& n : JudgedNotes(o, cal, t, now, now ? LocalZone() : nullptr))
+    std::fprintf(stderr, "%s: %s\n", kTool, n.c_str());
+}
+
+}  // namespace
 
 static int Answer(const HcalOptions& o, bool yes, const std::string& text) {
   if (o.verbose) std::fputs((text + "\n").c_str(), stdout);
@@ -187,6 +228,7 @@ int CmdIsOpen(const HcalOptions& o, const std::string& name, const std::string& 
   auto reg = LoadRegistry(o);
   const Calendar& cal = reg->Find(name);
   Instant t = at.empty() ? Now() : ParseInstant(at, cal.Zone());
+  PrintJudged(o, cal, t, at.empty());
   DayInfo info;
   std::optional<std::pair<Instant, Instant>> window;
   bool open = IsOpenAt(cal, t, &info, &window);
@@ -201,6 +243,8 @@ int CmdIsOpen(const HcalOptions& o, const std::string& name, const std::string& 
 int CmdIsBusinessDay(const HcalOptions& o, const std::string& name, const std::string& date) {
   auto reg = LoadRegistry(o);
   const Calendar& cal = reg->Find(name);
+  const bool relative = date.empty() || date == "today" || date == "yesterday" || date == "tomorrow";
+  if (relative) PrintJudged(o, cal, Now(), true);
   Day d = ParseDateArg(date.empty() ? "today" : date, cal);
   DayInfo info = cal.Classify(d);
   if (Json(o)) {
@@ -257,14 +301,11 @@ int CmdList(const HcalOptions& o, const std::string& name, const PeriodOptions& 
 
 namespace {
 
-const char* const kMonthTitles[] = {"January", "February", "March",     "April",   "May",      "June",
-                                    "July",    "August",   "September", "October", "November", "December"};
-
 // Renders one month as 8 lines of 28 visible columns (title, weekday header, 6 week rows).
 std::vector<std::string> RenderMonth(const Calendar& cal, int y, unsigned m, bool color, Day today,
                                      std::vector<std::pair<Day, DayInfo>>* named) {
   std::vector<std::string> lines;
-  std::string title = std::string(kMonthTitles[m - 1]) + " " + std::to_string(y);
+  std::string title = std::string(MonthName(m)) + " " + std::to_string(y);
   int pad = (28 - int(title.size())) / 2;
   lines.push_back(std::string(pad, ' ') + title + std::string(28 - pad - title.size(), ' '));
   lines.push_back("Su  Mo  Tu  We  Th  Fr  Sa  ");
@@ -331,11 +372,7 @@ int CmdShow(const HcalOptions& o, const std::string& name, const std::string& mo
     for (unsigned m = 1; m <= 12; ++m) months.emplace_back(int(*y), m);
   } else {
     Day start = today;
-    if (!month.empty()) {
-      auto d = month.size() == 7 ? ParseIsoDate(month + "-01") : std::nullopt;
-      if (!d) throw UsageError("invalid month '" + month + "': expected YYYY-MM");
-      start = *d;
-    }
+    if (!month.empty()) start = ParseMonthArg(month);
     Ymd v = ToYmd(start);
     months.emplace_back(v.y, v.m);
   }
@@ -425,7 +462,7 @@ int CmdHolidays(const HcalOptions& o, const std::string& set, const PeriodOption
   preset.holiday_sets = {set};
   preset.weekdays.fill(true);
   preset.jp = &reg.Jp();
-  preset.zone = LookupZone("Asia/Tokyo");
+  preset.zone = FindZone("Asia/Tokyo");
   PeriodOptions q = p;
   if (q.from.empty() && q.to.empty() && q.year.empty() && q.month.empty())
     q.year = std::to_string(ToYmd(BusinessDateOf(preset, Now())).y);
@@ -535,6 +572,7 @@ int CmdGate(const HcalOptions& o, const std::string& name, const std::string& at
   auto reg = LoadRegistry(o);
   const Calendar& cal = reg->Find(name);
   Instant t = at.empty() ? Now() : ParseInstant(at, cal.Zone());
+  PrintJudged(o, cal, t, at.empty());
   DayInfo info;
   if (!IsOpenAt(cal, t, &info)) {
     if (o.verbose)
@@ -560,7 +598,22 @@ int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files) {
     std::fprintf(stderr, "%s: %zu error%s\n", kTool, reg.errors().size(), reg.errors().size() == 1 ? "" : "s");
     return 2;
   }
-  // Evaluate every calendar once so that rules are exercised, not only parsed.
+  if (reg.All().empty() && !reg.EmptyDirs().empty()) throw UsageError(reg.NothingLoaded());
+  // Read every calendar's time zone, and evaluate every calendar once so that rules are
+  // exercised, not only parsed.
+  size_t zone_errors = 0;
+  for (const Calendar* c : reg.All()) {
+    try {
+      if (c->Zone()) c->Zone()->OffsetAt(Now());
+    } catch (const RuntimeError& e) {
+      std::fprintf(stderr, "%s: calendar '%s': %s\n", c->loc.Str().c_str(), c->name.c_str(), e.what());
+      ++zone_errors;
+    }
+  }
+  if (zone_errors) {
+    std::fprintf(stderr, "%s: %zu error%s\n", kTool, zone_errors, zone_errors == 1 ? "" : "s");
+    return 2;
+  }
   for (const Calendar* c : reg.All()) {
     auto [lo_day, hi_day] = c->SupportedRange();
     (void)hi_day;

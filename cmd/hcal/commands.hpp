@@ -17,6 +17,7 @@ struct HcalOptions {
   std::vector<std::string> files;  ///< -f FILE (repeatable); empty = the settings' calendar path
   std::string format = "text";     ///< --format text|json
   bool verbose = false;            ///< -v: questions print their answer and reason
+  bool quiet = false;              ///< -q: no warnings
 };
 
 /// A date range given as --from/--to, --year or --month.
@@ -30,6 +31,13 @@ Day ParseDateArg(const std::string& text, const Calendar& cal);
 
 /// Turns --from/--to, --year or --month into an inclusive date range. Throws UsageError.
 std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, bool required);
+
+/// What a question about "now" in @p cal should tell on stderr: with -v the instant @p t and the
+/// business date judged ("judged 2026-05-08T17:00:00+09:00 (business date 2026-05-08, Asia/Tokyo)");
+/// unless -q, when @p now is true and the calendar's local date at @p t differs from the date in
+/// @p host (the zone cron starts jobs by), a warning that says so. Empty lines are not printed.
+std::vector<std::string> JudgedNotes(const HcalOptions& o, const Calendar& cal, Instant t, bool now,
+                                     const TimeZone* host);
 
 /// Loads the calendars named by the options and the settings file.
 std::unique_ptr<Registry> LoadRegistry(const HcalOptions& opts);

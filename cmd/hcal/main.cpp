@@ -21,9 +21,12 @@ int main(int argc, char** argv) {
   hops::SetupApp(app, "hcal");
   HcalOptions o;
   app.add_option("-f,--file", o.files, "Calendar file or directory (repeatable; default: settings' calendar path)")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->allow_extra_args(false);  // one FILE per -f, so "hcal is-open -f FILE CAL" leaves CAL alone
   app.add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}));
-  app.add_flag("-v,--verbose", o.verbose, "Questions print their answer and reason on stdout");
+  app.add_flag("-v,--verbose", o.verbose,
+               "Questions print their answer and reason on stdout, and the instant judged on stderr");
+  app.add_flag("-q,--quiet", o.quiet, "No warnings (such as: the calendar's date is not the host's)");
   app.require_subcommand(0, 1);
   app.fallthrough();  // global options may also follow the command
 

@@ -1,6 +1,6 @@
 # fish completion for hcal(1)
 # Calendar names come from `hcal [-f FILE]... calendars --names`, using the -f/--file
-# options already on the command line (global options precede the subcommand).
+# options already on the command line (global options may precede or follow the subcommand).
 
 # Prints the index of the subcommand in the tokens before the cursor; fails when there is none.
 function __hcal_subcommand_index
@@ -49,9 +49,18 @@ function __hcal_positionals
             continue
         end
         if test $sub = gate; and test $npos -ge 1
-            if test "$t" = --; and test $dashdash -eq 0; and test $npos -eq 1
-                set dashdash 1
-                continue
+            # After CAL: hcal's options until "--" or the first other word, then the command.
+            if test $npos -eq 1; and test $dashdash -eq 0
+                switch $t
+                    case --
+                        set dashdash 1
+                        continue
+                    case --at --closed-exit -f --file --format
+                        set skip 1
+                        continue
+                    case '-*'
+                        continue
+                end
             end
             echo $t
             set npos (math $npos + 1)
@@ -60,7 +69,7 @@ function __hcal_positionals
         switch $t
             case --
                 set dashdash 1
-            case --at --from --to --year --month -n --count --set --closed-exit
+            case --at --from --to --year --month -n --count --set --closed-exit -f --file --format
                 set skip 1
             case '--*=*' '-*'
                 if test $dashdash -eq 1
@@ -99,6 +108,8 @@ function __hcal_calendars
             continue
         end
         switch $t
+            case --
+                break
             case -f --file
                 set -l next (math $i + 1)
                 if test $next -le (count $tokens)
@@ -109,11 +120,8 @@ function __hcal_calendars
                 set -a args $t
             case '-f?*'
                 set -a args --file (string sub -s 3 -- $t)
-            case --format
+            case --format --at --from --to --year --month -n --count --set --closed-exit
                 set skip 1
-            case '-*'
-            case '*'
-                break
         end
     end
     set -l hcal $tokens[1]
@@ -131,10 +139,11 @@ end
 
 complete -c hcal -f
 
-# Global options (before the subcommand)
-complete -c hcal -n __hcal_no_subcommand -s f -l file -r -F -d 'Calendar file or directory'
-complete -c hcal -n __hcal_no_subcommand -l format -x -a 'text json' -d 'Output format'
-complete -c hcal -n __hcal_no_subcommand -s v -l verbose -d 'Print the answer and reason'
+# Global options (before or after the subcommand)
+complete -c hcal -n 'not __hcal_gate_command' -s f -l file -r -F -d 'Calendar file or directory'
+complete -c hcal -n 'not __hcal_gate_command' -l format -x -a 'text json' -d 'Output format'
+complete -c hcal -n 'not __hcal_gate_command' -s v -l verbose -d 'Print the answer and reason, and the instant judged'
+complete -c hcal -n 'not __hcal_gate_command' -s q -l quiet -d 'Print no warnings'
 complete -c hcal -n __hcal_no_subcommand -s V -l version -d 'Print version and exit'
 complete -c hcal -n 'not __hcal_gate_command' -s h -l help -d 'Print help and exit'
 

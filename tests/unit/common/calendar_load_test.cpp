@@ -2,6 +2,7 @@
 #include "common/calendar_load.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "common/yaml_doc.hpp"
+#include "tests/unit/testing/peer.hpp"
 
 using namespace hops;
 using namespace hops::cal;
@@ -181,9 +183,19 @@ TEST_CASE("bad time ranges") {
 
 TEST_CASE("bad date specs") {
   CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    closed: [2026-02-30]\n", 4, 14,
-             "malformed date '2026-02-30': expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, MM-DD or MM-DD..MM-DD");
+             "invalid date '2026-02-30': February 2026 has 28 days");
+  CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    closed: [2028-02-30..2028-03-02]\n", 4, 14,
+             "invalid date '2028-02-30' in '2028-02-30..2028-03-02': February 2028 has 29 days");
+  CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    closed: [2026-04-31]\n", 4, 14,
+             "invalid date '2026-04-31': April 2026 has 30 days");
   CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    open: [{date: 13-01, name: x}]\n", 4, 19,
-             "malformed date '13-01': expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, MM-DD or MM-DD..MM-DD");
+             "invalid date '13-01': there is no month 13");
+  CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    closed: [02-30]\n", 4, 14,
+             "invalid date '02-30': February has at most 29 days");
+  CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    closed: [2026-5-1]\n", 4, 14,
+             "malformed date '2026-5-1': expected YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, MM-DD or MM-DD..MM-DD");
+  CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    valid: {from: 2027-02-29}\n", 4, 19,
+             "'from' must be a date YYYY-MM-DD, got '2027-02-29': February 2027 has 28 days");
   CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    closed: [2026-05-06..2026-05-01]\n", 4, 14,
              "date range '2026-05-06..2026-05-01' ends before it starts");
   CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    closed: 2026-05-01\n", 4, 13,
@@ -315,6 +327,69 @@ TEST_CASE("a base cycle is reported and does not hang") {
   }
 }
 
+TEST_CASE("every error of every calendar is collected, not only the first of each") {
+  auto errors = Errors(R"(calendars:
+  office:
+    timezone: Asia/Tokio
+    weekday: mon-fri
+    closed: [2026-02-30, 2026-05-01, 04-31]
+    hours: ["09:00-12:00", "13:00-25:61"]
+  payroll:
+    base: offise
+    rules:
+      - {day: 25, shfit: before, months: [1, 13]}
+      - {weekday: "fri#6"}
+      - {every: 0, from: 2026-01-01}
+    valid: {from: 2027-02-29}
+)");
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& e : errors) got.emplace_back(e.loc().line, e.message());
+  const std::vector<std::pair<int, std::string>> want = {
+      {3, "unknown timezone 'Asia/Tokio', did you mean 'Asia/Tokyo'? (expected an IANA name such as Asia/Tokyo)"},
+      {4, "unknown key 'weekday' in calendar 'office', did you mean 'weekdays'?"},
+      {5, "invalid date '2026-02-30': February 2026 has 28 days"},
+      {5, "invalid date '04-31': April has at most 30 days"},
+      {6, "malformed time range '13:00-25:61': expected 'HH:MM-HH:MM' with hours 00..48 and minutes 00..59"},
+      {10, "unknown key 'shfit' in rule 1 of calendar 'payroll', did you mean 'shift'?"},
+      {10, "'months' must list months 1..12 or jan..dec, got '13'"},
+      {11, "'weekday' must be like tue#2, fri#last or mon, got 'fri#6'"},
+      {12, "'every' must be a number of days (14, 14d) or weeks (2w) between 1 day and 3660 days, got '0'"},
+      {13, "'from' must be a date YYYY-MM-DD, got '2027-02-29': February 2027 has 28 days"},
+      {8, "calendar 'payroll' has an undefined base 'offise', did you mean 'office'?"},
+  };
+  CHECK(got == want);
+}
+
+TEST_CASE("errors that follow from another are not reported twice") {
+  // The typo'd key stands for the key it suggests: no "missing 'calendars'" or "missing 'hours'".
+  CheckError("calendar:\n  biz: {timezone: Asia/Tokyo}\n", 1, 1,
+             "unknown key 'calendar' in the calendar file, did you mean 'calendars'?");
+  CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    special_hours:\n      - {date: 12-28, hour: \"09:00-12:00\"}\n",
+             5, 23, "unknown key 'hour' in an entry of 'special_hours', did you mean 'hours'?");
+  // A bad weekly pattern does not also make 'hours' by weekday incomplete.
+  CheckError("calendars:\n  biz:\n    timezone: Asia/Tokyo\n    weekdays: mon-fry\n    hours: {mon-fri: \"09:00-17:00\"}\n",
+             4, 15, "malformed weekday 'mon-fry' in 'weekdays': expected names like mon, tue-fri or sat,sun");
+  // A calendar with errors still answers to its name, so a calendar based on it is not told
+  // that its base is undefined.
+  CheckError("calendars:\n  biz: {timezone: Asia/Tokio}\n  pay: {base: biz, rules: [{day: 25}]}\n", 2, 19,
+             "unknown timezone 'Asia/Tokio', did you mean 'Asia/Tokyo'? (expected an IANA name such as Asia/Tokyo)");
+}
+
+TEST_CASE("a directory without calendar files is named when nothing is loaded") {
+  const std::string dir = hops::testing::MakeTempDir("hops-cal");
+  REQUIRE(!dir.empty());
+  Registry reg;
+  reg.AddPath(dir);
+  reg.Resolve();
+  CHECK(reg.errors().empty());
+  REQUIRE(reg.EmptyDirs() == std::vector<std::string>{dir});
+  CHECK(UsageMessage(reg, "biz") == "no calendars loaded: directory '" + dir + "' holds no *.yaml or *.yml files");
+  Registry none;
+  none.Resolve();
+  CHECK(UsageMessage(none, "biz") == "no calendars loaded: give -f FILE or set [calendar] path in the settings file");
+  ::rmdir(dir.c_str());
+}
+
 TEST_CASE("several errors in one file are all collected, in file order") {
   Registry reg;
   reg.AddDocument(YamlDoc::FromString(R"(calendars:
@@ -338,7 +413,7 @@ TEST_CASE("several errors in one file are all collected, in file order") {
   CHECK(errors[3].loc().line == 10);
   CHECK(errors[3].message() == "calendar 'four' has an undefined base 'nothing'");
   CHECK(reg.Find("good").IsBusinessDay(D("2026-05-07")));
-  CHECK(reg.All().size() == 2);  // good, four
+  CHECK(reg.All().size() == 5);  // broken calendars are kept, so that bases naming them resolve
   try {
     reg.ThrowIfErrors();
     FAIL("expected a DefinitionError");
@@ -366,10 +441,10 @@ TEST_CASE("Find: names, FILE:NAME, ambiguity and suggestions") {
   CHECK(reg.Find("a.yaml:biz").file == "a.yaml");
   CHECK(reg.Find("b.yaml:biz").file == "dir/b.yaml");  // the base name of the file is enough
   CHECK(reg.Find("dir/b.yaml:biz").file == "dir/b.yaml");
-  CHECK(reg.Find("a.yaml:biz").Zone() == LookupZone("Asia/Tokyo"));
+  CHECK(reg.Find("a.yaml:biz").Zone() == FindZone("Asia/Tokyo"));
   // A base resolves within its own file first.
-  CHECK(reg.Find("pay").Zone() == LookupZone("Asia/Tokyo"));
-  CHECK(reg.Find("pay2").Zone() == LookupZone("Europe/Berlin"));
+  CHECK(reg.Find("pay").Zone() == FindZone("Asia/Tokyo"));
+  CHECK(reg.Find("pay2").Zone() == FindZone("Europe/Berlin"));
   CHECK(UsageMessage(reg, "bzi") == "unknown calendar 'bzi', did you mean 'biz'?");
   CHECK(UsageMessage(reg, "payroll") == "unknown calendar 'payroll'");
   CHECK(UsageMessage(reg, "c.yaml:pay").rfind("unknown calendar 'c.yaml:pay'", 0) == 0);

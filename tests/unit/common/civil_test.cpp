@@ -17,6 +17,32 @@ TEST_SUITE("civil") {
     CHECK_FALSE(ParseIsoDate(""));
   }
 
+  TEST_CASE("ParseIsoDate says why a well-formed date is impossible") {
+    auto why = [](const char* s) {
+      std::string w = "stale";
+      CHECK_FALSE(ParseIsoDate(s, &w).has_value());
+      return w;
+    };
+    CHECK(why("2026-02-30") == "February 2026 has 28 days");
+    CHECK(why("2026-02-29") == "February 2026 has 28 days");
+    CHECK(why("2024-02-30") == "February 2024 has 29 days");
+    CHECK(why("1900-02-29") == "February 1900 has 28 days");
+    CHECK(why("2026-04-31") == "April 2026 has 30 days");
+    CHECK(why("2026-13-01") == "there is no month 13");
+    CHECK(why("2026-00-10") == "there is no month 0");
+    CHECK(why("2026-05-00") == "there is no day 0");
+    CHECK(why("2026-5-6").empty());  // malformed, not impossible
+    CHECK(why("").empty());
+    std::string w = "stale";
+    CHECK(ParseIsoDate("2024-02-29", &w).has_value());
+    CHECK(w.empty());
+    CHECK(DateProblem(std::nullopt, 2, 30) == "February has at most 29 days");
+    CHECK(DateProblem(std::nullopt, 2, 29).empty());
+    CHECK(DateProblem(2026, 12, 32) == "December 2026 has 31 days");
+    CHECK(std::string(MonthName(1)) == "January");
+    CHECK(std::string(MonthName(13)) == "?");
+  }
+
   TEST_CASE("weekdays and month lengths") {
     CHECK(WeekdayOf(*ParseIsoDate("2026-11-22")) == 0);  // Sunday
     CHECK(WeekdayOf(*ParseIsoDate("1948-07-20")) == 2);  // Tuesday

@@ -170,6 +170,31 @@ TEST_CASE("MapReader: keys must be scalars") {
   CHECK(e.loc().line == 1);
 }
 
+TEST_CASE("MapReader: with an error list, every key error is collected and reading goes on") {
+  YamlDoc doc = YamlDoc::FromString(
+      "timezon: Asia/Tokyo\nbase: biz\nbase: other\n[x]: 1\nzzz: 2\nhour: a\nhours: b\n", "t.yaml");
+  std::vector<DefinitionError> errors;
+  MapReader m(doc, doc.root(), "calendar 'c'", {"timezone", "base", "hours"}, &errors);
+  REQUIRE(errors.size() == 5);
+  CHECK(errors[0].message() == "unknown key 'timezon' in calendar 'c', did you mean 'timezone'?");
+  CHECK(errors[0].loc().line == 1);
+  CHECK(errors[1].message() == "duplicate key 'base' in calendar 'c'");
+  CHECK(errors[1].loc().line == 3);
+  CHECK(errors[2].message() == "keys of calendar 'c' must be scalars");
+  CHECK(errors[3].message() == "unknown key 'zzz' in calendar 'c'; expected one of: timezone, base, hours");
+  CHECK(errors[4].message() == "unknown key 'hour' in calendar 'c', did you mean 'hours'?");
+  // A typo stands for the key it suggests (so that key is not also missing), unless that key is
+  // written as well; a duplicate keeps its first value.
+  CHECK(m.String("timezone") == "Asia/Tokyo");
+  CHECK(m.String("base") == "biz");
+  CHECK(m.String("hours") == "b");
+  CHECK_FALSE(m.Has("zzz"));
+  // A mapping that is no mapping still throws.
+  YamlDoc list = YamlDoc::FromString("[1, 2]\n", "t.yaml");
+  CHECK_THROWS_AS(MapReader(list, list.root(), "calendar 'c'", {"timezone"}, &errors), DefinitionError);
+  CHECK(errors.size() == 5);
+}
+
 TEST_CASE("MapReader accessors") {
   YamlDoc doc = YamlDoc::FromString(
       "version: 1\nname: biz\nlist: [a, b]\nflag: yes\noff: off\nbad: maybe\nnum: '+7'\nword: x7\nbig: 12\n",

@@ -36,8 +36,8 @@ Instant T(const std::string& s) {
          std::chrono::minutes{mi - offset} + std::chrono::seconds{sec};
 }
 
-const date::time_zone* Zone(const char* name) {
-  const date::time_zone* z = LookupZone(name);
+const TimeZone* Zone(const char* name) {
+  const TimeZone* z = FindZone(name);
   REQUIRE(z != nullptr);
   return z;
 }
@@ -67,14 +67,14 @@ std::pair<Day, Day> Period(const std::string& from, const std::string& to, const
 TEST_SUITE("calendar_cmd") {
 
 TEST_CASE("ParseInstant: local times are taken in the calendar's zone") {
-  const date::time_zone* tokyo = Zone("Asia/Tokyo");
+  const TimeZone* tokyo = Zone("Asia/Tokyo");
   CHECK(ParseInstant("2026-11-20T10:00", tokyo) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20 10:00", tokyo) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20t10:00", tokyo) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20T10:00:59", tokyo) == T("2026-11-20T01:00:59+00:00"));
   CHECK(ParseInstant("2026-11-20T00:00", tokyo) == T("2026-11-19T15:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20T23:59:59", tokyo) == T("2026-11-20T14:59:59+00:00"));
-  const date::time_zone* ny = Zone("America/New_York");
+  const TimeZone* ny = Zone("America/New_York");
   CHECK(ParseInstant("2026-11-20T10:00", ny) == T("2026-11-20T15:00:00+00:00"));  // EST
   CHECK(ParseInstant("2026-07-20T10:00", ny) == T("2026-07-20T14:00:00+00:00"));  // EDT
   // Without a zone, local time is UTC.
@@ -82,7 +82,7 @@ TEST_CASE("ParseInstant: local times are taken in the calendar's zone") {
 }
 
 TEST_CASE("ParseInstant: explicit offsets win over the zone") {
-  const date::time_zone* ny = Zone("America/New_York");
+  const TimeZone* ny = Zone("America/New_York");
   CHECK(ParseInstant("2026-11-20T10:00+09:00", ny) == T("2026-11-20T01:00:00+00:00"));
   CHECK(ParseInstant("2026-11-20T10:00:30+09:00", ny) == T("2026-11-20T01:00:30+00:00"));
   CHECK(ParseInstant("2026-11-20T10:00Z", ny) == T("2026-11-20T10:00:00+00:00"));
@@ -106,11 +106,11 @@ TEST_CASE("ParseInstant: epoch seconds and now") {
 }
 
 TEST_CASE("ParseInstant: malformed input is a usage error") {
-  const date::time_zone* tokyo = Zone("Asia/Tokyo");
+  const TimeZone* tokyo = Zone("Asia/Tokyo");
   for (const char* bad : {"", "@", "@-1", "@1e9", "@1234567890123", "@ 5", "2026-11-20", "2026-11-20T",
                           "2026-11-20T10", "2026-11-20T1:00", "2026-11-20T10-00", "2026-11-20T24:00",
                           "2026-11-20T25:00", "2026-11-20T10:60", "2026-11-20T10:00:60", "2026-11-20T10:00:5",
-                          "2026-11-20T10:00:", "2026-13-01T10:00", "2026-02-30T10:00", "2026-11-20X10:00",
+                          "2026-11-20T10:00:", "2026-11-20X10:00",
                           "2026-11-20T10:00+9:00", "2026-11-20T10:00+09:60", "2026-11-20T10:00+0900",
                           "2026-11-20T10:00+24:00", "2026-11-20T10:00 ", "2026-11-20T10:00UTC", "Now",
                           "tomorrow", "2026/11/20T10:00"}) {
@@ -119,10 +119,15 @@ TEST_CASE("ParseInstant: malformed input is a usage error") {
     CHECK(text == std::string("invalid date-time '") + bad +
                       "': expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], 'now' or '@EPOCH'");
   }
+  // A well-formed date that does not exist says why.
+  CHECK(UsageText([&] { ParseInstant("2026-02-30T10:00", tokyo); }) ==
+        "invalid date-time '2026-02-30T10:00': February 2026 has 28 days");
+  CHECK(UsageText([&] { ParseInstant("2026-13-01T10:00", tokyo); }) ==
+        "invalid date-time '2026-13-01T10:00': there is no month 13");
 }
 
 TEST_CASE("ParseInstant: local times in a DST gap are refused, ambiguous ones take the first") {
-  const date::time_zone* ny = Zone("America/New_York");
+  const TimeZone* ny = Zone("America/New_York");
   CHECK(UsageText([&] { ParseInstant("2026-03-08T02:30", ny); }) ==
         "local time '2026-03-08T02:30' does not exist in America/New_York (daylight saving gap); give an "
         "offset such as +09:00");
@@ -148,11 +153,50 @@ TEST_CASE("ParseDateArg: ISO dates and relative words") {
   CHECK((today == before || today == after));
   CHECK(ParseDateArg("tomorrow", biz) - ParseDateArg("today", biz) <= date::days{1});
   CHECK(ParseDateArg("tomorrow", biz) - ParseDateArg("yesterday", biz) >= date::days{2});
-  for (const char* bad : {"2026-5-1", "2026-02-30", "Today", "", "20260501"}) {
+  for (const char* bad : {"2026-5-1", "Today", "", "20260501"}) {
     CAPTURE(bad);
     CHECK(UsageText([&] { ParseDateArg(bad, biz); }) ==
           std::string("invalid date '") + bad + "': expected YYYY-MM-DD, today, yesterday or tomorrow");
   }
+  CHECK(UsageText([&] { ParseDateArg("2026-02-30", biz); }) == "invalid date '2026-02-30': February 2026 has 28 days");
+  CHECK(UsageText([&] { ParseDateArg("2026-09-31", biz); }) == "invalid date '2026-09-31': September 2026 has 30 days");
+}
+
+TEST_CASE("JudgedNotes: -v names the instant and business date; a host date other than the calendar's warns") {
+  Registry reg;
+  reg.AddDocument(YamlDoc::FromString(
+      "calendars:\n  tokyo: {timezone: Asia/Tokyo}\n  night: {timezone: Asia/Tokyo, day_start: \"05:00\"}\n",
+      "t.yaml"));
+  reg.Resolve();
+  REQUIRE(reg.errors().empty());
+  const Calendar& tokyo = reg.Find("tokyo");
+  const Calendar& night = reg.Find("night");
+  const TimeZone* utc = Zone("UTC");
+  HcalOptions o;
+  using V = std::vector<std::string>;
+  // 17:00 in Tokyo is 08:00 UTC, the same date: nothing to say unless asked.
+  CHECK(JudgedNotes(o, tokyo, T("2026-05-08T17:00:00+09:00"), true, utc).empty());
+  o.verbose = true;
+  CHECK(JudgedNotes(o, tokyo, T("2026-05-08T17:00:00+09:00"), true, utc) ==
+        V{"judged 2026-05-08T17:00:00+09:00 (business date 2026-05-08, Asia/Tokyo)"});
+  o.verbose = false;
+  // 02:00 in Tokyo is 17:00 UTC the day before: the cron line was written in the host's zone.
+  const Instant two_am = T("2026-05-09T02:00:00+09:00");
+  V warned = JudgedNotes(o, night, two_am, true, utc);
+  REQUIRE(warned.size() == 1);
+  CHECK(warned[0] ==
+        "warning: calendar 'night' judges 2026-05-09T02:00:00+09:00 (Asia/Tokyo), a date other than this host's "
+        "2026-05-08 (UTC); cron starts jobs by the host's clock, so check the crontab's times (see TIME ZONES AND "
+        "CRON in hcal(1)); -q or --at silences this");
+  // Not for an instant given with --at, not with -q, and not when the host is in the calendar's zone
+  // (a day_start moving the business date back is no time zone mistake).
+  CHECK(JudgedNotes(o, night, two_am, false, utc).empty());
+  CHECK(JudgedNotes(o, night, two_am, true, Zone("Asia/Tokyo")).empty());
+  o.quiet = true;
+  CHECK(JudgedNotes(o, night, two_am, true, utc).empty());
+  o.verbose = true;
+  CHECK(JudgedNotes(o, night, two_am, true, utc) ==
+        V{"judged 2026-05-09T02:00:00+09:00 (business date 2026-05-08, Asia/Tokyo)"});
 }
 
 TEST_CASE("ResolvePeriod: --year, --month, --from/--to") {
@@ -180,13 +224,17 @@ TEST_CASE("ResolvePeriod: conflicts and malformed values") {
     CAPTURE(y);
     CHECK(UsageText([&] { Period("", "", y, ""); }) == std::string("invalid year '") + y + "'");
   }
-  for (const char* m : {"2026-13", "2026-2", "2026-00", "202602", "2026-02-01"}) {
+  for (const char* m : {"2026-2", "202602", "2026-02-01"}) {
     CAPTURE(m);
     CHECK(UsageText([&] { Period("", "", "", m); }) == std::string("invalid month '") + m + "': expected YYYY-MM");
   }
+  CHECK(UsageText([] { Period("", "", "", "2026-13"); }) == "invalid month '2026-13': there is no month 13");
+  CHECK(UsageText([] { Period("", "", "", "2026-00"); }) == "invalid month '2026-00': there is no month 0");
   CHECK(UsageText([] { Period("today", "2026-12-31", "", ""); }) == "invalid date 'today': expected YYYY-MM-DD");
   CHECK(UsageText([] { Period("2026-01-01", "2026-13-01", "", ""); }) ==
-        "invalid date '2026-13-01': expected YYYY-MM-DD");
+        "invalid date '2026-13-01': there is no month 13");
+  CHECK(UsageText([] { Period("2026-02-01", "2026-02-30", "", ""); }) ==
+        "invalid date '2026-02-30': February 2026 has 28 days");
 }
 
 TEST_CASE("ResolvePeriod: with a calendar, relative words are allowed") {
