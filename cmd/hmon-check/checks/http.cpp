@@ -1,17 +1,10 @@
-// The http and https monitor types: every request of a batch runs in one libcurl multi loop, and
-// each response is judged by status, body, regex, JSON, header and measure conditions, with
-// check_curl's output conventions ("HTTP/1.1 200 OK - 612 bytes in 0.003 s").
+// The http and https monitor types: every request of a batch runs in one Runner of the HTTP layer
+// (common/http), and each response is judged by status, body, regex, JSON, header and measure
+// conditions, with check_curl's output conventions ("HTTP/1.1 200 OK - 612 bytes in 0.003 s").
 //
 // States: a transport failure (refused, unresolvable host, TLS verification, timeout, reset) is
 // CRITICAL, as check_curl reports it for the service; only what keeps the check from running at all
 // (a bad parameter, an unreadable secret or TLS file) is UNKNOWN.
-#include <curl/curl.h>
-#include <openssl/asn1.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -20,21 +13,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
-#include <deque>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "cmd/hmon-check/checks/net.hpp"
 #include "cmd/hmon-check/checks/tls_util.hpp"
+#include "common/http.hpp"
 #include "common/nagios.hpp"
 #include "common/output.hpp"
 #include "common/regex.hpp"
@@ -51,11 +43,11 @@ using Json = nlohmann::json;
 // Bytes of a response body kept for body, regex and JSON conditions; the rest is only counted.
 constexpr size_t kMaxKeptBody = size_t{4} << 20;
 constexpr long kDefaultMaxRedirects = 10;
-// Most requests in flight to one host[:port] in a batch, and the connections kept per host (the
-// multi handle then never queues a request, whose timeout would run while it waits). A few
-// connections are also faster than many against one server: 1,000 checks of a loopback nginx take
-// ~18 ms with 8, ~55 ms with 64.
-constexpr int kMaxPerHost = 8;
+// Most requests in flight to one host[:port] in a batch, and the connections kept per host (a
+// request waiting for its host has not started, so its timeout does not run). A few connections
+// are also faster than many against one server: 1,000 checks of a loopback nginx take ~18 ms
+// with 8, ~55 ms with 64.
+constexpr size_t kMaxPerHost = 8;
 
 const std::vector<std::string> kSubjects = {"status", "body", "body_regex", "json", "header",
                                             "time",   "size", "cert_days"};
@@ -109,16 +101,6 @@ std::string FormatFixed(double v, int decimals) {
 const std::string* First(const Params& params, const std::string& key) {
   const std::vector<std::string>& all = params.All(key);
   return all.empty() ? nullptr : &all.front();
-}
-
-// @p url without a "user:password@" part, for output.
-std::string StripUserinfo(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  const size_t end = url.find_first_of("/?#", start);
-  const size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
-  if (at == std::string::npos || at < start) return url;
-  return url.substr(0, start) + url.substr(at + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +252,6 @@ struct Rule {
   StatusSet status;                 ///< kStatus
   std::string operand;              ///< substring, pattern, expected JSON text
   std::string name;                 ///< header name or JSON path as written
-  std::string header_lower;         ///< header name in lower case
   std::optional<Regex> regex;       ///< kBodyRegex
   std::vector<JsonStep> path;       ///< kJson
   std::optional<Json> expected;     ///< operand parsed as JSON, when it is JSON
@@ -401,7 +382,6 @@ std::string CompileCondition(const Condition& c, Rule* rule) {
         return bad_op("contains, not_contains, exists");
       if (!ValidHeaderName(c.path)) return label + ": bad header name " + Quoted(c.path);
       rule->name = c.path;
-      rule->header_lower = Lower(c.path);
       if (op != Op::kExists) {
         if (!(err = need_value()).empty()) return err;
         rule->operand = c.values.front();
@@ -438,17 +418,11 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
     plan->https = scheme == "https";
   }
   if (full) {
-    CURLU* u = curl_url();
-    if (!u) return "out of memory";
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, plan->url.c_str(), 0);
-    char* password = nullptr;
-    if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-      curl_free(password);
-      curl_url_cleanup(u);
+    std::string err;
+    const std::optional<http::UrlParts> parts = http::ParseUrl(plan->url, &err);
+    if (!parts) return "bad URL target: " + err;
+    if (parts->password)
       return "the URL target holds a password: use 'user' with 'password_env' or 'password_file'";
-    }
-    curl_url_cleanup(u);
-    if (uc != CURLUE_OK) return std::string("bad URL target: ") + curl_url_strerror(uc);
   }
 
   // Request.
@@ -554,7 +528,6 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
     rule.subject = Subject::kHeader;
     rule.op = value.empty() ? Op::kExists : Op::kContains;
     rule.name = name;
-    rule.header_lower = Lower(name);
     rule.operand = value;
     plan->rules.push_back(std::move(rule));
   }
@@ -612,16 +585,12 @@ std::optional<std::string> ReadSecret(const std::string* env, const std::string*
 }
 
 // ---------------------------------------------------------------------------------------------
-// Certificates.
-
-
-// ---------------------------------------------------------------------------------------------
 // Evaluating rules on a response.
 
 struct Observed {
   long status = 0;
   std::string_view body;
-  const std::vector<std::pair<std::string, std::string>>* headers = nullptr;
+  const http::Headers* headers = nullptr;
   double time_s = 0;
   double size = 0;
   std::optional<double> cert_days;
@@ -693,19 +662,13 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
     }
     case Subject::kHeader: {
       const std::string head = "header " + Quoted(r.name);
-      const std::string* found = nullptr;
-      bool contains = false;
-      for (const auto& [name, value] : *o->headers) {
-        if (name != r.header_lower) continue;
-        found = &value;
-        if (value.find(r.operand) != std::string::npos) {
-          contains = true;
-          break;
-        }
-      }
+      const std::vector<std::string> values = o->headers->FindAll(r.name);
+      const bool found = !values.empty();
+      const bool contains = std::any_of(values.begin(), values.end(),
+                                        [&](const std::string& v) { return v.find(r.operand) != std::string::npos; });
       if (r.op == Op::kExists) {
         *msg = head + (found ? " present" : " missing");
-        return found != nullptr;
+        return found;
       }
       if (!found) {
         *msg = head + " missing";
@@ -735,79 +698,7 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The multi loop.
-
-// The host[:port] of a target URL, lower-cased and without user info, for per-host limits.
-std::string HostKey(std::string_view target) {
-  target = Trim(target);
-  if (const size_t sep = target.find("://"); sep != std::string_view::npos) target.remove_prefix(sep + 3);
-  target = target.substr(0, target.find_first_of("/?#"));
-  if (const size_t at = target.rfind('@'); at != std::string_view::npos) target.remove_prefix(at + 1);
-  return Lower(target);
-}
-
-void CurlGlobalInit() {
-  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  (void)ok;
-}
-
-// One in-flight request: an easy handle reused for check after check, and the response state.
-struct Slot {
-  CURL* easy = nullptr;
-  size_t index = 0;
-  const CheckSpec* spec = nullptr;
-  Plan plan;
-  std::string body;
-  bool keep_body = false;
-  bool keep_headers = false;
-  bool want_cert = false;
-  std::string status_line;
-  std::vector<std::pair<std::string, std::string>> headers;
-  curl_slist* header_list = nullptr;
-  std::string password;
-  std::string bearer;
-  std::optional<double> cert_days;
-  std::string cert_not_after;
-  Clock::time_point started;
-  char errbuf[CURL_ERROR_SIZE];
-};
-
-size_t OnWrite(char* data, size_t size, size_t nmemb, void* user) {
-  Slot* s = static_cast<Slot*>(user);
-  const size_t n = size * nmemb;
-  if (s->keep_body && s->body.size() < kMaxKeptBody)
-    s->body.append(data, std::min(n, kMaxKeptBody - s->body.size()));
-  return n;
-}
-
-// Reads the leaf certificate of the live TLS connection (valid only during the transfer).
-void ReadPeerCert(Slot* s) {
-  s->cert_days.reset();
-  s->cert_not_after.clear();
-  const curl_tlssessioninfo* info = nullptr;
-  if (curl_easy_getinfo(s->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
-      info->backend != CURLSSLBACKEND_OPENSSL || !info->internals)
-    return;
-  const X509* cert = SSL_get0_peer_certificate(static_cast<SSL*>(info->internals));
-  double days = 0;
-  if (cert && CertExpiry(X509_get0_notAfter(cert), &days, &s->cert_not_after)) s->cert_days = days;
-}
-
-size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
-  Slot* s = static_cast<Slot*>(user);
-  const size_t n = size * nmemb;
-  const std::string_view line = Trim(std::string_view(data, n));
-  if (line.size() >= 5 && line.compare(0, 5, "HTTP/") == 0) {
-    s->status_line.assign(line.data(), line.size());
-    s->headers.clear();
-    if (s->want_cert) ReadPeerCert(s);
-  } else if (s->keep_headers) {
-    const size_t colon = line.find(':');
-    if (colon != std::string_view::npos && colon > 0)
-      s->headers.emplace_back(Lower(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
-  }
-  return n;
-}
+// Requests and their results.
 
 CheckResult Unknown(std::string message) {
   CheckResult r;
@@ -821,79 +712,47 @@ std::string LowerFirst(std::string s) {
   return s;
 }
 
-std::string HostPortOf(CURL* easy, const std::string& url) {
-  char* ip = nullptr;
-  long port = 0;
-  curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &ip);
-  curl_easy_getinfo(easy, CURLINFO_PRIMARY_PORT, &port);
-  if (ip && *ip && port > 0) return std::string(ip) + ":" + std::to_string(port);
-  std::string host;
-  if (CURLU* u = curl_url()) {
-    char* h = nullptr;
-    char* p = nullptr;
-    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
-      if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) host = h;
-      if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) host += std::string(":") + p;
-    }
-    curl_free(h);
-    curl_free(p);
-    curl_url_cleanup(u);
-  }
-  return host;
+// The address a failed request went to: the one connected to, else the URL's host and port.
+std::string HostPortOf(const http::Response& response, const std::string& url) {
+  if (!response.primary_ip.empty() && response.primary_port > 0)
+    return response.primary_ip + ":" + std::to_string(response.primary_port);
+  std::string err;
+  const std::optional<http::UrlParts> parts = http::ParseUrl(url, &err);
+  if (!parts) return "";
+  return parts->port.empty() ? parts->host : parts->host + ":" + parts->port;
 }
 
 std::string HostOf(const std::string& url) {
-  std::string host;
-  if (CURLU* u = curl_url()) {
-    char* h = nullptr;
-    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK)
-      host = h;
-    curl_free(h);
-    curl_url_cleanup(u);
-  }
-  return host;
+  std::string err;
+  const std::optional<http::UrlParts> parts = http::ParseUrl(url, &err);
+  return parts ? parts->host : "";
 }
 
 // The result of a request that got no response.
-void TransportFailure(Slot* s, CURLcode code, CheckResult* r) {
-  const std::string detail = s->errbuf[0] ? std::string(s->errbuf) : curl_easy_strerror(code);
+void TransportFailure(const CheckSpec& spec, const Plan& p, const http::Response& response, CheckResult* r) {
+  const std::string& detail = response.error_text;
   r->state = State::kCritical;
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-      r->summary = "cannot resolve host " + Quoted(HostOf(s->plan.url));
+  switch (response.error) {
+    case http::Error::kResolve:
+      r->summary = "cannot resolve host " + Quoted(HostOf(p.url));
       break;
-    case CURLE_COULDNT_CONNECT: {
-      long os_errno = 0;
-      curl_easy_getinfo(s->easy, CURLINFO_OS_ERRNO, &os_errno);
-      r->summary = "cannot connect to " + Quoted(HostPortOf(s->easy, s->plan.url)) + ": " +
-                   (os_errno ? LowerFirst(std::strerror(static_cast<int>(os_errno))) : detail);
+    case http::Error::kConnect:
+      r->summary = "cannot connect to " + Quoted(HostPortOf(response, p.url)) + ": " +
+                   (response.os_errno ? LowerFirst(std::strerror(response.os_errno)) : detail);
       break;
-    }
-    case CURLE_OPERATION_TIMEDOUT:
-      r->summary = "timed out after " + FormatDuration(s->spec->timeout);
+    case http::Error::kTimeout:
+      r->summary = "timed out after " + FormatDuration(spec.timeout);
       break;
-    case CURLE_PEER_FAILED_VERIFICATION:
+    case http::Error::kTlsVerify:
       r->summary = "TLS verification failed: " + detail;
       break;
-    case CURLE_SSL_CONNECT_ERROR:
+    case http::Error::kTls:
       r->summary = "TLS handshake failed: " + detail;
       break;
-    case CURLE_TOO_MANY_REDIRECTS:
+    case http::Error::kTooManyRedirects:
       r->summary = "too many redirects: " + detail;
       break;
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_OUT_OF_MEMORY:
-    case CURLE_FAILED_INIT:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-    case CURLE_NOT_BUILT_IN:
+    case http::Error::kSetup:
       r->state = State::kUnknown;
       r->summary = "cannot run the request: " + detail;
       break;
@@ -904,376 +763,159 @@ void TransportFailure(Slot* s, CURLcode code, CheckResult* r) {
   r->details["error"] = detail;
 }
 
+// A check between its start and its result: the plan and the secrets it sent.
+struct Started {
+  Plan plan;
+  std::string password;
+  std::string bearer;
+};
 
-class Batch {
- public:
-  Batch(bool https_type, size_t width, const DoneFn& done) : https_type_(https_type), done_(done) {
-    multi_ = curl_multi_init();
-    share_ = curl_share_init();
-    if (share_) {
-      curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-      curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    }
-    if (multi_) {
-      // Connections per host as many as the checks a host may have in flight, and a cache that
-      // keeps every slot's connection for re-use.
-      curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(kMaxPerHost));
-      curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max<size_t>(width, kMaxPerHost)));
-      curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    }
-    slots_.resize(width);
-    for (Slot& s : slots_) {
-      s.easy = curl_easy_init();
-      if (!s.easy) ok_ = false;
-      free_.push_back(&s);
-    }
-    ok_ = ok_ && multi_ && share_;
+// Builds the plan of @p spec, reads its secrets into @p s and fills @p request; false with
+// *@p failed filled when the check cannot run.
+bool Prepare(const CheckSpec& spec, bool https_type, Started* s, http::Request* request, CheckResult* failed) {
+  std::string err = BuildPlan(spec, https_type, false, &s->plan);
+  if (!err.empty()) {
+    *failed = Unknown(err);
+    return false;
   }
-
-  ~Batch() {
-    for (Slot& s : slots_) {
-      if (s.easy) {
-        if (multi_ && s.spec) curl_multi_remove_handle(multi_, s.easy);
-        curl_easy_cleanup(s.easy);
-      }
-      curl_slist_free_all(s.header_list);
-    }
-    if (multi_) curl_multi_cleanup(multi_);
-    if (share_) curl_share_cleanup(share_);
-  }
-
-  Batch(const Batch&) = delete;
-  Batch& operator=(const Batch&) = delete;
-
-  void Run(const std::vector<const CheckSpec*>& specs) {
-    const size_t n = specs.size();
-    if (!ok_) {
-      for (size_t i = 0; i < n; ++i) done_(i, Unknown("cannot initialise libcurl"));
-      return;
-    }
-    reported_.assign(n, false);
-    host_of_.assign(n, nullptr);
-    size_t next = 0;    // the next spec not yet looked at
-    size_t active = 0;  // requests in the multi handle
-    while (next < n || active > 0 || !ready_.empty()) {
-      // Fill free slots: first checks whose host just got room, then new ones in order; a check
-      // whose host is at kMaxPerHost waits unstarted, so its timeout does not run while it waits.
-      while (!free_.empty()) {
-        size_t i;
-        if (!ready_.empty()) {
-          i = ready_.front();
-          ready_.pop_front();
-        } else if (next < n) {
-          i = next++;
-          HostQueue& host = hosts_[HostKey(specs[i]->target)];
-          host_of_[i] = &host;
-          if (host.active >= kMaxPerHost) {
-            host.waiting.push_back(i);
-            continue;
-          }
-          ++host.active;
-        } else {
-          break;
-        }
-        CheckResult failed;
-        if (Start(free_.back(), i, *specs[i], &failed)) {
-          free_.pop_back();
-          ++active;
-        } else {
-          Report(i, std::move(failed));
-        }
-      }
-      if (active == 0) continue;
-      int running = 0;
-      CURLMcode mc = curl_multi_perform(multi_, &running);
-      bool finished = false;
-      int queued = 0;
-      while (CURLMsg* m = curl_multi_info_read(multi_, &queued)) {
-        if (m->msg != CURLMSG_DONE) continue;
-        char* priv = nullptr;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-        Slot* s = reinterpret_cast<Slot*>(priv);
-        const CURLcode code = m->data.result;
-        curl_multi_remove_handle(multi_, s->easy);
-        --active;
-        finished = true;
-        Complete(s, code);
-      }
-      const bool more = next < n || !ready_.empty();
-      if (mc == CURLM_OK && active > 0 && !(finished && more)) mc = curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
-      if (mc != CURLM_OK) {
-        const std::string why = std::string("libcurl multi error: ") + curl_multi_strerror(mc);
-        for (Slot& slot : slots_) {
-          if (!slot.spec) continue;
-          curl_multi_remove_handle(multi_, slot.easy);
-          Release(&slot);
-        }
-        for (size_t i = 0; i < n; ++i)
-          if (!reported_[i]) done_(i, Unknown(why));
-        return;
-      }
-    }
-  }
-
- private:
-  // Configures @p s for spec @p i and adds it to the multi handle; false with *@p failed filled
-  // when the check cannot start.
-  bool Start(Slot* s, size_t i, const CheckSpec& spec, CheckResult* failed) {
-    s->plan = Plan();
-    std::string err = BuildPlan(spec, https_type_, false, &s->plan);
-    if (!err.empty()) {
+  const Plan& p = s->plan;
+  const bool bearer = p.bearer_env || p.bearer_file;
+  if (p.user) {
+    auto v = ReadSecret(p.password_env, p.password_file, "password_env", "password_file", &err);
+    if (!v) {
       *failed = Unknown(err);
       return false;
     }
-    const Plan& p = s->plan;
-    s->password.clear();
-    s->bearer.clear();
-    if (p.user) {
-      auto v = ReadSecret(p.password_env, p.password_file, "password_env", "password_file", &err);
-      if (!v) {
-        *failed = Unknown(err);
-        return false;
-      }
-      s->password = std::move(*v);
-    } else if (p.bearer_env || p.bearer_file) {
-      auto v = ReadSecret(p.bearer_env, p.bearer_file, "bearer_env", "bearer_file", &err);
-      if (!v) {
-        *failed = Unknown(err);
-        return false;
-      }
-      s->bearer = std::move(*v);
-    }
-    s->index = i;
-    s->body.clear();
-    s->status_line.clear();
-    s->headers.clear();
-    s->cert_days.reset();
-    s->cert_not_after.clear();
-    s->keep_body = p.need_body;
-    s->keep_headers = p.need_headers;
-    s->want_cert = p.https;
-    s->errbuf[0] = '\0';
-    curl_slist_free_all(s->header_list);
-    s->header_list = nullptr;
-
-    CURL* e = s->easy;
-    curl_easy_reset(e);
-    curl_easy_setopt(e, CURLOPT_URL, p.url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_SHARE, share_);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, s);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnWrite);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
-    const long timeout_ms = std::max<long>(1, static_cast<long>(spec.timeout.count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "hmon-check");
-    if (p.follow) {
-      curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-      curl_easy_setopt(e, CURLOPT_MAXREDIRS, p.max_redirects);
-    }
-    if (std::strcmp(p.method, "HEAD") == 0) {
-      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else if (std::strcmp(p.method, "GET") != 0 || p.data) {
-      if (std::strcmp(p.method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, p.method);
-      if (p.data || std::strcmp(p.method, "POST") == 0) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, p.data ? p.data->c_str() : "");
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(p.data ? p.data->size() : 0));
-      }
-    }
-    for (const auto& [name, value] : spec.params.Map("headers")) {
-      std::string line = name;
-      line += value.empty() ? ";" : ": ";  // "Name;" sends an empty header in libcurl
-      line += value;
-      curl_slist* grown = curl_slist_append(s->header_list, line.c_str());
-      if (!grown) {
-        *failed = Unknown("out of memory");
-        return false;
-      }
-      s->header_list = grown;
-    }
-    if (s->header_list) curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->header_list);
-    if (p.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, p.ca_file->c_str());
-    if (p.insecure) {
-      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (p.client_cert) curl_easy_setopt(e, CURLOPT_SSLCERT, p.client_cert->c_str());
-    if (p.client_key) curl_easy_setopt(e, CURLOPT_SSLKEY, p.client_key->c_str());
-    if (p.user) {
-      curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-      curl_easy_setopt(e, CURLOPT_USERNAME, p.user->c_str());
-      curl_easy_setopt(e, CURLOPT_PASSWORD, s->password.c_str());
-    } else if (p.bearer_env || p.bearer_file) {
-      curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
-      curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, s->bearer.c_str());
-    }
-    s->started = Clock::now();
-    if (curl_multi_add_handle(multi_, e) != CURLM_OK) {
-      *failed = Unknown("cannot add the request to the libcurl multi handle");
+    s->password = std::move(*v);
+  } else if (bearer) {
+    auto v = ReadSecret(p.bearer_env, p.bearer_file, "bearer_env", "bearer_file", &err);
+    if (!v) {
+      *failed = Unknown(err);
       return false;
     }
-    s->spec = &spec;  // marks the slot as added to the multi handle
-    return true;
+    s->bearer = std::move(*v);
   }
-
-  // Hands the result of check @p i to the caller and gives its host's place to a waiting check.
-  void Report(size_t i, CheckResult r) {
-    reported_[i] = true;
-    if (HostQueue* host = host_of_[i]) {
-      --host->active;
-      if (!host->waiting.empty()) {
-        ready_.push_back(host->waiting.front());
-        host->waiting.pop_front();
-        ++host->active;
-      }
-    }
-    done_(i, std::move(r));
+  http::Request& q = *request;
+  q.method = p.method;
+  q.url = p.url;
+  for (const auto& [name, value] : spec.params.Map("headers")) q.headers.emplace_back(name, value);
+  if (p.data) q.body = *p.data;
+  if (p.user) {
+    q.user = *p.user;
+    q.password = s->password;
+  } else if (bearer) {
+    q.bearer = s->bearer;
   }
+  q.user_agent = "hmon-check";
+  q.tls.insecure = p.insecure;
+  if (p.ca_file) q.tls.ca_file = *p.ca_file;
+  if (p.client_cert) q.tls.client_cert = *p.client_cert;
+  if (p.client_key) q.tls.client_key = *p.client_key;
+  q.timeout = spec.timeout;
+  q.follow_redirects = p.follow;
+  q.max_redirects = p.max_redirects;
+  q.max_body = p.need_body ? kMaxKeptBody : 0;
+  q.capture_headers = p.need_headers;
+  q.want_certificate = p.https;
+  return true;
+}
 
-  void Release(Slot* s) {
-    s->spec = nullptr;
-    s->password.clear();
-    s->bearer.clear();
-    free_.push_back(s);
-  }
-
-  void Complete(Slot* s, CURLcode code) {
-    const size_t index = s->index;
-    CheckResult r;
-    try {
-      r = Finish(s, code);
-    } catch (const std::exception& e) {
-      r = Unknown(std::string("internal error: ") + e.what());
-    }
-    r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s->started);
-    if (!s->password.empty() || !s->bearer.empty()) {
-      const std::vector<std::string> secrets = {s->password, s->bearer};
-      r.summary = RedactSecrets(std::move(r.summary), secrets);
-      r.long_output = RedactSecrets(std::move(r.long_output), secrets);
-    }
-    Release(s);
-    Report(index, std::move(r));
-  }
-
-  CheckResult Finish(Slot* s, CURLcode code) {
-    const Plan& p = s->plan;
-    const CheckSpec& spec = *s->spec;
-    CheckResult r;
-    r.details["url"] = StripUserinfo(p.url);
-    if (code != CURLE_OK) {
-      TransportFailure(s, code, &r);
-      return r;
-    }
-    CURL* e = s->easy;
-    long status = 0, version = 0;
-    curl_off_t total_us = 0, size = 0;
-    char* redirect = nullptr;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
-    curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
-    curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &size);
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &redirect);
-    const char* http_version = version == CURL_HTTP_VERSION_1_0   ? "1.0"
-                               : version == CURL_HTTP_VERSION_1_1 ? "1.1"
-                               : version == CURL_HTTP_VERSION_2_0 ? "2"
-                               : version == CURL_HTTP_VERSION_3   ? "3"
-                                                                  : "";
-    Observed o;
-    o.status = status;
-    o.body = s->body;
-    o.headers = &s->headers;
-    o.time_s = static_cast<double>(total_us) / 1e6;
-    o.size = static_cast<double>(size);
-    o.cert_days = s->cert_days;
-
-    std::string base = s->status_line.empty() ? "HTTP " + std::to_string(status) : Printable(s->status_line, 60);
-    base += " - ";
-    base += std::to_string(static_cast<long long>(size));
-    base += " bytes in ";
-    base += FormatFixed(o.time_s, 3);
-    base += " s";
-    if (p.cert_in_summary && o.cert_days)
-      base += ", certificate expires in " + nagios::FormatPerfNumber(*o.cert_days) + " days";
-
-    State state = State::kOk;
-    std::string failures;
-    std::string msg;
-    for (const Rule& rule : p.rules) {
-      const bool pass = Evaluate(rule, &o, &msg);
-      if (!r.long_output.empty()) r.long_output += '\n';
-      if (pass) {
-        r.long_output += "PASS: ";
-      } else {
-        r.long_output += "FAIL (";
-        r.long_output += nagios::StateWord(rule.severity);
-        r.long_output += "): ";
-        state = nagios::WorstOf(state, rule.severity);
-        if (!failures.empty()) failures += "; ";
-        failures += msg;
-      }
-      r.long_output += msg;
-    }
-    if (s->keep_body && s->body.size() >= kMaxKeptBody && static_cast<size_t>(size) > kMaxKeptBody)
-      r.long_output += "\nbody conditions saw only the first " + std::to_string(kMaxKeptBody >> 20) + " MiB";
-    if (o.cert_days)
-      r.long_output += "\ncertificate expires " + s->cert_not_after + " (" +
-                       nagios::FormatPerfNumber(*o.cert_days) + " days)";
-    r.state = state;
-    r.summary = failures.empty() ? std::move(base) : failures + " - " + base;
-
-    Perfdata time;
-    time.label = "time";
-    time.value = o.time_s;
-    time.uom = "s";
-    time.min = 0;
-    r.perfdata.push_back(std::move(time));
-    Perfdata bytes;
-    bytes.label = "size";
-    bytes.value = o.size;
-    bytes.uom = "B";
-    bytes.min = 0;
-    r.perfdata.push_back(std::move(bytes));
-    if (o.cert_days) {
-      Perfdata days;
-      days.label = "cert_days";
-      days.value = *o.cert_days;
-      r.perfdata.push_back(std::move(days));
-    }
-
-    r.details["status"] = status;
-    r.details["http_version"] = http_version;
-    r.details["time"] = o.time_s;
-    r.details["size"] = static_cast<long long>(size);
-    if (redirect && *redirect) r.details["redirect_url"] = StripUserinfo(redirect);
-    if (o.cert_days) r.details["cert_not_after"] = s->cert_not_after;
-    ApplyThresholds(spec.thresholds, &r);
+// Judges @p response by the rules of plan @p p.
+CheckResult Finish(const CheckSpec& spec, const Plan& p, const http::Response& response) {
+  if (response.error == http::Error::kInternal) return Unknown(response.error_text);
+  CheckResult r;
+  r.details["url"] = http::StripUserinfo(p.url);
+  if (!response.ok()) {
+    TransportFailure(spec, p, response, &r);
     return r;
   }
+  const long status = response.status;
+  const uint64_t size = response.body_size;
+  Observed o;
+  o.status = status;
+  o.body = response.body;
+  o.headers = &response.headers;
+  o.time_s = response.timing.total;
+  o.size = static_cast<double>(size);
+  if (response.certificate) o.cert_days = response.certificate->days;
 
-  struct HostQueue {
-    int active = 0;              ///< started checks of this host
-    std::deque<size_t> waiting;  ///< checks held back until one of them finishes
-  };
+  std::string base = response.status_line.empty() ? "HTTP " + std::to_string(status) : Printable(response.status_line, 60);
+  base += " - ";
+  base += std::to_string(static_cast<long long>(size));
+  base += " bytes in ";
+  base += FormatFixed(o.time_s, 3);
+  base += " s";
+  if (p.cert_in_summary && o.cert_days)
+    base += ", certificate expires in " + nagios::FormatPerfNumber(*o.cert_days) + " days";
 
-  bool https_type_;
-  const DoneFn& done_;
-  std::unordered_map<std::string, HostQueue> hosts_;  // node-based: pointers stay valid
-  std::vector<HostQueue*> host_of_;
-  std::deque<size_t> ready_;  // checks whose host has room, to start first
-  std::vector<bool> reported_;
-  CURLM* multi_ = nullptr;
-  CURLSH* share_ = nullptr;
-  bool ok_ = true;
-  std::vector<Slot> slots_;
-  std::vector<Slot*> free_;
-};
+  State state = State::kOk;
+  std::string failures;
+  std::string msg;
+  for (const Rule& rule : p.rules) {
+    const bool pass = Evaluate(rule, &o, &msg);
+    if (!r.long_output.empty()) r.long_output += '\n';
+    if (pass) {
+      r.long_output += "PASS: ";
+    } else {
+      r.long_output += "FAIL (";
+      r.long_output += nagios::StateWord(rule.severity);
+      r.long_output += "): ";
+      state = nagios::WorstOf(state, rule.severity);
+      if (!failures.empty()) failures += "; ";
+      failures += msg;
+    }
+    r.long_output += msg;
+  }
+  if (p.need_body && response.body_truncated)
+    r.long_output += "\nbody conditions saw only the first " + std::to_string(kMaxKeptBody >> 20) + " MiB";
+  if (o.cert_days)
+    r.long_output += "\ncertificate expires " + response.certificate->not_after + " (" +
+                     nagios::FormatPerfNumber(*o.cert_days) + " days)";
+  r.state = state;
+  r.summary = failures.empty() ? std::move(base) : failures + " - " + base;
+
+  for (const auto& [label, value, uom] : {std::tuple<const char*, double, const char*>{"time", o.time_s, "s"},
+                                         {"size", o.size, "B"}}) {
+    Perfdata measure;
+    measure.label = label;
+    measure.value = value;
+    measure.uom = uom;
+    measure.min = 0;
+    r.perfdata.push_back(std::move(measure));
+  }
+  if (o.cert_days) {
+    Perfdata days;
+    days.label = "cert_days";
+    days.value = *o.cert_days;
+    r.perfdata.push_back(std::move(days));
+  }
+
+  r.details["status"] = status;
+  r.details["http_version"] = response.http_version;
+  r.details["time"] = o.time_s;
+  r.details["size"] = static_cast<long long>(size);
+  if (!response.redirect_url.empty()) r.details["redirect_url"] = http::StripUserinfo(response.redirect_url);
+  if (o.cert_days) r.details["cert_not_after"] = response.certificate->not_after;
+  ApplyThresholds(spec.thresholds, &r);
+  return r;
+}
+
+// The result of check @p spec, started as @p s, from @p response; secrets never reach it.
+CheckResult Complete(const CheckSpec& spec, const Started& s, const http::Response& response) {
+  CheckResult r;
+  try {
+    r = Finish(spec, s.plan, response);
+  } catch (const std::exception& e) {
+    r = Unknown(std::string("internal error: ") + e.what());
+  }
+  r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - response.started);
+  if (!s.password.empty() || !s.bearer.empty()) {
+    const std::vector<std::string> secrets = {s.password, s.bearer};
+    r.summary = RedactSecrets(std::move(r.summary), secrets);
+    r.long_output = RedactSecrets(std::move(r.long_output), secrets);
+  }
+  return r;
+}
 
 class HttpCheck : public CheckType {
  public:
@@ -1293,7 +935,6 @@ class HttpCheck : public CheckType {
   std::vector<std::string> Measures() const override { return {"time", "size", "cert_days"}; }
 
   std::string Validate(const CheckSpec& spec) const override {
-    CurlGlobalInit();
     Plan plan;
     return BuildPlan(spec, https_, true, &plan);
   }
@@ -1309,11 +950,27 @@ class HttpCheck : public CheckType {
   void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& /*ctx*/, int max_parallel,
                 const DoneFn& done) const override {
     if (specs.empty()) return;
-    CurlGlobalInit();
-    const size_t width = std::min(specs.size(), static_cast<size_t>(std::max(1, max_parallel)));
-    const SigpipeGuard no_sigpipe;
-    Batch batch(https_, width, done);
-    batch.Run(specs);
+    http::RunnerOptions options;
+    options.max_parallel = static_cast<size_t>(std::max(1, max_parallel));
+    options.max_per_host = kMaxPerHost;
+    http::Runner runner(options);
+    std::vector<std::unique_ptr<Started>> started(specs.size());  // only those in flight are set
+    runner.Run(
+        specs.size(),
+        [&](size_t i, http::Request* request) {
+          auto s = std::make_unique<Started>();
+          CheckResult failed;
+          if (!Prepare(*specs[i], https_, s.get(), request, &failed)) {
+            done(i, std::move(failed));
+            return false;
+          }
+          started[i] = std::move(s);
+          return true;
+        },
+        [&](size_t i, http::Response response) {
+          const std::unique_ptr<Started> s = std::move(started[i]);
+          done(i, Complete(*specs[i], *s, response));
+        });
   }
 
  private:

@@ -38,6 +38,7 @@
 #include "cmd/hmon-check/checks/tls_util.hpp"
 #include "common/event.hpp"
 #include "common/nagios.hpp"
+#include "common/tls.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -455,15 +456,6 @@ SSL_CTX* DefaultCtx() {
   return ctx;
 }
 
-std::string NameText(const X509_NAME* name) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio || !name) return "";
-  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  return len > 0 ? std::string(data, static_cast<size_t>(len)) : "";
-}
-
 std::vector<std::string> SubjectAltNames(X509* cert) {
   std::vector<std::string> out;
   auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
@@ -579,8 +571,8 @@ CheckResult Probe(const CheckSpec& spec) {
   std::string not_after;
   const bool have_days = CertExpiry(X509_get0_notAfter(cert.get()), &days, &not_after);
   const bool expired = have_days && days < 0;
-  const std::string subject = NameText(X509_get_subject_name(cert.get()));
-  const std::string issuer = NameText(X509_get_issuer_name(cert.get()));
+  const std::string subject = CertNameText(X509_get_subject_name(cert.get()));
+  const std::string issuer = CertNameText(X509_get_issuer_name(cert.get()));
   const std::vector<std::string> sans = SubjectAltNames(cert.get());
   const char* protocol = SSL_get_version(ssl.get());
 

@@ -15,6 +15,19 @@ std::string Openssl(const std::vector<std::string>& args) {
   return "";
 }
 
+std::string SignLeaf(const std::string& dir, const std::string& name, const std::string& extensions,
+                     const std::vector<std::string>& validity) {
+  const std::string base = dir + "/" + name;
+  WriteFile(base + ".ext", "basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n" + extensions + "\n");
+  std::string err = Openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                             "-keyout", base + ".key", "-out", base + ".csr", "-subj", "/CN=" + name});
+  if (!err.empty()) return err;
+  std::vector<std::string> sign = {"ca", "-batch", "-notext", "-config", dir + "/ca.cnf", "-in", base + ".csr",
+                                   "-out", base + ".crt", "-extfile", base + ".ext"};
+  sign.insert(sign.end(), validity.begin(), validity.end());
+  return Openssl(sign);
+}
+
 // A test CA in @p dir (ca.crt) and server certificates signed by it: good (localhost and
 // 127.0.0.1, 365 days), soon (5 days), wrong (wrong.example only) and expired (2020).
 std::string MakeCerts(const std::string& dir) {
@@ -43,19 +56,15 @@ std::string MakeCerts(const std::string& dir) {
       {"expired", "DNS:localhost, IP:127.0.0.1", {"-startdate", "20200101000000Z", "-enddate", "20200201000000Z"}},
   };
   for (const Leaf& leaf : leaves) {
-    const std::string base = dir + "/" + leaf.name;
-    WriteFile(base + ".ext", std::string("basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n"
-                                             "extendedKeyUsage = serverAuth\nsubjectAltName = ") +
-                                     leaf.san + "\n");
-    err = Openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                   base + ".key", "-out", base + ".csr", "-subj", std::string("/CN=") + leaf.name});
+    err = SignLeaf(dir, leaf.name, std::string("extendedKeyUsage = serverAuth\nsubjectAltName = ") + leaf.san,
+                   leaf.validity);
     if (!err.empty()) return err;
-    std::vector<std::string> sign = {"ca", "-batch", "-notext", "-config", dir + "/ca.cnf", "-in", base + ".csr",
-                                     "-out", base + ".crt", "-extfile", base + ".ext"};
-    sign.insert(sign.end(), leaf.validity.begin(), leaf.validity.end());
-    if (!(err = Openssl(sign)).empty()) return err;
   }
   return "";
+}
+
+std::string MakeClientCert(const std::string& dir) {
+  return SignLeaf(dir, "client", "extendedKeyUsage = clientAuth", {"-days", "30"});
 }
 
 }  // namespace hops::testing

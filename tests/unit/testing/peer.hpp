@@ -35,6 +35,10 @@ int FreePort();
 std::string MakeTempDir(const std::string& prefix = "hops-test");
 /// Full path of @p program on PATH (or in /usr/sbin, /usr/lib/postgresql/*/bin), or "".
 std::string FindProgram(const std::string& program);
+/// True when @p program is missing and HOPS_ALLOW_SKIP=1, for `TEST_CASE("..." *
+/// doctest::skip(SkipWithout("nginx")))`: such a test is then reported skipped; without the
+/// variable it runs, and fails for want of the program.
+bool SkipWithout(const std::string& program);
 /// Runs a command (argv, no shell) to completion; returns its exit status, output in @p out.
 int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
 /// Writes @p content to @p path (truncating).

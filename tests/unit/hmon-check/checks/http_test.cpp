@@ -17,9 +17,10 @@
 #include <vector>
 
 #include "cmd/hmon-check/checks/check.hpp"
-#include "tests/unit/hmon-check/checks/test_server.hpp"
 #include "tests/unit/testing/certs.hpp"
+#include "tests/unit/testing/nginx.hpp"
 #include "tests/unit/testing/peer.hpp"
+#include "tests/unit/testing/test_server.hpp"
 
 namespace hops::mon {
 namespace {
@@ -78,30 +79,17 @@ Nginx StartNginx() {
                 "location = /hdr { if ($http_x_probe != \"yes\") { return 400 \"no\\n\"; } return 200 \"hdr ok\\n\"; }\n"
                 "location = /big { alias " + d + "/big.txt; }\n"
                 "location = /huge { alias " + d + "/huge.txt; }\n");
-  n.http = ht::FreePort();
-  n.https = ht::FreePort();
-  n.soon = ht::FreePort();
-  n.wrong = ht::FreePort();
-  n.expired = ht::FreePort();
-  std::string conf = "worker_processes 1;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n"
-                     "  default_type text/plain;\n  keepalive_requests 100000;\n";
-  for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
-    conf += std::string("  ") + t + "_temp_path " + d + "/" + t + ";\n";
-  conf += "  server { listen 127.0.0.1:" + std::to_string(n.http) + "; include " + d + "/locations.conf; }\n";
-  auto tls = [&](int port, const char* cert, const char* extra) {
-    conf += "  server { listen 127.0.0.1:" + std::to_string(port) + " ssl" + extra + "; ssl_certificate " + d + "/" +
-            cert + ".crt; ssl_certificate_key " + d + "/" + cert + ".key; include " + d + "/locations.conf; }\n";
-  };
-  tls(n.https, "good", " http2");
-  tls(n.soon, "soon", "");
-  tls(n.wrong, "wrong", "");
-  tls(n.expired, "expired", "");
-  conf += "}\n";
-  ht::WriteFile(d + "/nginx.conf", conf);
+  const std::string locations = "  include " + d + "/locations.conf;";
+  std::vector<ht::NginxServer> servers = {
+      {"", "", locations}, {"good", " http2", locations}, {"soon", "", locations},
+      {"wrong", "", locations}, {"expired", "", locations}};
   std::string err;
-  n.peer = ht::Peer::Start({"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf", "-g",
-                            "daemon off; pid " + d + "/nginx.pid; error_log " + d + "/error.log;"},
-                           n.http, d + "/nginx.out", &err);
+  n.peer = ht::StartNginx(d, &servers, &err);
+  n.http = servers[0].port;
+  n.https = servers[1].port;
+  n.soon = servers[2].port;
+  n.wrong = servers[3].port;
+  n.expired = servers[4].port;
   if (!n.peer) n.skip = "nginx did not start: " + err;
   return n;
 }
@@ -166,78 +154,7 @@ Condition Cond(std::string what, std::string op, std::vector<std::string> values
 
 using hops::testing::SilentListener;
 
-// An HTTP/1.1 server on 127.0.0.1 that answers every request "ok" after a delay, keeping
-// connections alive, one thread per connection; it records the most requests it had at once.
-class SlowServer {
- public:
-  explicit SlowServer(std::chrono::milliseconds delay) : delay_(delay) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 128);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    accept_thread_ = std::thread([this] { AcceptLoop(); });
-  }
-  ~SlowServer() {
-    stop_ = true;
-    accept_thread_.join();
-    std::lock_guard<std::mutex> lock(mu_);
-    for (int c : conns_) shutdown(c, SHUT_RDWR);
-    for (auto& t : threads_) t.join();
-    for (int c : conns_) close(c);
-    close(fd_);
-  }
-  int port() const { return port_; }
-  int most_at_once() const { return most_; }
-
- private:
-  void AcceptLoop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      const int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      std::lock_guard<std::mutex> lock(mu_);
-      conns_.push_back(c);
-      threads_.emplace_back([this, c] { Serve(c); });
-    }
-  }
-  void Serve(int c) {
-    std::string buf;
-    char chunk[4096];
-    while (true) {
-      const ssize_t n = recv(c, chunk, sizeof chunk, 0);
-      if (n <= 0) return;
-      buf.append(chunk, static_cast<size_t>(n));
-      size_t end;
-      while ((end = buf.find("\r\n\r\n")) != std::string::npos) {
-        buf.erase(0, end + 4);
-        const int now = ++busy_;
-        for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
-        }
-        std::this_thread::sleep_for(delay_);
-        --busy_;
-        const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nok\n";
-        if (send(c, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) return;
-      }
-    }
-  }
-
-  std::chrono::milliseconds delay_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> busy_{0};
-  std::atomic<int> most_{0};
-  std::mutex mu_;
-  std::vector<int> conns_;
-  std::vector<std::thread> threads_;
-  std::thread accept_thread_;
-};
+using hops::testing::SlowServer;
 
 TEST_SUITE("hops::mon::http") {
   TEST_CASE("type description") {

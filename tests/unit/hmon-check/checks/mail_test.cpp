@@ -9,8 +9,8 @@
 #include <string>
 
 #include "cmd/hmon-check/checks/check.hpp"
-#include "tests/unit/hmon-check/checks/test_server.hpp"
 #include "tests/unit/testing/peer.hpp"
+#include "tests/unit/testing/test_server.hpp"
 
 namespace hops::mon {
 namespace {

@@ -19,9 +19,10 @@
 #include <vector>
 
 #include "cmd/hmon-check/checks/check.hpp"
-#include "tests/unit/hmon-check/checks/test_server.hpp"
 #include "tests/unit/testing/certs.hpp"
+#include "tests/unit/testing/nginx.hpp"
 #include "tests/unit/testing/peer.hpp"
+#include "tests/unit/testing/test_server.hpp"
 
 namespace hops::mon {
 namespace {
@@ -51,23 +52,14 @@ TlsPeers StartPeers() {
     return t;
   }
   if (ht::FindProgram("nginx").empty()) return t;  // the STARTTLS tests still run
-  t.good = ht::FreePort();
-  t.soon = ht::FreePort();
-  t.wrong = ht::FreePort();
-  t.expired = ht::FreePort();
-  std::string conf = "worker_processes 1;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n";
-  for (const char* tmp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
-    conf += std::string("  ") + tmp + "_temp_path " + d + "/" + tmp + ";\n";
-  for (const auto& [port, cert] : {std::pair<int, const char*>{t.good, "good"}, {t.soon, "soon"},
-                                   {t.wrong, "wrong"}, {t.expired, "expired"}})
-    conf += "  server { listen 127.0.0.1:" + std::to_string(port) + " ssl; ssl_certificate " + d + "/" + cert +
-            ".crt; ssl_certificate_key " + d + "/" + cert + ".key; location / { return 200 \"ok\\n\"; } }\n";
-  conf += "}\n";
-  ht::WriteFile(d + "/nginx.conf", conf);
+  const std::string ok = "  location / { return 200 \"ok\\n\"; }";
+  std::vector<ht::NginxServer> servers = {{"good", "", ok}, {"soon", "", ok}, {"wrong", "", ok}, {"expired", "", ok}};
   std::string err;
-  t.nginx = ht::Peer::Start({"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf", "-g",
-                             "daemon off; pid " + d + "/nginx.pid; error_log " + d + "/error.log;"},
-                            t.good, d + "/nginx.out", &err);
+  t.nginx = ht::StartNginx(d, &servers, &err);
+  t.good = servers[0].port;
+  t.soon = servers[1].port;
+  t.wrong = servers[2].port;
+  t.expired = servers[3].port;
   if (!t.nginx) t.skip = "nginx did not start: " + err;
   return t;
 }

@@ -1,8 +1,8 @@
-// Tiny loopback TCP servers for the network check tests: a thread that accepts connections and
-// runs a handler on each, and line-protocol servers on top of it. (The listener that never
-// accepts is in tests/unit/testing/listener.hpp.)
-#ifndef HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_
-#define HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_
+// Tiny loopback TCP servers for network tests: a thread that accepts connections and runs a
+// handler on each, an HTTP server that answers slowly, and a line-protocol server. (The listener
+// that never accepts is in tests/unit/testing/listener.hpp.)
+#ifndef HOPS_TESTS_UNIT_TESTING_TEST_SERVER_HPP_
+#define HOPS_TESTS_UNIT_TESTING_TEST_SERVER_HPP_
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -127,6 +128,80 @@ class ThreadServer {
   std::atomic<int> connections_{0};
 };
 
+/// An HTTP/1.1 server on 127.0.0.1 that answers every request "ok" after a delay, keeping
+/// connections alive, one thread per connection; it records the most requests it had at once.
+class SlowServer {
+ public:
+  /// Starts listening; every request is answered @p delay after it arrived.
+  explicit SlowServer(std::chrono::milliseconds delay) : delay_(delay) {
+    fd_ = ListenLoopback("127.0.0.1", 128, &port_);
+    accept_thread_ = std::thread([this] { AcceptLoop(); });
+  }
+  ~SlowServer() {
+    stop_ = true;
+    accept_thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int c : conns_) shutdown(c, SHUT_RDWR);
+    for (auto& t : threads_) t.join();
+    for (int c : conns_) close(c);
+    if (fd_ >= 0) close(fd_);
+  }
+  SlowServer(const SlowServer&) = delete;
+  SlowServer& operator=(const SlowServer&) = delete;
+  /// The port it listens on.
+  int port() const { return port_; }
+  /// The most requests it was answering at once.
+  int most_at_once() const { return most_; }
+  /// Requests answered so far.
+  int requests() const { return requests_; }
+
+ private:
+  void AcceptLoop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      conns_.push_back(c);
+      threads_.emplace_back([this, c] { Serve(c); });
+    }
+  }
+  void Serve(int c) {
+    std::string buf;
+    char chunk[4096];
+    while (true) {
+      const ssize_t n = recv(c, chunk, sizeof chunk, 0);
+      if (n <= 0) return;
+      buf.append(chunk, static_cast<size_t>(n));
+      size_t end;
+      while ((end = buf.find("\r\n\r\n")) != std::string::npos) {
+        buf.erase(0, end + 4);
+        const int now = ++busy_;
+        for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
+        }
+        std::this_thread::sleep_for(delay_);
+        --busy_;
+        ++requests_;
+        const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nok\n";
+        if (send(c, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) return;
+      }
+    }
+  }
+
+  std::chrono::milliseconds delay_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> busy_{0};
+  std::atomic<int> most_{0};
+  std::atomic<int> requests_{0};
+  std::mutex mu_;
+  std::vector<int> conns_;
+  std::vector<std::thread> threads_;
+  std::thread accept_thread_;
+};
+
 /// Ends a LineServer reply that closes the connection after it is sent.
 constexpr char kThenClose = '\x04';
 
@@ -182,4 +257,4 @@ class LineServer {
 
 }  // namespace hops::testing
 
-#endif  // HOPS_TESTS_UNIT_COMMON_CHECK_TEST_SERVER_HPP_
+#endif  // HOPS_TESTS_UNIT_TESTING_TEST_SERVER_HPP_
