@@ -148,6 +148,10 @@ std::unique_ptr<CheckType> MakeSwapCheck();                ///< check_sys.cpp: s
 std::unique_ptr<CheckType> MakeLogfileCheck();             ///< check_log.cpp: logfile
 std::unique_ptr<CheckType> MakeCommandCheck();             ///< check_cmd.cpp: command (Nagios plugins)
 
+/// The environment a command plugin runs with: only PATH (a standard one when hmon-check has
+/// none), LANG, LC_ALL and TZ of hmon-check's own, then the monitor's @p env on top.
+std::vector<std::string> PluginEnvironment(const std::map<std::string, std::string>& env);
+
 }  // namespace hops::mon
 
 #endif  // HOPS_COMMON_CHECK_HPP_

@@ -2,7 +2,7 @@
 //
 // `command` is the argv list (program first), run by RunProcess (common/process.hpp): with
 // posix_spawn, never through a shell, in its own process group with stdin from /dev/null, the
-// environment of hmon-check plus `env`, and in `cwd` when given. The plugin's exit code is the
+// clean environment (PluginEnvironment) plus `env`, and in `cwd` when given. The plugin's exit code is the
 // state (0 OK .. 3 UNKNOWN); any other code, death by a signal, a missing or non-executable
 // program are UNKNOWN with the reason. Its stdout (first 64 KiB) is split by
 // nagios::ParsePluginOutput: the status line is the summary as the plugin wrote it, the rest the
@@ -21,9 +21,29 @@
 #include "common/text.hpp"
 #include "common/units.hpp"
 
-extern char** environ;
 
 namespace hops::mon {
+namespace {
+
+// The variables a plugin inherits from hmon-check; everything else hmon-check was given (tokens
+// named by *_env keys, cloud credentials, ...) stays out of the plugin's reach.
+constexpr const char* kPassedVariables[] = {"PATH", "LANG", "LC_ALL", "TZ"};
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+}  // namespace
+
+std::vector<std::string> PluginEnvironment(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> out;
+  for (const char* name : kPassedVariables) {
+    if (env.count(name)) continue;
+    const char* v = std::getenv(name);
+    if (v) out.push_back(std::string(name) + "=" + v);
+    else if (std::string(name) == "PATH") out.push_back(std::string("PATH=") + kDefaultPath);
+  }
+  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+  return out;
+}
+
 namespace {
 
 using nagios::State;
@@ -98,14 +118,7 @@ class CommandCheck : public CheckType {
     o.timeout = spec.timeout;
     o.max_stdout = kMaxStdout;
     o.max_stderr = kMaxStderr;
-    // The environment: ours with `env` laid over it.
-    const auto& env_map = p.Map("env");
-    o.env.emplace();
-    for (char** e = environ; e && *e; ++e) {
-      std::string kv(*e);
-      if (!env_map.count(kv.substr(0, kv.find('=')))) o.env->push_back(std::move(kv));
-    }
-    for (const auto& [name, value] : env_map) o.env->push_back(name + "=" + value);
+    o.env = PluginEnvironment(p.Map("env"));
 
     const ProcessResult run = RunProcess(o);
     if (run.end == ProcessEnd::kNotStarted) {

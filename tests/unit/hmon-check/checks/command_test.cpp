@@ -92,6 +92,28 @@ TEST_CASE("check_cmd: arguments are passed literally, never through a shell") {
   CHECK(::access((dir + "/pwned").c_str(), F_OK) != 0);
 }
 
+TEST_CASE("check_cmd: a plugin gets a clean environment, never hmon-check's secrets") {
+  const std::string dir = MakeTempDir("hops-cmd");
+  ::setenv("HOPS_TEST_TOKEN", "tok-7f3a9c1e55d2", 1);
+  ::setenv("TZ", "Asia/Tokyo", 1);
+  Plugin(dir, "check_secret", "echo \"OK - token=[${HOPS_TEST_TOKEN:-}] tz=$TZ n=$(env | grep -vc '^PWD=\\|^SHLVL=\\|^_=')\"\n");
+  auto spec = Spec({dir + "/check_secret"});
+  spec.params.SetMap("env", "PGHOST", "127.0.0.1");
+  auto r = MakeCommandCheck()->Run(spec, {});
+  ::unsetenv("HOPS_TEST_TOKEN");
+  ::unsetenv("TZ");
+  CHECK(r.state == State::kOk);
+  CHECK(r.summary.find("tok-7f3a9c1e55d2") == std::string::npos);
+  CHECK(r.summary.rfind("OK - token=[] tz=Asia/Tokyo n=", 0) == 0);
+  // PATH, TZ and PGHOST, plus LANG and LC_ALL when hmon-check has them.
+  auto env = PluginEnvironment({{"PGHOST", "127.0.0.1"}});
+  CHECK(env.back() == "PGHOST=127.0.0.1");
+  for (const auto& kv : env) {
+    const std::string name = kv.substr(0, kv.find('='));
+    CHECK((name == "PATH" || name == "LANG" || name == "LC_ALL" || name == "TZ" || name == "PGHOST"));
+  }
+}
+
 TEST_CASE("check_cmd: env, cwd, PATH lookup and stdin") {
   const std::string dir = MakeTempDir("hops-cmd");
   const std::string work = MakeTempDir("hops-cwd");
