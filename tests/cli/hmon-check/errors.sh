@@ -41,3 +41,12 @@ run hmon-check run --bogus
 run hmon-check
 run hmon-check history
 run hmon-check run -f bad.yaml --concurrency 0
+# Command-line mistakes: git-style wording, a suggestion when one is close, exit 3.
+run hmon-check run --chnages-only
+run hmon-check rnu
+run hmon-check frobnicate
+run hmon-check history web extra
+run hmon-check run --format yaml
+run hmon-check list --fromat json
+run hmon-check --format json run
+run hmon-check run --lock-wait
