@@ -161,13 +161,8 @@ int CmdRun(const MonitorOptions& o) {
   ro.format = o.format;
   ro.use_state = !o.no_state;
   ro.lock_wait = DurationArg(o.lock_wait, "--lock-wait");
-  if (!settings.monitor_retention.empty()) {
-    auto d = ParseDuration(settings.monitor_retention);
-    if (!d || d->count() <= 0)
-      throw DefinitionError({settings.source, 0, 0}, "'monitor.retention' must be a duration such as 400d, got '" +
-                                                         settings.monitor_retention + "'");
-    ro.retention = *d;
-  }
+  // LoadSettings has checked the value (and reported a bad one at its place in the file).
+  if (auto d = ParseDuration(settings.monitor_retention); d && d->count() > 0) ro.retention = *d;
   return RunMonitors(l->file, l->instances, ro, store.get(), l->calendars.get());
 }
 

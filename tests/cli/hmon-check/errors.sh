@@ -50,3 +50,6 @@ run hmon-check run --format yaml
 run hmon-check list --fromat json
 run hmon-check --format json run
 run hmon-check run --lock-wait
+# Settings: a bad retention is reported at its place, before anything runs.
+printf '[monitor]\nretention = "30x"\n' > settings.toml
+HOPS_CONFIG=$PWD/settings.toml run hmon-check run -f bad.yaml
