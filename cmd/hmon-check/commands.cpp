@@ -99,21 +99,35 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
     } catch (const DefinitionError& e) {
       errors.push_back(e);
     }
+    if (l->inventory)
+      for (auto& e : CheckSelectors(l->file, *l->inventory, text)) errors.push_back(std::move(e));
   }
   if (need_calendars) {
-    l->calendars = cal::OpenRegistry(settings, cal::CalendarPaths(settings, o.calendar_files));
-    for (const auto& e : l->calendars->errors()) errors.push_back(e);
-    if (l->calendars->errors().empty()) {
-      std::vector<std::string> names;
-      for (const auto* c : l->calendars->All()) names.push_back(c->name);
-      for (const auto& m : l->file.monitors) {
-        if (m.calendar.empty()) continue;
-        try {
-          l->calendars->Find(m.calendar);
-        } catch (const UsageError&) {
-          const SourceLoc& where = m.calendar_loc.line > 0 ? m.calendar_loc : m.loc;
-          errors.emplace_back(where, "monitor '" + m.id + "' names unknown calendar '" + m.calendar + "'" +
-                                         DidYouMean(m.calendar, names));
+    // An error about a monitor's 'calendar' points at the value (its own or the defaults').
+    auto calendar_error = [&](const MonitorDef& m, const std::string& message) {
+      const SourceLoc& where = m.calendar_loc.line > 0 ? m.calendar_loc : m.loc;
+      errors.emplace_back(where, message, SourceLineOf(text, where.line));
+    };
+    const std::vector<std::string> calendar_paths = cal::CalendarPaths(settings, o.calendar_files);
+    if (calendar_paths.empty()) {
+      for (const auto& m : l->file.monitors)
+        if (!m.calendar.empty())
+          calendar_error(m, "monitor '" + m.id + "' names calendar '" + m.calendar +
+                                "', but no calendar file was loaded: give --calendars or set [calendar] path");
+    } else {
+      l->calendars = cal::OpenRegistry(settings, calendar_paths);
+      for (const auto& e : l->calendars->errors()) errors.push_back(e);
+      if (l->calendars->errors().empty()) {
+        std::vector<std::string> names;
+        for (const auto* c : l->calendars->All()) names.push_back(c->name);
+        for (const auto& m : l->file.monitors) {
+          if (m.calendar.empty()) continue;
+          try {
+            l->calendars->Find(m.calendar);
+          } catch (const UsageError&) {
+            calendar_error(m, "monitor '" + m.id + "' names unknown calendar '" + m.calendar + "'" +
+                                  DidYouMean(m.calendar, names));
+          }
         }
       }
     }

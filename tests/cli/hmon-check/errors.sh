@@ -53,3 +53,37 @@ run hmon-check run --lock-wait
 # Settings: a bad retention is reported at its place, before anything runs.
 printf '[monitor]\nretention = "30x"\n' > settings.toml
 HOPS_CONFIG=$PWD/settings.toml run hmon-check run -f bad.yaml
+# Selectors and calendars of monitors: at the value, with the inventory's suggestion, exit 3.
+cat > inv.yaml <<'YAML'
+nodes:
+  web01: {address: 127.0.0.11, scopes: [tokyo/web], tags: {role: web}}
+  db01: {address: 127.0.0.21, scopes: [tokyo/db]}
+YAML
+cat > sel.yaml <<'YAML'
+version: 1
+monitors:
+  web:
+    type: tcp
+    target: "{{node.address}}:80"
+    scope: [tokio/web]
+  db:
+    type: tcp
+    target: "{{node.address}}:5432"
+    nodes: db1
+  batch:
+    type: tcp
+    target: "{{node.address}}:22"
+    scope: "tag:role=wbe"
+  office:
+    type: tcp
+    target: 127.0.0.1:1
+    calendar: biz
+YAML
+printf '[calendar]\npath = []\n' > nocal.toml
+HOPS_CONFIG=$PWD/nocal.toml run hmon-check validate -f sel.yaml --inventory inv.yaml
+printf 'monitors:\n  web:\n    type: tcp\n    target: "{{node.address}}:80"\n    scope: tokio/web\n' > one.yaml
+run hmon-check run -f one.yaml --inventory inv.yaml
+printf 'defaults:\n  calendar: biz\nmonitors:\n  office: {type: tcp, target: "127.0.0.1:1"}\n' > office.yaml
+HOPS_CONFIG=$PWD/nocal.toml run hmon-check run -f office.yaml
+printf 'calendars:\n  bizz: {holidays: [jp]}\n' > cal.yaml
+run hmon-check list -f office.yaml --calendars cal.yaml

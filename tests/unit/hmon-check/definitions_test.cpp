@@ -120,6 +120,46 @@ monitors:
     CHECK_THROWS_AS(ExpandInstances(f, nullptr, {}, {}, {}), DefinitionError);
   }
 
+  TEST_CASE("unknown scope, node and tag selectors point at the value with a suggestion") {
+    inv::Inventory inventory = inv::Inventory::Parse(kInventory, "inv.yaml");
+    const std::string text = R"(monitors:
+  web:
+    type: ping
+    scope: [tokyo/db, tokio/web]
+  db:
+    type: ping
+    nodes: db1
+  tagged:
+    type: ping
+    scope: "tag:role=web"
+  fine:
+    type: ping
+    scope: tokyo
+    nodes: [web01]
+)";
+    MonitorFile f = LoadOk(text);
+    auto e = CheckSelectors(f, inventory, text);
+    REQUIRE(e.size() == 3);
+    CHECK(std::string(e[0].what()) ==
+          "m.yaml:4:23: monitor 'web': unknown scope 'tokio/web' in inventory 'inv.yaml', did you mean 'tokyo/web'?\n"
+          "      scope: [tokyo/db, tokio/web]\n"
+          "                        ^");
+    CHECK(e[1].loc().line == 7);
+    CHECK(e[1].loc().column == 12);
+    CHECK(e[1].message() == "monitor 'db': unknown node 'db1' in inventory 'inv.yaml', did you mean 'db01'?");
+    CHECK(e[2].loc().line == 10);
+    CHECK(e[2].loc().column == 12);
+    CHECK(e[2].message() == "monitor 'tagged': unknown tag 'role' in inventory 'inv.yaml': no node has it");
+    CHECK(e[0].kind() == ErrorKind::kDefinition);
+    // The positions survive the definition cache.
+    auto back = MonitorFileFromCache(MonitorFileToCache(f, "h"), "h");
+    REQUIRE(back);
+    auto again = CheckSelectors(*back, inventory, text);
+    REQUIRE(again.size() == 3);
+    CHECK(std::string(again[0].what()) == e[0].what());
+    CHECK(again[1].loc().Str() == "m.yaml:7:12");
+  }
+
   TEST_CASE("a cached file equals the parsed one, and another hash is refused") {
     const std::string text = R"(defaults:
   calendar: biz
