@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <cmath>
@@ -236,6 +238,21 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
   auto keep = [&](const std::string& key) {  // "web" must not match "web2/..."
     return key == prefix || key.compare(0, prefix.size() + 1, prefix + "/") == 0;
   };
+  auto kept = [&](const auto& rows) {
+    return std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return keep(r.key); });
+  };
+  if (!kept(changes) && !kept(samples)) {
+    // Nothing in the period: fine for a known check, but an unknown id is most likely a typo.
+    std::set<std::string> keys;
+    for (const auto& [key, status] : store->GetAllMonitorStatus()) keys.insert(key);
+    for (const auto& c : store->ListStatusChanges("", 0, 0)) keys.insert(c.key);
+    if (std::none_of(keys.begin(), keys.end(), keep)) {
+      std::set<std::string> names;  // monitor ids, or whole keys when a node was given
+      for (const auto& k : keys) names.insert(node.empty() ? k.substr(0, k.find('/')) : k);
+      throw RuntimeError("no history for '" + prefix + "' in " + store->path() +
+                         DidYouMean(prefix, {names.begin(), names.end()}));
+    }
+  }
   auto iso = [](int64_t ms) {
     return FormatTimestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
   };

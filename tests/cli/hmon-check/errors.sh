@@ -87,3 +87,10 @@ printf 'defaults:\n  calendar: biz\nmonitors:\n  office: {type: tcp, target: "12
 HOPS_CONFIG=$PWD/nocal.toml run hmon-check run -f office.yaml
 printf 'calendars:\n  bizz: {holidays: [jp]}\n' > cal.yaml
 run hmon-check list -f office.yaml --calendars cal.yaml
+# history of an id the state store has never seen: an error with a suggestion, exit 3.
+printf 'monitors:\n  refused: {type: tcp, target: "127.0.0.1:1"}\n' > hist.yaml
+code hmon-check run -f hist.yaml
+run hmon-check history refusd
+run hmon-check history nosuch
+run hmon-check history refused --node web01
+run hmon-check history refused --since 2099-01-01
