@@ -299,20 +299,11 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
 
 std::optional<nagios::Range> ParseThresholdRange(const std::string& measure, const std::string& text,
                                                  std::string* err) {
-  if (measure == "time" && !text.empty() && text.find(':') == std::string::npos && text[0] != '@' &&
-      std::isalpha(static_cast<unsigned char>(text.back()))) {
-    auto d = ParseDuration(text);
-    if (!d) {
-      *err = "malformed duration '" + text + "'";
-      return std::nullopt;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", d->count() / 1000.0);
-    auto r = nagios::ParseRange(buf, err);
-    if (r) r->text = buf;
-    return r;
-  }
-  return nagios::ParseRange(text, err);
+  // The measures that are times: in seconds (response times) or milliseconds (ping round trips).
+  nagios::RangeUnit unit = nagios::RangeUnit::kNumber;
+  if (measure == "time") unit = nagios::RangeUnit::kSeconds;
+  if (measure == "rta" || measure == "rtmax" || measure == "jitter") unit = nagios::RangeUnit::kMilliseconds;
+  return nagios::ParseRange(text, err, unit);
 }
 
 const MonitorDef* MonitorFile::Find(const std::string& id) const {

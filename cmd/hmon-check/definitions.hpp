@@ -91,8 +91,10 @@ std::vector<Instance> ExpandInstances(const MonitorFile& file, const inv::Invent
                                       const std::vector<std::string>& scopes,
                                       const std::vector<std::string>& nodes);
 
-/// Parses a threshold range for @p measure; for "time" a bare duration ("2s", "500ms") is
-/// taken as seconds. Returns nullopt and fills @p err when malformed.
+/// Parses a threshold range for @p measure. The bounds of a time measure may be durations in
+/// m, s or ms, converted to the measure's unit: seconds for "time" ("500ms" is 0.5), milliseconds
+/// for ping's "rta", "rtmax" and "jitter" ("1s" is 1000); hours, days and weeks are refused.
+/// Returns nullopt and fills @p err when malformed.
 std::optional<nagios::Range> ParseThresholdRange(const std::string& measure, const std::string& text,
                                                  std::string* err);
 

@@ -199,11 +199,26 @@ monitors:
     CHECK_FALSE(MonitorFileFromCache("not json", hash));
   }
 
-  TEST_CASE("time thresholds take durations") {
+  TEST_CASE("time thresholds take durations in m, s and ms, and refuse longer units") {
     std::string err;
     CHECK(ParseThresholdRange("time", "1500ms", &err)->text == "1.5");
     CHECK(ParseThresholdRange("time", "~:2", &err)->text == "~:2");
+    CHECK(ParseThresholdRange("time", "@1s:2s", &err)->text == "@1:2");
+    CHECK(ParseThresholdRange("rta", "~:1s", &err)->text == "~:1000");
+    CHECK(ParseThresholdRange("jitter", "20ms", &err)->text == "20");
     CHECK_FALSE(ParseThresholdRange("time", "2x", &err));
     CHECK_FALSE(ParseThresholdRange("used_pct", "80%", &err));
+    // A tcp response-time threshold of 30 days (2,592,000 s) can never fire: refused.
+    CHECK_FALSE(ParseThresholdRange("time", "30d", &err));
+    CHECK(err.find("'30d' in range '30d' is too long for a response time") == 0);
+    // Measures that are not times take no units at all.
+    CHECK_FALSE(ParseThresholdRange("days", "30d", &err));
+    CHECK(err == "bad number '30d' in range '30d'");
+    CHECK_FALSE(ParseThresholdRange("count", "1s", &err));
+    // In a monitor file the error points at the value.
+    auto e = Errors("monitors:\n  a:\n    type: tcp\n    target: 127.0.0.1:1\n    warning: 30d\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().Str() == "m.yaml:5:14");
+    CHECK(e[0].message().find("threshold of 'time': '30d' in range '30d' is too long") == 0);
   }
 }
