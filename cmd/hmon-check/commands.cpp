@@ -245,7 +245,9 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
     // Nothing in the period: fine for a known check, but an unknown id is most likely a typo.
     std::set<std::string> keys;
     for (const auto& [key, status] : store->GetAllMonitorStatus()) keys.insert(key);
-    for (const auto& c : store->ListStatusChanges("", 0, 0)) keys.insert(c.key);
+    // Removed monitors keep their changes but not their status: look there only when needed.
+    if (std::none_of(keys.begin(), keys.end(), keep))
+      for (const auto& c : store->ListStatusChanges("", 0, 0)) keys.insert(c.key);
     if (std::none_of(keys.begin(), keys.end(), keep)) {
       std::set<std::string> names;  // monitor ids, or whole keys when a node was given
       for (const auto& k : keys) names.insert(node.empty() ? k.substr(0, k.find('/')) : k);
