@@ -11,6 +11,19 @@ std::string SourceLoc::Str() const {
   return s;
 }
 
+std::string SourceLineOf(std::string_view text, int line) {
+  if (line < 1) return "";
+  size_t start = 0;
+  for (int i = 1; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return "";
+    ++start;
+  }
+  std::string_view s = text.substr(start, text.find('\n', start) - start);
+  if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+  return std::string(s);
+}
+
 static std::string FormatDefinitionError(const SourceLoc& loc, const std::string& message,
                                          const std::string& source_line) {
   std::string out = loc.Str() + ": " + message;

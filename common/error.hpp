@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace hops {
 
@@ -67,6 +68,10 @@ class DefinitionError : public Error {
   SourceLoc loc_;
   std::string message_;
 };
+
+/// Line @p line (1-based) of @p text without its line terminator ("\n" or "\r\n"), or "" when out
+/// of range: the source line a DefinitionError shows above its caret.
+std::string SourceLineOf(std::string_view text, int line);
 
 /// Exit-code conventions; each tool picks one (see the EXIT STATUS section of its man page).
 enum class ExitStyle {

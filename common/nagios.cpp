@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "common/text.hpp"
+#include "common/units.hpp"
 
 namespace hops {
 namespace nagios {
@@ -242,7 +243,39 @@ bool Range::Alerts(double v) const {
   return inside ? !outside : outside;
 }
 
-std::optional<Range> ParseRange(std::string_view text, std::string* err) {
+namespace {
+
+/// A range bound: a plain number, or with a time @p unit also a duration converted to that unit
+/// (*@p converted set); nullopt with *@p err set, naming @p range, when it is neither.
+std::optional<double> ParseBound(std::string_view bound, RangeUnit unit, const std::string& range,
+                                 std::string* err, bool* converted) {
+  if (const auto v = ParseWholeNumber(bound)) return v;
+  const std::string quoted = "'" + std::string(bound) + "' in range '" + range + "'";
+  if (unit == RangeUnit::kNumber) {
+    SetError(err, "bad number " + quoted);
+    return std::nullopt;
+  }
+  const char* hint = unit == RangeUnit::kSeconds
+                         ? "plain numbers are seconds (2, 0.5); durations take ms, s or m (500ms, 2s, 1m)"
+                         : "plain numbers are milliseconds (200, 0.5); durations take ms, s or m (200ms, 1s)";
+  const auto d = ParseDuration(bound);
+  // ParseDuration alone would take a bare number; that case was handled above.
+  if (!d) {
+    SetError(err, "bad time " + quoted + ": " + hint);
+    return std::nullopt;
+  }
+  if (bound.find_first_of("hdw") != std::string_view::npos) {
+    SetError(err, quoted + " is too long for a response time: " + hint);
+    return std::nullopt;
+  }
+  *converted = true;
+  const double ms = static_cast<double>(d->count());
+  return unit == RangeUnit::kSeconds ? ms / 1000 : ms;
+}
+
+}  // namespace
+
+std::optional<Range> ParseRange(std::string_view text, std::string* err, RangeUnit unit) {
   Range r;
   const std::string_view trimmed = Trim(text);
   r.text = std::string(trimmed);
@@ -260,6 +293,7 @@ std::optional<Range> ParseRange(std::string_view text, std::string* err) {
       return std::nullopt;
     }
   }
+  bool converted = false;
   const size_t colon = s.find(':');
   std::string_view end_text = s;
   if (colon != std::string_view::npos) {
@@ -272,22 +306,16 @@ std::optional<Range> ParseRange(std::string_view text, std::string* err) {
     if (start_text == "~") {
       r.start_inf = true;
     } else if (!start_text.empty()) {
-      const auto v = ParseWholeNumber(start_text);
-      if (!v) {
-        SetError(err, "bad number '" + std::string(start_text) + "' in range " + quoted);
-        return std::nullopt;
-      }
+      const auto v = ParseBound(start_text, unit, r.text, err, &converted);
+      if (!v) return std::nullopt;
       r.start = *v;
     }
   }
   if (end_text.empty()) {
     r.end_inf = true;
   } else {
-    const auto v = ParseWholeNumber(end_text);
-    if (!v) {
-      SetError(err, "bad number '" + std::string(end_text) + "' in range " + quoted);
-      return std::nullopt;
-    }
+    const auto v = ParseBound(end_text, unit, r.text, err, &converted);
+    if (!v) return std::nullopt;
     r.end = *v;
     r.end_inf = false;
   }
@@ -295,6 +323,12 @@ std::optional<Range> ParseRange(std::string_view text, std::string* err) {
     SetError(err, "range " + quoted + " has start " + FormatPerfNumber(r.start) +
                       " greater than end " + FormatPerfNumber(r.end));
     return std::nullopt;
+  }
+  if (converted) {  // the range in the measure's unit, as perfdata and Nagios read it
+    r.text = r.inside ? "@" : "";
+    if (colon != std::string_view::npos)
+      r.text += (r.start_inf ? "~" : s.substr(0, colon).empty() ? "" : FormatPerfNumber(r.start)) + ":";
+    if (!r.end_inf) r.text += FormatPerfNumber(r.end);
   }
   return r;
 }

@@ -40,10 +40,20 @@ struct Range {
   bool Alerts(double v) const;
 };
 
+/// How the bounds of a range are written.
+enum class RangeUnit {
+  kNumber,        ///< plain numbers only
+  kSeconds,       ///< a time in seconds: plain numbers of seconds, or durations in m, s and ms
+  kMilliseconds,  ///< a time in milliseconds: plain numbers of ms, or durations in m, s and ms
+};
+
 /// Parses a range ("10", "10:", "~:10", "10:20", "@10:20", ":10"; decimals and negatives allowed);
 /// nullopt with *@p err set (when non-null) for empty text, "@" or ":" alone, a bad number or
-/// start > end.
-std::optional<Range> ParseRange(std::string_view text, std::string* err);
+/// start > end. With a time @p unit a bound may also be a duration ("500ms", "2s", "1m30s"),
+/// converted to that unit, and Range::text is then the range in plain numbers ("@500ms:2s" is
+/// "@0.5:2" in seconds); durations in hours, days or weeks are refused as too long for a
+/// response time ("30d" for a tcp connect time is a mistake, not a threshold).
+std::optional<Range> ParseRange(std::string_view text, std::string* err, RangeUnit unit = RangeUnit::kNumber);
 
 /// A warning and a critical range, either of which may be absent.
 struct Thresholds {

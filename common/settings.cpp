@@ -19,6 +19,8 @@
 #include "common/error.hpp"
 #include "common/spell.hpp"
 #include "common/text.hpp"
+#include "common/units.hpp"
+#include "common/zone.hpp"
 
 namespace hops {
 
@@ -27,7 +29,7 @@ namespace {
 /// What a settings key holds and how its value is checked.
 enum class KeyType {
   kTable,         ///< a table of further keys
-  kString,        ///< any string, stored as is
+  kString,        ///< a string, stored as is once KeySpec::check (if any) accepts it
   kPath,          ///< a non-empty path, resolved against the settings file's directory
   kOptionalPath,  ///< a path as kPath, or "" for none
   kPathList,      ///< a path or an array of paths
@@ -37,21 +39,58 @@ enum class KeyType {
 struct KeySpec {
   const char* name;  ///< dotted name from the document root ("calendar.path")
   KeyType type;
+  const char* expected;  ///< what the value is, for messages ("a duration such as \"400d\"")
   std::string Settings::*text = nullptr;  ///< target of kString / kPath / kOptionalPath
   std::vector<std::string> Settings::*list = nullptr;  ///< target of kPathList
+  /// Checks a kString value: "" when valid, else the message.
+  std::string (*check)(const std::string& value) = nullptr;
 };
+
+/// "" for a known IANA zone name (or "" for the system's zone), else the message.
+std::string CheckTimezone(const std::string& name) {
+  if (name.empty() || FindZone(name)) return "";
+  return "unknown timezone '" + name + "'" + DidYouMean(name, AllZoneNames()) +
+         " (expected an IANA name such as Asia/Tokyo)";
+}
+
+/// "" for a positive duration, else the message.
+std::string CheckRetention(const std::string& text) {
+  auto d = ParseDuration(text);
+  if (d && d->count() > 0) return "";
+  return "'monitor.retention' must be a positive duration such as \"400d\" or \"8w\", got '" + text + "'";
+}
 
 // Every key the settings file may contain. Tools that add settings add their keys (and the
 // tables holding them) here and their fields to Settings; nothing else needs to change.
 const KeySpec kKnownKeys[] = {
-    {"timezone", KeyType::kString, &Settings::timezone},
-    {"state_dir", KeyType::kPath, &Settings::state_dir},
-    {"calendar", KeyType::kTable},
-    {"calendar.path", KeyType::kPathList, nullptr, &Settings::calendar_path},
-    {"calendar.jp_holidays_file", KeyType::kOptionalPath, &Settings::jp_holidays_file},
-    {"monitor", KeyType::kTable},
-    {"monitor.retention", KeyType::kString, &Settings::monitor_retention},
+    {"timezone", KeyType::kString, "an IANA time zone name such as \"Asia/Tokyo\"", &Settings::timezone,
+     nullptr, CheckTimezone},
+    {"state_dir", KeyType::kPath, "a directory path", &Settings::state_dir},
+    {"calendar", KeyType::kTable, "a [calendar] section"},
+    {"calendar.path", KeyType::kPathList, "calendar files or directories", nullptr,
+     &Settings::calendar_path},
+    {"calendar.jp_holidays_file", KeyType::kOptionalPath, "a file path, or \"\" for none",
+     &Settings::jp_holidays_file},
+    {"monitor", KeyType::kTable, "a [monitor] section"},
+    {"monitor.retention", KeyType::kString, "a duration such as \"400d\"", &Settings::monitor_retention,
+     nullptr, CheckRetention},
 };
+
+/// "an integer", "a table", ...: the TOML type of @p node, for "got ..." in messages.
+std::string TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
 
 /// The value of environment variable @p name, or "" when unset.
 std::string Env(const char* name) {
@@ -81,20 +120,6 @@ std::string ResolvePath(const std::string& p, const std::filesystem::path& base_
   std::filesystem::path path(p);
   if (path.is_absolute() || base_dir.empty()) return p;
   return (base_dir / path).string();
-}
-
-/// Line @p line (1-based) of @p text without its line terminator, or "" when out of range.
-std::string SourceLine(const std::string& text, int line) {
-  size_t start = 0;
-  for (int i = 1; i < line; ++i) {
-    start = text.find('\n', start);
-    if (start == std::string::npos) return "";
-    ++start;
-  }
-  size_t end = text.find('\n', start);
-  std::string s = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (!s.empty() && s.back() == '\r') s.pop_back();
-  return s;
 }
 
 /// Walks a parsed settings document, storing values and keeping the first problem in file order.
@@ -154,18 +179,24 @@ class Checker {
         if (const toml::table* t = node.as_table())
           CheckTable(*t, name);
         else
-          Report(node.source(), "'" + name + "' must be a table");
+          Report(node.source(), "'" + name + "' must be a table, got " + TypeName(node) + " (expected " + spec.expected + ")");
         return;
       case KeyType::kString:
       case KeyType::kPath:
       case KeyType::kOptionalPath: {
         const auto* s = node.as_string();
         if (!s) {
-          Report(node.source(), "'" + name + "' must be a string");
+          Report(node.source(), "'" + name + "' must be a string, got " + TypeName(node) + " (expected " + spec.expected + ")");
           return;
         }
         const std::string& v = s->get();
         if (spec.type == KeyType::kString) {
+          if (spec.check) {
+            if (std::string problem = spec.check(v); !problem.empty()) {
+              Report(node.source(), problem);
+              return;
+            }
+          }
           settings_->*spec.text = v;
         } else if (v.empty()) {
           if (spec.type == KeyType::kPath)
@@ -182,7 +213,8 @@ class Checker {
         auto add = [&](const toml::node& item) {
           const auto* s = item.as_string();
           if (!s) {
-            Report(item.source(), "'" + name + "' must be a string or an array of strings");
+            Report(item.source(), "'" + name + "' must be a string or an array of strings, got " + TypeName(item) +
+                                      " (expected " + spec.expected + ")");
           } else if (s->get().empty()) {
             Report(item.source(), "'" + name + "' entries must not be empty");
           } else {
@@ -244,7 +276,7 @@ Settings ParseSettings(const std::string& text, const std::string& filename) {
     const auto& pos = e.source().begin;
     throw DefinitionError(
         SourceLoc{filename, static_cast<int>(pos.line), static_cast<int>(pos.column)},
-        LowerFirst(e.description()), SourceLine(text, static_cast<int>(pos.line)));
+        LowerFirst(e.description()), SourceLineOf(text, static_cast<int>(pos.line)));
   }
 #else
   toml::parse_result result = toml::parse(std::string_view(text), std::string_view(filename));
@@ -253,7 +285,7 @@ Settings ParseSettings(const std::string& text, const std::string& filename) {
     const auto& pos = e.source().begin;
     throw DefinitionError(
         SourceLoc{filename, static_cast<int>(pos.line), static_cast<int>(pos.column)},
-        LowerFirst(e.description()), SourceLine(text, static_cast<int>(pos.line)));
+        LowerFirst(e.description()), SourceLineOf(text, static_cast<int>(pos.line)));
   }
   doc = std::move(result).table();
 #endif
@@ -265,7 +297,7 @@ Settings ParseSettings(const std::string& text, const std::string& filename) {
   if (const auto& problem = checker.first()) {
     const int line = static_cast<int>(problem->first.line);
     throw DefinitionError(SourceLoc{filename, line, static_cast<int>(problem->first.column)},
-                          problem->second, SourceLine(text, line));
+                          problem->second, SourceLineOf(text, line));
   }
   return settings;
 }

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <cmath>
@@ -107,21 +109,35 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
     } catch (const DefinitionError& e) {
       errors.push_back(e);
     }
+    if (l->inventory)
+      for (auto& e : CheckSelectors(l->file, *l->inventory, text)) errors.push_back(std::move(e));
   }
   if (need_calendars) {
-    l->calendars = cal::OpenRegistry(settings, cal::CalendarPaths(settings, o.calendar_files));
-    for (const auto& e : l->calendars->errors()) errors.push_back(e);
-    if (l->calendars->errors().empty()) {
-      std::vector<std::string> names;
-      for (const auto* c : l->calendars->All()) names.push_back(c->name);
-      for (const auto& m : l->file.monitors) {
-        if (m.calendar.empty()) continue;
-        try {
-          l->calendars->Find(m.calendar);
-        } catch (const UsageError&) {
-          const SourceLoc& where = m.calendar_loc.line > 0 ? m.calendar_loc : m.loc;
-          errors.emplace_back(where, "monitor '" + m.id + "' names unknown calendar '" + m.calendar + "'" +
-                                         DidYouMean(m.calendar, names));
+    // An error about a monitor's 'calendar' points at the value (its own or the defaults').
+    auto calendar_error = [&](const MonitorDef& m, const std::string& message) {
+      const SourceLoc& where = m.calendar_loc.line > 0 ? m.calendar_loc : m.loc;
+      errors.emplace_back(where, message, SourceLineOf(text, where.line));
+    };
+    const std::vector<std::string> calendar_paths = cal::CalendarPaths(settings, o.calendar_files);
+    if (calendar_paths.empty()) {
+      for (const auto& m : l->file.monitors)
+        if (!m.calendar.empty())
+          calendar_error(m, "monitor '" + m.id + "' names calendar '" + m.calendar +
+                                "', but no calendar file was loaded: give --calendars or set [calendar] path");
+    } else {
+      l->calendars = cal::OpenRegistry(settings, calendar_paths);
+      for (const auto& e : l->calendars->errors()) errors.push_back(e);
+      if (l->calendars->errors().empty()) {
+        std::vector<std::string> names;
+        for (const auto* c : l->calendars->All()) names.push_back(c->name);
+        for (const auto& m : l->file.monitors) {
+          if (m.calendar.empty()) continue;
+          try {
+            l->calendars->Find(m.calendar);
+          } catch (const UsageError&) {
+            calendar_error(m, "monitor '" + m.id + "' names unknown calendar '" + m.calendar + "'" +
+                                  DidYouMean(m.calendar, names));
+          }
         }
       }
     }
@@ -169,13 +185,8 @@ int CmdRun(const MonitorOptions& o) {
   ro.format = o.format;
   ro.use_state = !o.no_state;
   ro.lock_wait = DurationArg(o.lock_wait, "--lock-wait");
-  if (!settings.monitor_retention.empty()) {
-    auto d = ParseDuration(settings.monitor_retention);
-    if (!d || d->count() <= 0)
-      throw DefinitionError({settings.source, 0, 0}, "'monitor.retention' must be a duration such as 400d, got '" +
-                                                         settings.monitor_retention + "'");
-    ro.retention = *d;
-  }
+  // LoadSettings has checked the value (and reported a bad one at its place in the file).
+  if (auto d = ParseDuration(settings.monitor_retention); d && d->count() > 0) ro.retention = *d;
   return RunMonitors(l->file, l->instances, ro, store.get(), l->calendars.get());
 }
 
@@ -235,6 +246,23 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
   auto keep = [&](const std::string& key) {  // "web" must not match "web2/..."
     return key == prefix || key.compare(0, prefix.size() + 1, prefix + "/") == 0;
   };
+  auto kept = [&](const auto& rows) {
+    return std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return keep(r.key); });
+  };
+  if (!kept(changes) && !kept(samples)) {
+    // Nothing in the period: fine for a known check, but an unknown id is most likely a typo.
+    std::set<std::string> keys;
+    for (const auto& [key, status] : store->GetAllMonitorStatus()) keys.insert(key);
+    // Removed monitors keep their changes but not their status: look there only when needed.
+    if (std::none_of(keys.begin(), keys.end(), keep))
+      for (const auto& c : store->ListStatusChanges("", 0, 0)) keys.insert(c.key);
+    if (std::none_of(keys.begin(), keys.end(), keep)) {
+      std::set<std::string> names;  // monitor ids, or whole keys when a node was given
+      for (const auto& k : keys) names.insert(node.empty() ? k.substr(0, k.find('/')) : k);
+      throw RuntimeError("no history for '" + prefix + "' in " + store->path() +
+                         DidYouMean(prefix, {names.begin(), names.end()}));
+    }
+  }
   auto iso = [](int64_t ms) {
     return FormatTimestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
   };

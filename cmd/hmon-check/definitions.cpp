@@ -48,6 +48,15 @@ std::vector<std::string> StringList(const YamlDoc& doc, const YAML::Node& n, con
   return out;
 }
 
+/// The strings of a scalar or list node and where each is written.
+void StringListAt(const YamlDoc& doc, const YAML::Node& n, const std::string& what, std::vector<std::string>* out,
+                  std::vector<SourceLoc>* locs) {
+  for (const YAML::Node& i : Items(n)) {
+    out->push_back(ScalarText(doc, i, what));
+    locs->push_back(doc.Loc(i));
+  }
+}
+
 std::chrono::milliseconds DurationNode(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
   std::string s = ScalarText(doc, n, what);
   auto d = ParseDuration(s);
@@ -196,8 +205,8 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
   MapReader m(doc, value, what, allowed);
   d.description = m.String("description").value_or("");
   d.target = m.String("target").value_or("");
-  if (m.Has("scope")) d.scopes = StringList(doc, m.Get("scope"), "'scope'");
-  if (m.Has("nodes")) d.nodes = StringList(doc, m.Get("nodes"), "'nodes'");
+  if (m.Has("scope")) StringListAt(doc, m.Get("scope"), "'scope'", &d.scopes, &d.scope_locs);
+  if (m.Has("nodes")) StringListAt(doc, m.Get("nodes"), "'nodes'", &d.nodes, &d.node_locs);
   const bool per_node = !d.scopes.empty() || !d.nodes.empty();
   // Checks addressed by host alone check the node's address unless told otherwise.
   static const std::set<std::string> kHostTypes = {"ping", "sql", "tls-cert", "smtp", "imap", "pop3", "ftp"};
@@ -308,20 +317,11 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
 
 std::optional<nagios::Range> ParseThresholdRange(const std::string& measure, const std::string& text,
                                                  std::string* err) {
-  if (measure == "time" && !text.empty() && text.find(':') == std::string::npos && text[0] != '@' &&
-      std::isalpha(static_cast<unsigned char>(text.back()))) {
-    auto d = ParseDuration(text);
-    if (!d) {
-      *err = "malformed duration '" + text + "'";
-      return std::nullopt;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", d->count() / 1000.0);
-    auto r = nagios::ParseRange(buf, err);
-    if (r) r->text = buf;
-    return r;
-  }
-  return nagios::ParseRange(text, err);
+  // The measures that are times: in seconds (response times) or milliseconds (ping round trips).
+  nagios::RangeUnit unit = nagios::RangeUnit::kNumber;
+  if (measure == "time") unit = nagios::RangeUnit::kSeconds;
+  if (measure == "rta" || measure == "rtmax" || measure == "jitter") unit = nagios::RangeUnit::kMilliseconds;
+  return nagios::ParseRange(text, err, unit);
 }
 
 const MonitorDef* MonitorFile::Find(const std::string& id) const {
@@ -392,6 +392,27 @@ MonitorFile LoadMonitorFile(const YamlDoc& doc, std::vector<DefinitionError>* er
     errors->push_back(e);
   }
   return file;
+}
+
+std::vector<DefinitionError> CheckSelectors(const MonitorFile& file, const inv::Inventory& inventory,
+                                            const std::string& text) {
+  std::vector<DefinitionError> errors;
+  auto check = [&](const MonitorDef& def, const std::string& selector, const SourceLoc& loc, bool is_node) {
+    try {
+      if (is_node) inventory.Select({}, {selector});
+      else inventory.Select({selector}, {});
+    } catch (const UsageError& e) {
+      const SourceLoc& where = loc.line > 0 ? loc : def.loc;
+      errors.emplace_back(where, "monitor '" + def.id + "': " + e.what(), SourceLineOf(text, where.line));
+    }
+  };
+  for (const MonitorDef& def : file.monitors) {
+    for (size_t i = 0; i < def.scopes.size(); ++i)
+      check(def, def.scopes[i], i < def.scope_locs.size() ? def.scope_locs[i] : def.loc, false);
+    for (size_t i = 0; i < def.nodes.size(); ++i)
+      check(def, def.nodes[i], i < def.node_locs.size() ? def.node_locs[i] : def.loc, true);
+  }
+  return errors;
 }
 
 std::vector<Instance> ExpandInstances(const MonitorFile& file, const inv::Inventory* inventory,
@@ -599,6 +620,24 @@ std::optional<nagios::Range> RangeFromJson(const nlohmann::json& j) {
   return r;
 }
 
+nlohmann::json LocJson(const SourceLoc& l) { return {l.file, l.line, l.column}; }
+
+SourceLoc LocFromJson(const nlohmann::json& l) {
+  return SourceLoc{l[0].get<std::string>(), l[1].get<int>(), l[2].get<int>()};
+}
+
+nlohmann::json LocsJson(const std::vector<SourceLoc>& locs) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& l : locs) a.push_back(LocJson(l));
+  return a;
+}
+
+std::vector<SourceLoc> LocsFromJson(const nlohmann::json& a) {
+  std::vector<SourceLoc> locs;
+  for (const auto& l : a) locs.push_back(LocFromJson(l));
+  return locs;
+}
+
 }  // namespace
 
 std::string ContentHash(const std::string& bytes) {
@@ -632,8 +671,10 @@ std::string MonitorFileToCache(const MonitorFile& file, const std::string& conte
     m["enabled"] = d.enabled;
     const StateRules& r = d.rules;
     m["rules"] = {r.after, r.recover_after, r.window_m, r.window_n, r.flapping, r.flap_window, r.flap_low, r.flap_high};
-    m["loc"] = {d.loc.file, d.loc.line, d.loc.column};
-    m["calendar_loc"] = {d.calendar_loc.file, d.calendar_loc.line, d.calendar_loc.column};
+    m["loc"] = LocJson(d.loc);
+    m["calendar_loc"] = LocJson(d.calendar_loc);
+    m["scope_locs"] = LocsJson(d.scope_locs);
+    m["node_locs"] = LocsJson(d.node_locs);
     nlohmann::json params = nlohmann::json::object(), maps = nlohmann::json::object();
     for (const auto& k : d.base.params.Keys()) {
       if (!d.base.params.All(k).empty()) params[k] = d.base.params.All(k);
@@ -676,12 +717,10 @@ std::optional<MonitorFile> MonitorFileFromCache(const std::string& cached, const
       d.enabled = m.at("enabled").get<bool>();
       const auto& r = m.at("rules");
       d.rules = StateRules{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
-      auto loc = [&](const char* key) {
-        const auto& l = m.at(key);
-        return SourceLoc{l[0].get<std::string>(), l[1].get<int>(), l[2].get<int>()};
-      };
-      d.loc = loc("loc");
-      d.calendar_loc = loc("calendar_loc");
+      d.loc = LocFromJson(m.at("loc"));
+      d.calendar_loc = LocFromJson(m.at("calendar_loc"));
+      d.scope_locs = LocsFromJson(m.at("scope_locs"));
+      d.node_locs = LocsFromJson(m.at("node_locs"));
       d.base.monitor = d.id;
       d.base.type = d.type;
       d.base.timeout = d.timeout;

@@ -44,7 +44,9 @@ struct MonitorDef {
   std::string description;
   std::string target;                  ///< may hold {{node.*}} placeholders
   std::vector<std::string> scopes;     ///< inventory selection
+  std::vector<SourceLoc> scope_locs;   ///< where each of scopes is written
   std::vector<std::string> nodes;      ///< node ids
+  std::vector<SourceLoc> node_locs;    ///< where each of nodes is written
   std::chrono::milliseconds timeout{10000};
   std::string calendar;                ///< hcal calendar that must be open for the check to run
   SourceLoc calendar_loc;              ///< where 'calendar' is given (the monitor's or the defaults')
@@ -66,6 +68,12 @@ struct MonitorFile {
 /// Loads a definition file; every error is collected in @p errors (file:line:column each).
 MonitorFile LoadMonitorFile(const YamlDoc& doc, std::vector<DefinitionError>* errors);
 
+/// Checks every 'scope' and 'nodes' selector of @p file against @p inventory: one error per
+/// unknown or malformed selector, at the selector, with the inventory's suggestion. @p text is the
+/// file's content for the caret line ("" for none).
+std::vector<DefinitionError> CheckSelectors(const MonitorFile& file, const inv::Inventory& inventory,
+                                            const std::string& text);
+
 /// One check to run: a monitor for one node (or for no node).
 struct Instance {
   const MonitorDef* def = nullptr;
@@ -83,8 +91,10 @@ std::vector<Instance> ExpandInstances(const MonitorFile& file, const inv::Invent
                                       const std::vector<std::string>& scopes,
                                       const std::vector<std::string>& nodes);
 
-/// Parses a threshold range for @p measure; for "time" a bare duration ("2s", "500ms") is
-/// taken as seconds. Returns nullopt and fills @p err when malformed.
+/// Parses a threshold range for @p measure. The bounds of a time measure may be durations in
+/// m, s or ms, converted to the measure's unit: seconds for "time" ("500ms" is 0.5), milliseconds
+/// for ping's "rta", "rtmax" and "jitter" ("1s" is 1000); hours, days and weeks are refused.
+/// Returns nullopt and fills @p err when malformed.
 std::optional<nagios::Range> ParseThresholdRange(const std::string& measure, const std::string& text,
                                                  std::string* err);
 

@@ -61,3 +61,11 @@ run hcal --format yaml holidays
 cp "$EXAMPLES/calendars.yaml" copy.yaml
 run hcal -f "$EXAMPLES/calendars.yaml" -f copy.yaml is-business-day biz 2026-05-07
 run hcal -f "$EXAMPLES/calendars.yaml" -f copy.yaml is-business-day copy.yaml:biz 2026-05-07
+run hcal is-opne biz
+run hcal --fromat json holidays
+run hcal -f "$EXAMPLES/calendars.yaml" is-open biz extra
+run hcal -f "$EXAMPLES/calendars.yaml" next biz -n x
+run hcal holidays --set jp-bnak
+code hcal --help
+code hcal --version
+code hmon-check --help

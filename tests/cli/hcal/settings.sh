@@ -27,3 +27,8 @@ HOPS_CONFIG=$PWD/conf/bad.toml run hcal calendars
 HOPS_CONFIG=$PWD/conf/missing.toml run hcal calendars
 printf '[calendar]\npath = ["nowhere"]\n' > conf/empty.toml
 HOPS_CONFIG=$PWD/conf/empty.toml run hcal is-open office
+# A bad value is reported at its place in the settings file, with what was expected.
+printf '# site settings\ntimezone = "Asia/Tokio"\n' > conf/tz.toml
+HOPS_CONFIG=$PWD/conf/tz.toml run hcal calendars
+printf '[calendar]\npath = 7\n' > conf/type.toml
+HOPS_CONFIG=$PWD/conf/type.toml run hcal calendars

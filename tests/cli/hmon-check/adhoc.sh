@@ -12,6 +12,12 @@ run_stable hmon-check http "$u/ok" --warn-time 0 --crit-time 5s
 run_stable hmon-check tcp "127.0.0.1:$NGINX_PORT"
 run_stable hmon-check tcp "127.0.0.1:$closed"
 run_stable hmon-check tcp "127.0.0.1:$closed" --refuse-state warning
+# A time measure takes plain seconds or durations in ms, s or m; hours, days and weeks are refused.
+run_stable hmon-check tcp "127.0.0.1:$NGINX_PORT" -w 500ms -c 2s
+run_stable hmon-check tcp "127.0.0.1:$NGINX_PORT" -w 0.5 -c @1m:2m
+run_stable hmon-check tcp "127.0.0.1:$NGINX_PORT" -w 30d
+run_stable hmon-check http "$u/ok" --crit-time 1h
+run_stable hmon-check tcp "127.0.0.1:$NGINX_PORT" -w 2sec
 run_stable hmon-check process --args-regex "nginx -p $WORK/nginx " -c 1:
 run_stable hmon-check process --name no-such-process-here -c 1:
 cat > plugin.sh <<'SH'

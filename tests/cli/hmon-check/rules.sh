@@ -1,6 +1,6 @@
 # Calendar suppression, dependencies (unreachable) and the lock between overlapping runs.
 export HOPS_STATE_DIR=$WORK/state
-closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+closed=$(closed_port)
 cat > cal.yaml <<'YAML'
 calendars:
   never:

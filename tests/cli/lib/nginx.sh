@@ -5,7 +5,7 @@ start_nginx() {
   local dir=$WORK/nginx
   mkdir -p "$dir/logs"
   chmod a+rx "$WORK" "$dir"  # nginx workers run unprivileged and read files from here
-  NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  NGINX_PORT=$(free_port)
   cat > "$dir/nginx.conf" <<CONF
 worker_processes 1;
 pid $dir/nginx.pid;
@@ -28,8 +28,6 @@ CONF
   for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null && return 0; sleep 0.05; done
   echo "nginx did not start"; cat "$dir/logs/error.log"; exit 1
 }
-# A TCP port with nothing listening on it.
-closed_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Replaces measured numbers so output can be compared.
 stable() { sed -E 's/[0-9]+\.[0-9]+ ?(s|ms|%)/N\1/g; s/=[0-9.]+(s|ms|B|%)?;/=N\1;/g; s/=[0-9.]+(s|ms|B|%)?$/=N\1/g; s/=[0-9.]+(s|ms|B|%)? /=N\1 /g; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g; s/ [0-9]+ bytes/ N bytes/g; s/^[0-9]+ ([A-Z]) /PID \1 /'; }
 # Prints key fields of hmon-check JSON events, one per line.

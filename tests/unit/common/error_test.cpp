@@ -43,4 +43,15 @@ TEST_SUITE("error") {
     CHECK(ExitCodeFor(ErrorKind::kDefinition, ExitStyle::kCommand) == 2);
     CHECK(ExitCodeFor(ErrorKind::kRange, ExitStyle::kCommand) == 2);
   }
+
+  TEST_CASE("SourceLineOf: the 1-based line without its terminator") {
+    const std::string text = "first\r\nsecond\n\nlast";
+    CHECK(SourceLineOf(text, 1) == "first");
+    CHECK(SourceLineOf(text, 2) == "second");
+    CHECK(SourceLineOf(text, 3) == "");
+    CHECK(SourceLineOf(text, 4) == "last");
+    CHECK(SourceLineOf(text, 5) == "");
+    CHECK(SourceLineOf(text, 0) == "");
+    CHECK(SourceLineOf("", 1) == "");
+  }
 }

@@ -294,6 +294,56 @@ TEST_CASE("nagios: range errors") {
   CHECK(ParseRange("10", nullptr).has_value());
 }
 
+TEST_CASE("nagios: time ranges take durations in m, s and ms, converted to the unit") {
+  auto text = [](const char* range, RangeUnit unit) {
+    std::string err;
+    auto r = ParseRange(range, &err, unit);
+    return r ? r->text : "error: " + err;
+  };
+  CHECK(text("500ms", RangeUnit::kSeconds) == "0.5");
+  CHECK(text("2s", RangeUnit::kSeconds) == "2");
+  CHECK(text("1m30s", RangeUnit::kSeconds) == "90");
+  CHECK(text("@500ms:2s", RangeUnit::kSeconds) == "@0.5:2");
+  CHECK(text("~:1s", RangeUnit::kSeconds) == "~:1");
+  CHECK(text("1s:", RangeUnit::kSeconds) == "1:");
+  CHECK(text(":250ms", RangeUnit::kSeconds) == ":0.25");
+  CHECK(text("0.5:2s", RangeUnit::kSeconds) == "0.5:2");
+  CHECK(text("1s", RangeUnit::kMilliseconds) == "1000");
+  CHECK(text("~:200ms", RangeUnit::kMilliseconds) == "~:200");
+  // Plain numbers are in the unit already and keep their text.
+  CHECK(text("2", RangeUnit::kSeconds) == "2");
+  CHECK(text("@0.5:2", RangeUnit::kSeconds) == "@0.5:2");
+  CHECK(text("150", RangeUnit::kMilliseconds) == "150");
+  auto r = ParseRange("@500ms:2s", nullptr, RangeUnit::kSeconds);
+  REQUIRE(r);
+  CHECK(r->start == 0.5);
+  CHECK(r->end == 2);
+  CHECK(r->Alerts(1));
+  CHECK_FALSE(r->Alerts(2.5));
+  // A plain range takes no units.
+  CHECK(text("2s", RangeUnit::kNumber) == "error: bad number '2s' in range '2s'");
+}
+
+TEST_CASE("nagios: time ranges refuse hours, days, weeks and malformed durations") {
+  auto err = [](const char* range, RangeUnit unit) {
+    std::string e;
+    CHECK_FALSE(ParseRange(range, &e, unit).has_value());
+    return e;
+  };
+  const std::string hint = "plain numbers are seconds (2, 0.5); durations take ms, s or m (500ms, 2s, 1m)";
+  CHECK(err("30d", RangeUnit::kSeconds) == "'30d' in range '30d' is too long for a response time: " + hint);
+  CHECK(err("1h", RangeUnit::kSeconds) == "'1h' in range '1h' is too long for a response time: " + hint);
+  CHECK(err("~:1w", RangeUnit::kSeconds) == "'1w' in range '~:1w' is too long for a response time: " + hint);
+  CHECK(err("1d2h:2d", RangeUnit::kSeconds) == "'1d2h' in range '1d2h:2d' is too long for a response time: " + hint);
+  CHECK(err("2sec", RangeUnit::kSeconds) == "bad time '2sec' in range '2sec': " + hint);
+  CHECK(err("1.5s", RangeUnit::kSeconds) == "bad time '1.5s' in range '1.5s': " + hint);
+  CHECK(err("-2s", RangeUnit::kSeconds) == "bad time '-2s' in range '-2s': " + hint);
+  CHECK(err("2s:1s", RangeUnit::kSeconds) == "range '2s:1s' has start 2 greater than end 1");
+  CHECK(err("30d", RangeUnit::kMilliseconds) ==
+        "'30d' in range '30d' is too long for a response time: plain numbers are milliseconds (200, 0.5); "
+        "durations take ms, s or m (200ms, 1s)");
+}
+
 TEST_CASE("nagios: Thresholds check critical before warning") {
   Thresholds t;
   t.warning = R("10");

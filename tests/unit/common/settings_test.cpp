@@ -211,27 +211,55 @@ TEST_CASE("settings: the earliest problem in the file is reported") {
   }
 }
 
-TEST_CASE("settings: wrong value types are rejected at the value") {
+TEST_CASE("settings: wrong value types are rejected at the value, saying what was expected") {
   CHECK(ParseError("timezone = 9\n") ==
-        "/etc/hops/config.toml:1:12: 'timezone' must be a string\n"
+        "/etc/hops/config.toml:1:12: 'timezone' must be a string, got an integer (expected an IANA time "
+        "zone name such as \"Asia/Tokyo\")\n"
         "  timezone = 9\n"
         "             ^");
   CHECK(ParseError("state_dir = \"\"\n")
             .rfind("/etc/hops/config.toml:1:13: 'state_dir' must not be empty\n", 0) == 0);
   CHECK(ParseError("calendar = \"x\"\n")
-            .rfind("/etc/hops/config.toml:1:12: 'calendar' must be a table\n", 0) == 0);
+            .rfind("/etc/hops/config.toml:1:12: 'calendar' must be a table, got a string (expected a "
+                   "[calendar] section)\n", 0) == 0);
   CHECK(ParseError("[[calendar]]\npath = \"x\"\n")
-            .rfind("/etc/hops/config.toml:1:1: 'calendar' must be a table\n", 0) == 0);
+            .rfind("/etc/hops/config.toml:1:1: 'calendar' must be a table, got an array", 0) == 0);
   CHECK(ParseError("[calendar]\npath = [\"a\", 3]\n") ==
-        "/etc/hops/config.toml:2:14: 'calendar.path' must be a string or an array of strings\n"
+        "/etc/hops/config.toml:2:14: 'calendar.path' must be a string or an array of strings, got an "
+        "integer (expected calendar files or directories)\n"
         "  path = [\"a\", 3]\n"
         "               ^");
   CHECK(ParseError("[calendar]\npath = [\"\"]\n")
             .rfind("/etc/hops/config.toml:2:9: 'calendar.path' entries must not be empty\n", 0) ==
         0);
   CHECK(ParseError("[calendar]\njp_holidays_file = false\n")
-            .rfind("/etc/hops/config.toml:2:20: 'calendar.jp_holidays_file' must be a string\n",
+            .rfind("/etc/hops/config.toml:2:20: 'calendar.jp_holidays_file' must be a string, got a "
+                   "boolean (expected a file path, or \"\" for none)\n",
                    0) == 0);
+  CHECK(ParseError("[monitor]\nretention = 400\n")
+            .rfind("/etc/hops/config.toml:2:13: 'monitor.retention' must be a string, got an integer "
+                   "(expected a duration such as \"400d\")\n",
+                   0) == 0);
+}
+
+TEST_CASE("settings: bad values are rejected at the value with a caret and what was expected") {
+  // An unknown zone, with the suggestion calendar files give.
+  CHECK(ParseError("# hops\ntimezone = \"Asia/Tokio\"\n") ==
+        "/etc/hops/config.toml:2:12: unknown timezone 'Asia/Tokio', did you mean 'Asia/Tokyo'? "
+        "(expected an IANA name such as Asia/Tokyo)\n"
+        "  timezone = \"Asia/Tokio\"\n"
+        "             ^");
+  CHECK(ParseError("timezone = \"Nowhere/At-All-Really\"\n")
+            .rfind("/etc/hops/config.toml:1:12: unknown timezone 'Nowhere/At-All-Really' (expected", 0) == 0);
+  CHECK(ParseError("[monitor]\nretention = \"30x\"\n") ==
+        "/etc/hops/config.toml:2:13: 'monitor.retention' must be a positive duration such as \"400d\" or "
+        "\"8w\", got '30x'\n"
+        "  retention = \"30x\"\n"
+        "              ^");
+  CHECK(ParseError("[monitor]\nretention = \"0d\"\n").rfind("/etc/hops/config.toml:2:13: 'monitor.retention' must", 0) == 0);
+  // Valid values, and "" for the system's zone, pass.
+  CHECK(ParseError("timezone = \"UTC\"\n[monitor]\nretention = \"8w\"\n") == "(no error)");
+  CHECK(ParseError("timezone = \"\"\n") == "(no error)");
 }
 
 TEST_CASE("settings: SettingsPath search order") {

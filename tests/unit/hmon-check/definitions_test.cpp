@@ -122,6 +122,46 @@ monitors:
     CHECK_THROWS_AS(ExpandInstances(f, nullptr, {}, {}, {}), DefinitionError);
   }
 
+  TEST_CASE("unknown scope, node and tag selectors point at the value with a suggestion") {
+    inv::Inventory inventory = inv::Inventory::Parse(kInventory, "inv.yaml");
+    const std::string text = R"(monitors:
+  web:
+    type: ping
+    scope: [tokyo/db, tokio/web]
+  db:
+    type: ping
+    nodes: db1
+  tagged:
+    type: ping
+    scope: "tag:role=web"
+  fine:
+    type: ping
+    scope: tokyo
+    nodes: [web01]
+)";
+    MonitorFile f = LoadOk(text);
+    auto e = CheckSelectors(f, inventory, text);
+    REQUIRE(e.size() == 3);
+    CHECK(std::string(e[0].what()) ==
+          "m.yaml:4:23: monitor 'web': unknown scope 'tokio/web' in inventory 'inv.yaml', did you mean 'tokyo/web'?\n"
+          "      scope: [tokyo/db, tokio/web]\n"
+          "                        ^");
+    CHECK(e[1].loc().line == 7);
+    CHECK(e[1].loc().column == 12);
+    CHECK(e[1].message() == "monitor 'db': unknown node 'db1' in inventory 'inv.yaml', did you mean 'db01'?");
+    CHECK(e[2].loc().line == 10);
+    CHECK(e[2].loc().column == 12);
+    CHECK(e[2].message() == "monitor 'tagged': unknown tag 'role' in inventory 'inv.yaml': no node has it");
+    CHECK(e[0].kind() == ErrorKind::kDefinition);
+    // The positions survive the definition cache.
+    auto back = MonitorFileFromCache(MonitorFileToCache(f, "h"), "h");
+    REQUIRE(back);
+    auto again = CheckSelectors(*back, inventory, text);
+    REQUIRE(again.size() == 3);
+    CHECK(std::string(again[0].what()) == e[0].what());
+    CHECK(again[1].loc().Str() == "m.yaml:7:12");
+  }
+
   TEST_CASE("a cached file equals the parsed one, and another hash is refused") {
     const std::string text = R"(defaults:
   calendar: biz
@@ -180,11 +220,26 @@ monitors:
     CHECK(MonitorFileFromCache(MonitorFileToCache(f, hash), hash));
   }
 
-  TEST_CASE("time thresholds take durations") {
+  TEST_CASE("time thresholds take durations in m, s and ms, and refuse longer units") {
     std::string err;
     CHECK(ParseThresholdRange("time", "1500ms", &err)->text == "1.5");
     CHECK(ParseThresholdRange("time", "~:2", &err)->text == "~:2");
+    CHECK(ParseThresholdRange("time", "@1s:2s", &err)->text == "@1:2");
+    CHECK(ParseThresholdRange("rta", "~:1s", &err)->text == "~:1000");
+    CHECK(ParseThresholdRange("jitter", "20ms", &err)->text == "20");
     CHECK_FALSE(ParseThresholdRange("time", "2x", &err));
     CHECK_FALSE(ParseThresholdRange("used_pct", "80%", &err));
+    // A tcp response-time threshold of 30 days (2,592,000 s) can never fire: refused.
+    CHECK_FALSE(ParseThresholdRange("time", "30d", &err));
+    CHECK(err.find("'30d' in range '30d' is too long for a response time") == 0);
+    // Measures that are not times take no units at all.
+    CHECK_FALSE(ParseThresholdRange("days", "30d", &err));
+    CHECK(err == "bad number '30d' in range '30d'");
+    CHECK_FALSE(ParseThresholdRange("count", "1s", &err));
+    // In a monitor file the error points at the value.
+    auto e = Errors("monitors:\n  a:\n    type: tcp\n    target: 127.0.0.1:1\n    warning: 30d\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().Str() == "m.yaml:5:14");
+    CHECK(e[0].message().find("threshold of 'time': '30d' in range '30d' is too long") == 0);
   }
 }

@@ -15,6 +15,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <thread>
 
 namespace hops::testing {
@@ -83,7 +86,50 @@ void Peer::Stop() {
   pid_ = -1;
 }
 
+namespace {
+
+/// True when 127.0.0.1:@p port can be bound now with socket @p type (SOCK_STREAM or SOCK_DGRAM).
+bool CanBind(int port, int type) {
+  int fd = socket(AF_INET, type, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+/// The first port of the kernel's ephemeral range (ip_local_port_range), 32768 when unknown.
+int EphemeralLow() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return in >> low && low > 0 ? low : 32768;
+}
+
+}  // namespace
+
 int FreePort() {
+  // A port from bind(0) is in the kernel's ephemeral range, which every outgoing connection and
+  // every other test's bind(0) draws from too: between this function and the server's own bind,
+  // a neighbouring test could take it ("Address already in use"). So pick at random from below
+  // that range, free for both TCP and UDP (dnsmasq binds both), and never twice in one process.
+  static std::mutex mu;
+  static std::set<int> given;
+  static std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
+  std::lock_guard<std::mutex> lock(mu);
+  const int low = 10000, high = EphemeralLow() - 1;
+  if (high - low >= 1000) {
+    std::uniform_int_distribution<int> pick(low, high);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      const int port = pick(rng);
+      if (given.count(port) || !CanBind(port, SOCK_STREAM) || !CanBind(port, SOCK_DGRAM)) continue;
+      given.insert(port);
+      return port;
+    }
+  }
+  // No room below the ephemeral range: let the kernel choose.
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -94,6 +140,7 @@ int FreePort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   int port = ntohs(a.sin_port);
   close(fd);
+  given.insert(port);
   return port;
 }
 

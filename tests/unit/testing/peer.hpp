@@ -29,7 +29,9 @@ class Peer {
   int pid_;
 };
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A port on 127.0.0.1 that was free for TCP and UDP a moment ago, from below the kernel's
+/// ephemeral range so that no bind(0) or outgoing connection of a parallel test can take it
+/// before the server binds it; never the same twice in one process.
 int FreePort();
 /// Creates a fresh temporary directory (removed by the OS's tmp cleaning, not by the test).
 std::string MakeTempDir(const std::string& prefix = "hops-test");
