@@ -353,13 +353,25 @@ int CmdAdHoc(const AdHocOptions& o) {
   file.path = "<command line>";
   file.monitors.push_back(def);
   std::vector<Instance> instances = ExpandInstances(file, nullptr, {}, {}, {});
+  // A logfile plugin reports the lines written since its last call, as check_logfiles does: its
+  // offset is kept in the state store under the path and every parameter, so two plugin calls
+  // with other patterns on one file keep their own places.
+  std::unique_ptr<StateStore> store;
+  if (o.type == "logfile") {
+    std::string identity = o.type + "\n" + o.target;
+    for (const auto& [key, values] : o.params)
+      for (const auto& v : values) identity += "\n" + key + "=" + v;
+    instances.front().spec.state_key = "adhoc/logfile/" + ContentHash(identity).substr(0, 16);
+    store = OpenState(LoadSettings());
+  }
   if (o.format == "json") {
     RunOptions ro;
     ro.format = "json";
-    ro.use_state = false;
-    return RunMonitors(file, instances, ro, nullptr, nullptr);
+    ro.use_state = false;  // statuses and history stay those of `run`; only the offset is kept
+    return RunMonitors(file, instances, ro, store.get(), nullptr);
   }
   CheckContext ctx;
+  ctx.state = store.get();
   ctx.now_ms = NowMs;
   std::vector<CheckResult> results = RunChecks(instances, 1, ctx);
   return PrintAdHoc(instances.front(), results.front());

@@ -31,6 +31,13 @@ run_stable hmon-check command --command ./plugin.sh --command 'a b $(id)'
 run_stable hmon-check command --command ./no-such-plugin
 printf '$ hmon-check http URL --format json | events\n'
 hmon-check http "$u/ok" --format json | events; printf '[exit %d]\n' "${PIPESTATUS[0]}"
+# As a plugin, logfile reports what was written since its previous call with the same parameters.
+printf 'start\n' > app.log
+run_stable hmon-check logfile "$WORK/app.log" --critical-pattern ERROR
+printf 'ERROR disk full\nok again\n' >> app.log
+run_stable hmon-check logfile "$WORK/app.log" --critical-pattern ERROR
+run_stable hmon-check logfile "$WORK/app.log" --critical-pattern ERROR
+run_stable hmon-check logfile "$WORK/app.log" --critical-pattern 'ERROR|again' --from-start true
 run_stable hmon-check http
 run_stable hmon-check http "$u/ok" --status abc
 run_stable hmon-check bogus
