@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/output.hpp"
+#include "common/text.hpp"
 #include "common/tls.hpp"
 
 namespace hops::http {
@@ -52,34 +53,7 @@ bool Append(SlistPtr* list, const std::string& line) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text.
-
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  return true;
-}
-
-std::string AsciiLowerCopy(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), AsciiLower);
-  return out;
-}
-
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::string_view TrimSpace(std::string_view s) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-  return s;
-}
+// URLs.
 
 // Where the authority of @p url starts (after "scheme://") and where its "user[:password]@"
 // part ends ('@' included); at == npos when there is none.
@@ -101,14 +75,14 @@ Authority AuthorityOf(std::string_view url) {
 
 // The host[:port] of @p url in lower case, without user info: the key of per-host limits.
 std::string HostKey(std::string_view url) {
-  url = TrimSpace(url);
+  url = Trim(url);
   const Authority a = AuthorityOf(url);
   const size_t from = a.at == std::string_view::npos ? a.start : a.at + 1;
-  return AsciiLowerCopy(url.substr(from, a.end - from));
+  return Lower(url.substr(from, a.end - from));
 }
 
 bool IsSecretParam(std::string_view raw) {
-  const std::string name = AsciiLowerCopy(raw);
+  const std::string name = Lower(raw);
   for (const char* word : {"token", "secret", "password", "passwd", "signature"})
     if (name.find(word) != std::string::npos) return true;
   return StartsWith(name, "x-amz-") || EndsWith(name, "key") || name == "sig";
@@ -234,7 +208,7 @@ void ReadPeerCertificate(Slot* s) {
 size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   Slot* s = static_cast<Slot*>(user);
   const size_t n = size * nmemb;
-  const std::string_view line = TrimSpace(std::string_view(data, n));
+  const std::string_view line = Trim(std::string_view(data, n));
   Response& r = s->response;
   if (s->request.mail) {
     if (!line.empty()) r.status_line.assign(line.data(), line.size());  // the last server reply
@@ -245,7 +219,7 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   } else if (s->request.capture_headers) {
     const size_t colon = line.find(':');
     if (colon != std::string_view::npos && colon > 0)
-      r.headers.Add(std::string(TrimSpace(line.substr(0, colon))), std::string(TrimSpace(line.substr(colon + 1))));
+      r.headers.Add(std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
   }
   return n;
 }
@@ -385,14 +359,14 @@ void Headers::Add(std::string name, std::string value) { fields_.emplace_back(st
 
 const std::string* Headers::Find(std::string_view name) const {
   for (const auto& [n, v] : fields_)
-    if (SameName(n, name)) return &v;
+    if (EqualsIgnoreCase(n, name)) return &v;
   return nullptr;
 }
 
 std::vector<std::string> Headers::FindAll(std::string_view name) const {
   std::vector<std::string> out;
   for (const auto& [n, v] : fields_)
-    if (SameName(n, name)) out.push_back(v);
+    if (EqualsIgnoreCase(n, name)) out.push_back(v);
   return out;
 }
 
@@ -727,7 +701,7 @@ std::string StripUserinfo(std::string_view url) {
 // Redaction.
 
 bool IsSecretHeader(std::string_view raw) {
-  const std::string name = AsciiLowerCopy(raw);
+  const std::string name = Lower(raw);
   if (name == "authorization" || name == "proxy-authorization" || name == "cookie" || name == "set-cookie" ||
       name == "x-api-key")
     return true;
@@ -832,7 +806,7 @@ Verdict Classify(const Response& r) {
 
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
                                                     std::chrono::system_clock::time_point now) {
-  value = TrimSpace(value);
+  value = Trim(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (value.size() > 10) return std::nullopt;  // beyond any sensible wait

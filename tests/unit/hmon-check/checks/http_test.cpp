@@ -212,8 +212,12 @@ TEST_SUITE("hops::mon::http") {
     CHECK(with("json_path", "a[x]") == "'json_path': JSON path 'a[x]' has a bad index (expected [0], [1], ...)");
     CHECK(with("json_path", "a[1") == "'json_path': JSON path 'a[1' has an unclosed '['");
     CHECK(with("json_path", "$.a.b[0].c") == "");
-    CHECK(with("follow_redirects", "maybe") == "bad 'follow_redirects' 'maybe' (expected true or false)");
-    CHECK(with("insecure", "sure") == "bad 'insecure' 'sure' (expected true or false)");
+    CHECK(with("follow_redirects", "maybe") ==
+          "'follow_redirects' must be true, false, yes, no, on or off (any case), not 'maybe'");
+    CHECK(with("insecure", "sure") == "'insecure' must be true, false, yes, no, on or off (any case), not 'sure'");
+    CHECK(with("insecure", "1") == "'insecure' must be true, false, yes, no, on or off (any case), not '1'");
+    CHECK(with("insecure", "OFF") == "");
+    CHECK(with("follow_redirects", "Yes") == "");
     CHECK(with("max_redirects", "3") == "'max_redirects' needs 'follow_redirects: true'");
     CHECK(with("user", "bob") == "'user' needs 'password_env' or 'password_file'");
     CHECK(with("password_env", "PW") == "'password_env'/'password_file' need 'user'");
@@ -558,6 +562,48 @@ TEST_SUITE("hops::mon::http") {
     CHECK(r.state == State::kUnknown);
     CHECK(r.summary == "cannot read 'password_file' '" + dir + "/missing': No such file or directory");
     unsetenv("HOPS_TEST_BEARER");
+  }
+
+  TEST_CASE("secret files lose exactly one trailing line break (common/secret)") {
+    REQUIRE_NGINX(n);
+    const std::string dir = ht::MakeTempDir("hops-http-secret");
+    CheckSpec s = Spec(n.Url("/basic"));
+    s.params.Set("user", "user");
+    s.params.Set("password_file", dir + "/pass");
+    ht::WriteFile(dir + "/pass", "pass\r\n");
+    CHECK(RunHttp(s).state == State::kOk);
+    ht::WriteFile(dir + "/pass", "pass");
+    CHECK(RunHttp(s).state == State::kOk);
+    // The second line break is part of the secret: "pass\n" is sent, and refused.
+    ht::WriteFile(dir + "/pass", "pass\n\n");
+    const CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kCritical);
+    CHECK(r.summary.find("status 401") != std::string::npos);
+  }
+
+  TEST_CASE("an empty secret file or variable is UNKNOWN, and nothing is sent") {
+    const std::string dir = ht::MakeTempDir("hops-http-secret");
+    // Nothing listens on a free port: a request sent would be CRITICAL, not UNKNOWN.
+    CheckSpec s = Spec("http://127.0.0.1:" + std::to_string(ht::FreePort()) + "/basic");
+    s.params.Set("user", "user");
+    s.params.Set("password_file", dir + "/pass");
+    for (const char* content : {"", "\n", "\r\n"}) {
+      CAPTURE(content);
+      ht::WriteFile(dir + "/pass", content);
+      const CheckResult r = RunHttp(s);
+      CHECK(r.state == State::kUnknown);
+      CHECK(r.summary == "'password_file' '" + dir + "/pass' is empty");
+    }
+    s.params = Params();
+    s.params.Set("bearer_file", dir + "/pass");
+    CHECK(RunHttp(s).summary == "'bearer_file' '" + dir + "/pass' is empty");
+    setenv("HOPS_TEST_EMPTY_BEARER", "", 1);
+    s.params = Params();
+    s.params.Set("bearer_env", "HOPS_TEST_EMPTY_BEARER");
+    const CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kUnknown);
+    CHECK(r.summary == "environment variable 'HOPS_TEST_EMPTY_BEARER' named by 'bearer_env' is empty");
+    unsetenv("HOPS_TEST_EMPTY_BEARER");
   }
 
   TEST_CASE("https verifies against ca_file, reports cert_days, and fails without the CA") {

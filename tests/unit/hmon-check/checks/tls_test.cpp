@@ -269,7 +269,11 @@ TEST_SUITE("hops::mon::tls-cert") {
     CHECK(err("https://example.com", "starttls", "smtp") ==
           "'starttls' conflicts with the URL scheme 'https', which is TLS from the start");
     CHECK(err("imap://example.com", "starttls", "smtp") == "'starttls: smtp' conflicts with the URL scheme 'imap'");
-    CHECK(err("example.com", "insecure_chain", "perhaps") == "bad 'insecure_chain' 'perhaps' (expected true or false)");
+    CHECK(err("example.com", "insecure_chain", "perhaps") ==
+          "'insecure_chain' must be true, false, yes, no, on or off (any case), not 'perhaps'");
+    CHECK(err("example.com", "insecure_chain", "0") ==
+          "'insecure_chain' must be true, false, yes, no, on or off (any case), not '0'");
+    CHECK(err("example.com", "insecure_chain", "On") == "");
     CHECK(err("example.com", "servername", "a b") == "bad 'servername' 'a b'");
     CHECK(err("example.com", "ca_file", "") == "empty 'ca_file'");
     CheckSpec s = Spec("example.com");
