@@ -117,11 +117,12 @@ class CheckType {
   virtual std::vector<std::string> Measures() const = 0;
   /// Checks a spec's parameters; returns "" when valid, else a message naming the key.
   virtual std::string Validate(const CheckSpec& spec) const = 0;
-  /// True when checks of this type run in the libcurl multi loop (RunBatch), false for the pool.
+  /// True when checks of this type run together in one loop of the HTTP layer (RunBatch, see
+  /// requests.hpp), false for the pool.
   virtual bool UsesCurlMulti() const { return false; }
   /// Runs one check, blocking (called from a bounded worker pool).
   virtual CheckResult Run(const CheckSpec& spec, const CheckContext& ctx) const = 0;
-  /// Runs several checks concurrently in one libcurl multi loop, at most @p max_parallel at once.
+  /// Runs several checks concurrently in one loop, at most @p max_parallel at once.
   /// Only types with UsesCurlMulti() implement it; the default runs them one by one.
   virtual void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx,
                         int max_parallel, const DoneFn& done) const;

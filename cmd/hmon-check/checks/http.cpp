@@ -1,9 +1,9 @@
 // The http and https monitor types: every request of a batch runs in one Runner of the HTTP layer
 // (common/http), and each response is judged by status, body, regex, JSON, header and measure
-// conditions, with check_curl's output conventions ("HTTP/1.1 200 OK - 612 bytes in 0.003 s").
+// conditions, with check_http's output conventions ("HTTP/1.1 200 OK - 612 bytes in 0.003 s").
 //
 // States: a transport failure (refused, unresolvable host, TLS verification, timeout, reset) is
-// CRITICAL, as check_curl reports it for the service; only what keeps the check from running at all
+// CRITICAL, as check_http reports it for the service; only what keeps the check from running at all
 // (a bad parameter, an unreadable secret or TLS file) is UNKNOWN.
 #include <algorithm>
 #include <chrono>
@@ -20,6 +20,7 @@
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "cmd/hmon-check/checks/net.hpp"
+#include "cmd/hmon-check/checks/requests.hpp"
 #include "common/http.hpp"
 #include "common/nagios.hpp"
 #include "common/output.hpp"
@@ -397,7 +398,7 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
       return "bad 'method' " + Quote(*m) + " (expected GET, HEAD, POST, PUT, DELETE, OPTIONS or PATCH)";
     if (plan->data && std::strcmp(plan->method, "HEAD") == 0) return "'data' cannot be sent with method HEAD";
   } else if (plan->data) {
-    plan->method = "POST";  // as curl -d
+    plan->method = "POST";  // data is posted unless another method is named
   }
   for (const auto& [name, value] : params.Map("headers")) {
     if (!ValidHeaderName(name)) return "bad header name " + Quote(name) + " in 'headers'";
@@ -883,28 +884,16 @@ class HttpCheck : public CheckType {
 
   void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& /*ctx*/, int max_parallel,
                 const DoneFn& done) const override {
-    if (specs.empty()) return;
     http::RunnerOptions options;
     options.max_parallel = static_cast<size_t>(std::max(1, max_parallel));
     options.max_per_host = kMaxPerHost;
-    http::Runner runner(options);
-    std::vector<std::unique_ptr<Started>> started(specs.size());  // only those in flight are set
-    runner.Run(
-        specs.size(),
-        [&](size_t i, http::Request* request) {
-          auto s = std::make_unique<Started>();
-          CheckResult failed;
-          if (!Prepare(*specs[i], https_, s.get(), request, &failed)) {
-            done(i, std::move(failed));
-            return false;
-          }
-          started[i] = std::move(s);
-          return true;
+    const bool https = https_;
+    RunRequests<Started>(
+        specs, options,
+        [https](const CheckSpec& spec, Started* s, http::Request* request, CheckResult* failed) {
+          return Prepare(spec, https, s, request, failed);
         },
-        [&](size_t i, http::Response response) {
-          const std::unique_ptr<Started> s = std::move(started[i]);
-          done(i, Complete(*specs[i], *s, response));
-        });
+        Complete, done);
   }
 
  private:
