@@ -95,6 +95,16 @@ struct CheckContext {
   std::function<int64_t()> now_ms;              ///< wall clock in ms since the epoch
 };
 
+/// A result of @p state with nothing but @p summary, for a check that ends early (it cannot run,
+/// or it failed before there was anything to measure).
+CheckResult Result(nagios::State state, std::string summary);
+
+/// Result(State::kUnknown, @p summary): the check could not be made.
+CheckResult Unknown(std::string summary);
+
+/// The "time" measure of a check that took @p seconds: unit s, from 0 to @p timeout.
+Perfdata TimePerf(double seconds, std::chrono::milliseconds timeout);
+
 /// Applies @p thresholds to @p result: fills warn/crit of matching perfdata and raises the state.
 void ApplyThresholds(const ThresholdMap& thresholds, CheckResult* result);
 

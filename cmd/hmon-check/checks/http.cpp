@@ -638,13 +638,6 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
 // ---------------------------------------------------------------------------------------------
 // Requests and their results.
 
-CheckResult Unknown(std::string message) {
-  CheckResult r;
-  r.state = State::kUnknown;
-  r.summary = std::move(message);
-  return r;
-}
-
 // The address a failed request went to: the one connected to, else the URL's host and port.
 std::string HostPortOf(const http::Response& response, const std::string& url) {
   if (!response.primary_ip.empty() && response.primary_port > 0)

@@ -145,14 +145,6 @@ struct Started {
   std::string password;
 };
 
-// A finished UNKNOWN result for a check that could not be started.
-CheckResult Unknown(const std::string& summary) {
-  CheckResult r;
-  r.state = State::kUnknown;
-  r.summary = summary;
-  return r;
-}
-
 // The first line of server text @p s, fit to show.
 std::string ServerLine(std::string_view s) { return Printable(s.substr(0, s.find_first_of("\r\n")), 120); }
 
@@ -269,13 +261,7 @@ CheckResult Finish(const Protocol& proto, const CheckSpec& spec, const Started& 
       break;
   }
   if (answered) {
-    Perfdata p;
-    p.label = "time";
-    p.value = secs;
-    p.uom = "s";
-    p.min = 0.0;
-    p.max = std::chrono::duration<double>(spec.timeout).count();
-    r.perfdata.push_back(p);
+    r.perfdata.push_back(TimePerf(secs, spec.timeout));
     char t[32];
     std::snprintf(t, sizeof t, "%.3f", secs);
     r.state = State::kOk;

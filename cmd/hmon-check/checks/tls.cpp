@@ -380,14 +380,6 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
 }
 
 
-
-CheckResult Result(State state, std::string summary) {
-  CheckResult r;
-  r.state = state;
-  r.summary = std::move(summary);
-  return r;
-}
-
 // Runs one check; the caller adds the duration.
 CheckResult Probe(const CheckSpec& spec) {
   const SigpipeGuard no_sigpipe;
