@@ -42,12 +42,8 @@ struct Nginx {
 
 Nginx StartNginx() {
   Nginx n;
-  for (const char* program : {"nginx", "openssl"}) {
-    if (ht::FindProgram(program).empty()) {
-      n.error = std::string(program) + " is not installed (HOPS_ALLOW_SKIP=1 skips the tests that need it)";
-      return n;
-    }
-  }
+  n.error = ht::Missing({"nginx", "openssl"});
+  if (!n.error.empty()) return n;
   n.dir = ht::MakeTempDir("hops-http-layer");
   const std::string& d = n.dir;
   if (std::string err = ht::MakeCerts(d); !err.empty()) {
@@ -465,7 +461,7 @@ TEST_SUITE("hops::http") {
     CHECK(took < 1.2);  // 8 x 300 ms would be 2.4 s
   }
 
-  TEST_CASE("a deadline ends a request before its timeout; one already past fails unsent") {
+  TEST_CASE("a deadline ends a request before its timeout, one already past fails unsent") {
     ht::SilentListener silent;
     Request q = Get("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
     q.timeout = seconds(10);
@@ -482,7 +478,7 @@ TEST_SUITE("hops::http") {
     CHECK(Elapsed(start) < 0.2);
   }
 
-  TEST_CASE("the source is asked only as room frees up; responses stream to done" * doctest::skip(kSkipNginx)) {
+  TEST_CASE("the source is asked only as room frees up, responses stream to done" * doctest::skip(kSkipNginx)) {
     REQUIRE_NGINX(n);
     RunnerOptions options;
     options.max_parallel = 2;
@@ -532,7 +528,7 @@ TEST_SUITE("hops::http") {
     CHECK(std::string(ErrorName(Error::kTimeout)) == "timeout");
   }
 
-  TEST_CASE("Classify: 2xx/3xx done; 408, 429 and 5xx again; other 4xx, 501 and 505 never") {
+  TEST_CASE("Classify: 2xx/3xx done, 408, 429 and 5xx again, other 4xx, 501 and 505 never") {
     const auto status = [](long code, bool smtp = false) {
       Response r;
       r.status = code;
@@ -682,7 +678,7 @@ TEST_SUITE("hops::http") {
     }
   }
 
-  TEST_CASE("SMTP: an e-mail goes out with its envelope; refusals are classified") {
+  TEST_CASE("SMTP: an e-mail goes out with its envelope, refusals are classified") {
     SmtpServer smtp;
     Request q;
     q.url = smtp.Url();
@@ -722,7 +718,7 @@ TEST_SUITE("hops::http") {
     CHECK(Perform(q).error == Error::kSetup);
   }
 
-  TEST_CASE("Session: greeting, login and one command; the server's last line comes back") {
+  TEST_CASE("Session: greeting, login and one command, the server's last line comes back") {
     // A POP3 server taking USER alice / PASS pw, where NOOP needs a login and CAPA does not.
     ht::LineServer pop("+OK test pop3 ready\r\n", [](const std::string& line) -> std::string {
       if (line == "CAPA") return "+OK list follows\r\nUSER\r\n.\r\n";

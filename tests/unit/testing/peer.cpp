@@ -135,15 +135,39 @@ std::string FindProgram(const std::string& program) {
   glob_t g;
   std::string pattern = "/usr/lib/postgresql/*/bin/" + program;
   std::string found;
-  if (glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0) found = g.gl_pathv[g.gl_pathc - 1];
+  if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+    for (size_t i = g.gl_pathc; i-- > 0 && found.empty();)  // the newest version first
+      if (access(g.gl_pathv[i], X_OK) == 0) found = g.gl_pathv[i];
+  }
   globfree(&g);
   return found;
 }
 
-bool SkipWithout(const std::string& program) {
-  const char* allow = std::getenv("HOPS_ALLOW_SKIP");
-  return allow && std::string(allow) == "1" && FindProgram(program).empty();
+std::string Missing(const std::vector<std::string>& programs) {
+  for (const std::string& program : programs)
+    if (FindProgram(program).empty())
+      return program + " is not installed (HOPS_ALLOW_SKIP=1 skips the tests that need it)";
+  return "";
 }
+
+bool SkipAllowed() {
+  const char* allow = std::getenv("HOPS_ALLOW_SKIP");
+  return allow && std::string(allow) == "1";
+}
+
+bool SkipWithout(const std::string& program) { return SkipAllowed() && FindProgram(program).empty(); }
+
+bool SkipUnless(bool (*available)()) { return SkipAllowed() && !available(); }
+
+bool HasIpv6Loopback() {
+  std::ifstream in("/proc/net/if_inet6");
+  std::string address, rest;
+  while (in >> address && std::getline(in, rest))
+    if (address == "00000000000000000000000000000001") return true;
+  return false;
+}
+
+bool IsRoot() { return geteuid() == 0; }
 
 int RunCommand(const std::vector<std::string>& argv, std::string* out) {
   int pipefd[2];

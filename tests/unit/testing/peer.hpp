@@ -35,10 +35,27 @@ int FreePort();
 std::string MakeTempDir(const std::string& prefix = "hops-test");
 /// Full path of @p program on PATH (or in /usr/sbin, /usr/lib/postgresql/*/bin), or "".
 std::string FindProgram(const std::string& program);
-/// True when @p program is missing and HOPS_ALLOW_SKIP=1, for `TEST_CASE("..." *
-/// doctest::skip(SkipWithout("nginx")))`: such a test is then reported skipped; without the
-/// variable it runs, and fails for want of the program.
+
+// Tests that need a peer program (nginx, dnsmasq, PostgreSQL, ...) or a capability of the machine
+// (IPv6 loopback, ICMP sockets, root) fail when it is missing: a missing peer must not pass
+// unnoticed. Only with HOPS_ALLOW_SKIP=1 is such a test skipped, by a doctest skip decorator:
+// `TEST_CASE("..." * doctest::skip(SkipWithout("nginx")))`. tests/unit/main.cpp then prints
+// "[hops] skipped: ...", which ctest reports as a skipped test.
+
+/// "" when every one of @p programs is found (FindProgram), else why the test cannot run:
+/// "nginx is not installed (HOPS_ALLOW_SKIP=1 skips the tests that need it)".
+std::string Missing(const std::vector<std::string>& programs);
+/// True when HOPS_ALLOW_SKIP=1.
+bool SkipAllowed();
+/// True when SkipAllowed() and @p program is missing (FindProgram); without the variable the
+/// test runs, and fails for want of the program.
 bool SkipWithout(const std::string& program);
+/// True when SkipAllowed() and @p available() says no; @p available is asked only then.
+bool SkipUnless(bool (*available)());
+/// True when the loopback interface has ::1.
+bool HasIpv6Loopback();
+/// True when the tests run as root (network namespaces, dropping privileges).
+bool IsRoot();
 /// Runs a command (argv, no shell) to completion; returns its exit status, output in @p out.
 int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
 /// Writes @p content to @p path (truncating).
