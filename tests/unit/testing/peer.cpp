@@ -14,8 +14,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <system_error>
 #include <thread>
+#include <utility>
 
 namespace hops::testing {
 
@@ -108,12 +112,42 @@ bool PortOpen(int port) {
   return ok;
 }
 
+namespace {
+
+// The directories MakeTempDir made in this process, removed when it exits. Built on the first
+// MakeTempDir, so it is destroyed after the static peers (nginx, ...) started later, which may
+// still be writing into them until they stop.
+class TempDirs {
+ public:
+  void Add(std::string dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(std::move(dir));
+  }
+  ~TempDirs() {
+    const char* keep = std::getenv("HOPS_KEEP_TMP");
+    if (getpid() != owner_ || (keep && std::string(keep) == "1")) return;
+    for (const std::string& dir : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+
+ private:
+  const pid_t owner_ = getpid();  // a forked child that exits must not remove its parent's
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+}  // namespace
+
 std::string MakeTempDir(const std::string& prefix) {
+  static TempDirs made;
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (!mkdtemp(buf.data())) return "";
+  made.Add(buf.data());
   return buf.data();
 }
 

@@ -31,7 +31,9 @@ class Peer {
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
-/// Creates a fresh temporary directory (removed by the OS's tmp cleaning, not by the test).
+/// Creates a fresh directory "$TMPDIR/PREFIX-XXXXXX" (mkdtemp, "" on failure). It is removed with
+/// everything in it when the process that made it exits normally (not by a forked child), unless
+/// HOPS_KEEP_TMP=1 keeps it for a look afterwards.
 std::string MakeTempDir(const std::string& prefix = "hops-test");
 /// Full path of @p program on PATH (or in /usr/sbin, /usr/lib/postgresql/*/bin), or "".
 std::string FindProgram(const std::string& program);
