@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/output.hpp"
+#include "common/text.hpp"
 #include "common/tls.hpp"
 
 namespace hops::http {
@@ -52,34 +53,7 @@ bool Append(SlistPtr* list, const std::string& line) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text.
-
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  return true;
-}
-
-std::string AsciiLowerCopy(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), AsciiLower);
-  return out;
-}
-
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::string_view TrimSpace(std::string_view s) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-  return s;
-}
+// URLs.
 
 // Where the authority of @p url starts (after "scheme://") and where its "user[:password]@"
 // part ends ('@' included); at == npos when there is none.
@@ -101,14 +75,14 @@ Authority AuthorityOf(std::string_view url) {
 
 // The host[:port] of @p url in lower case, without user info: the key of per-host limits.
 std::string HostKey(std::string_view url) {
-  url = TrimSpace(url);
+  url = Trim(url);
   const Authority a = AuthorityOf(url);
   const size_t from = a.at == std::string_view::npos ? a.start : a.at + 1;
-  return AsciiLowerCopy(url.substr(from, a.end - from));
+  return Lower(url.substr(from, a.end - from));
 }
 
 bool IsSecretParam(std::string_view raw) {
-  const std::string name = AsciiLowerCopy(raw);
+  const std::string name = Lower(raw);
   for (const char* word : {"token", "secret", "password", "passwd", "signature"})
     if (name.find(word) != std::string::npos) return true;
   return StartsWith(name, "x-amz-") || EndsWith(name, "key") || name == "sig";
@@ -130,10 +104,22 @@ Error ErrorOf(CURLcode code) {
     case CURLE_PEER_FAILED_VERIFICATION:
       return Error::kTlsVerify;
     case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_USE_SSL_FAILED:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       return Error::kTls;
+    case CURLE_USE_SSL_FAILED:
+      return Error::kNoStartTls;
+    case CURLE_LOGIN_DENIED:
+      return Error::kLoginDenied;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_QUOTE_ERROR:
+    case CURLE_REMOTE_ACCESS_DENIED:
+    case CURLE_FTP_WEIRD_PASS_REPLY:
+    case CURLE_FTP_WEIRD_PASV_REPLY:
+    case CURLE_FTP_WEIRD_227_FORMAT:
+    case CURLE_FTP_COULDNT_SET_TYPE:
+    case CURLE_FTP_ACCEPT_FAILED:
+      return Error::kUnexpectedReply;
     case CURLE_TOO_MANY_REDIRECTS:
       return Error::kTooManyRedirects;
     case CURLE_SEND_ERROR:
@@ -148,6 +134,7 @@ Error ErrorOf(CURLcode code) {
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -194,6 +181,8 @@ struct Slot {
   SlistPtr header_list;
   SlistPtr recipients;
   size_t upload_pos = 0;
+  std::string protocol;   ///< session: "smtp", "imap", "pop3" or "ftp"
+  bool sent_any = false;  ///< session: a command went out (the greeting is complete)
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -234,7 +223,7 @@ void ReadPeerCertificate(Slot* s) {
 size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   Slot* s = static_cast<Slot*>(user);
   const size_t n = size * nmemb;
-  const std::string_view line = TrimSpace(std::string_view(data, n));
+  const std::string_view line = Trim(std::string_view(data, n));
   Response& r = s->response;
   if (s->request.mail) {
     if (!line.empty()) r.status_line.assign(line.data(), line.size());  // the last server reply
@@ -245,7 +234,7 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   } else if (s->request.capture_headers) {
     const size_t colon = line.find(':');
     if (colon != std::string_view::npos && colon > 0)
-      r.headers.Add(std::string(TrimSpace(line.substr(0, colon))), std::string(TrimSpace(line.substr(colon + 1))));
+      r.headers.Add(std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
   }
   return n;
 }
@@ -376,6 +365,80 @@ bool SetUpMail(Slot* s, Response* failed) {
   return true;
 }
 
+// The protocol of a session URL's @p scheme without its TLS 's' ("imaps" → "imap"); "" for others.
+std::string SessionProtocol(const std::string& scheme) {
+  for (const char* p : {"smtp", "imap", "pop3", "ftp"})
+    if (scheme == p || scheme == std::string(p) + "s") return p;
+  return "";
+}
+
+// Most bytes of a session's greeting kept.
+constexpr size_t kMaxGreeting = 8192;
+
+// libcurl's debug stream of a session (the only place where the lines of a mail or FTP
+// conversation appear in order, sent and received): the greeting, the last line received, and
+// whether a login went out. Of a sent command only its verb is read, never the arguments, which
+// may carry credentials.
+int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  Slot* s = static_cast<Slot*>(user);
+  Response& r = s->response;
+  std::string_view text(data, size);
+  if (type == CURLINFO_HEADER_IN) {
+    if (!s->sent_any && r.greeting.size() < kMaxGreeting)
+      r.greeting.append(text.substr(0, kMaxGreeting - r.greeting.size()));
+    while (!text.empty()) {
+      const size_t nl = std::min(text.find('\n'), text.size());
+      const std::string_view line = Trim(text.substr(0, nl));
+      if (!line.empty()) r.status_line.assign(line.data(), line.size());
+      text.remove_prefix(std::min(nl + 1, text.size()));
+    }
+  } else if (type == CURLINFO_HEADER_OUT) {
+    s->sent_any = true;
+    text = Trim(text.substr(0, 64));
+    if (s->protocol == "imap") text.remove_prefix(std::min(text.find(' '), text.size()));  // the tag
+    text = Trim(text);
+    const std::string verb = Upper(text.substr(0, text.find_first_of(" \r\n")));
+    // FTP's "AUTH TLS" is the TLS upgrade, not a login.
+    if (verb == "LOGIN" || verb == "AUTHENTICATE" || verb == "USER" || verb == "APOP" ||
+        (verb == "AUTH" && s->protocol != "ftp"))
+      r.login_sent = true;
+  }
+  return 0;
+}
+
+// Sets up the easy handle of @p s for a session; false with *@p failed filled when it cannot.
+bool SetUpSession(Slot* s, long timeout_ms, Response* failed) {
+  CURL* e = s->easy.get();
+  const Request& q = s->request;
+  const Session& session = *q.session;
+  const size_t colon = q.url.find("://");
+  const std::string scheme = Lower(q.url.substr(0, colon == std::string::npos ? 0 : colon));
+  s->protocol = SessionProtocol(scheme);
+  if (s->protocol.empty() || q.mail) {
+    *failed = Failure(Error::kSetup, q.mail ? "a request is either an e-mail or a session"
+                                            : "a session needs an smtp, imap, pop3 or ftp URL (or smtps, ...)");
+    return false;
+  }
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, scheme.c_str());
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  // Bounds each reply awaited, the QUIT exchange after the command included.
+  curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, std::max(1L, (timeout_ms + 999) / 1000));
+  curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);  // to the debug function only
+  curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, OnDebug);
+  curl_easy_setopt(e, CURLOPT_DEBUGDATA, s);
+  curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(session.require_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+  if (!session.command.empty()) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, session.command.c_str());
+  // Without NOBODY libcurl reads a POP3 reply as a listing up to its "." line.
+  if (session.command.empty() || (s->protocol == "pop3" && !session.listing)) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  if (!q.user.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERNAME, q.user.c_str());
+    curl_easy_setopt(e, CURLOPT_PASSWORD, q.password.c_str());
+  }
+  return true;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -385,14 +448,14 @@ void Headers::Add(std::string name, std::string value) { fields_.emplace_back(st
 
 const std::string* Headers::Find(std::string_view name) const {
   for (const auto& [n, v] : fields_)
-    if (SameName(n, name)) return &v;
+    if (EqualsIgnoreCase(n, name)) return &v;
   return nullptr;
 }
 
 std::vector<std::string> Headers::FindAll(std::string_view name) const {
   std::vector<std::string> out;
   for (const auto& [n, v] : fields_)
-    if (SameName(n, name)) out.push_back(v);
+    if (EqualsIgnoreCase(n, name)) out.push_back(v);
   return out;
 }
 
@@ -404,8 +467,11 @@ const char* ErrorName(Error e) {
     case Error::kTimeout: return "timeout";
     case Error::kTlsVerify: return "TLS verification failed";
     case Error::kTls: return "TLS failed";
+    case Error::kNoStartTls: return "no STARTTLS";
     case Error::kTooManyRedirects: return "too many redirects";
     case Error::kConnectionLost: return "connection lost";
+    case Error::kLoginDenied: return "login denied";
+    case Error::kUnexpectedReply: return "unexpected reply";
     case Error::kSetup: return "bad request set-up";
     case Error::kInternal: return "internal error";
     case Error::kOther: return "request failed";
@@ -492,6 +558,8 @@ struct Runner::Impl {
     s->header_list.reset();
     s->recipients.reset();
     s->upload_pos = 0;
+    s->protocol.clear();
+    s->sent_any = false;
 
     CURL* e = s->easy.get();
     curl_easy_reset(e);
@@ -505,7 +573,8 @@ struct Runner::Impl {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(e, CURLOPT_USERAGENT, q.user_agent.c_str());
-    if (!(q.mail ? SetUpMail(s, failed) : SetUpHttp(s, failed))) return false;
+    const bool set_up = q.session ? SetUpSession(s, timeout_ms, failed) : q.mail ? SetUpMail(s, failed) : SetUpHttp(s, failed);
+    if (!set_up) return false;
     const TlsOptions& tls = q.tls;
     if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
     if (!tls.ca_path.empty()) curl_easy_setopt(e, CURLOPT_CAPATH, tls.ca_path.c_str());
@@ -717,6 +786,24 @@ std::optional<UrlParts> ParseUrl(const std::string& url, std::string* err) {
   return p;
 }
 
+std::string PercentEncode(std::string_view s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
 std::string StripUserinfo(std::string_view url) {
   const Authority a = AuthorityOf(url);
   if (a.at == std::string_view::npos) return std::string(url);
@@ -727,7 +814,7 @@ std::string StripUserinfo(std::string_view url) {
 // Redaction.
 
 bool IsSecretHeader(std::string_view raw) {
-  const std::string name = AsciiLowerCopy(raw);
+  const std::string name = Lower(raw);
   if (name == "authorization" || name == "proxy-authorization" || name == "cookie" || name == "set-cookie" ||
       name == "x-api-key")
     return true;
@@ -779,7 +866,7 @@ std::string Describe(const Request& q) {
     const size_t colon = userinfo.find(':');
     secrets.push_back(colon == std::string::npos ? userinfo : userinfo.substr(colon + 1));
   }
-  std::string out = q.mail ? "SMTP" : q.method;
+  std::string out = q.session ? "SESSION" : q.mail ? "SMTP" : q.method;
   out += ' ';
   if (q.secret_url) {
     const size_t from = a.at == std::string_view::npos ? a.start : a.at + 1;
@@ -796,11 +883,17 @@ std::string Describe(const Request& q) {
       out += value;
     }
   }
-  if (!q.user.empty()) out += "\n(" + std::string(q.mail ? "login" : "basic authentication") + " as '" + q.user + "')";
+  if (!q.user.empty())
+    out += "\n(" + std::string(q.mail || q.session ? "login" : "basic authentication") + " as '" + q.user + "')";
   else if (q.bearer) out += "\n(bearer token)";
   if (q.mail) {
     out += "\n(mail from " + Bracketed(q.mail->from) + " to ";
     for (size_t i = 0; i < q.mail->to.size(); ++i) out += (i ? ", " : "") + Bracketed(q.mail->to[i]);
+    out += ')';
+  }
+  if (q.session) {
+    out += "\n(command " + (q.session->command.empty() ? std::string("none") : "'" + q.session->command + "'");
+    if (q.session->require_tls) out += ", TLS required";
     out += ')';
   }
   if (q.body) out += "\n(body of " + std::to_string(q.body->size()) + " bytes)";
@@ -832,7 +925,7 @@ Verdict Classify(const Response& r) {
 
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
                                                     std::chrono::system_clock::time_point now) {
-  value = TrimSpace(value);
+  value = Trim(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (value.size() > 10) return std::nullopt;  // beyond any sensible wait

@@ -4,7 +4,9 @@
 // nothing needs all responses at once). No libcurl handle or type leaves this module.
 //
 // - Transport: http and https only (also across redirects); an SMTP(S) Request (Request::mail)
-//   sends an e-mail instead. Redirects are followed only when asked.
+//   sends an e-mail instead, and a Request with a Session probes a mail or file server (SMTP,
+//   IMAP, POP3, FTP and their TLS forms: greeting, STARTTLS, login, one command). Redirects are
+//   followed only when asked.
 // - TLS is verified against the system store unless TlsOptions::insecure says otherwise; ca_file
 //   and ca_path replace libcurl's default bundle and directory, client_cert/client_key
 //   authenticate the client.
@@ -73,16 +75,33 @@ struct Mail {
   bool require_tls = true;      ///< smtp://: insist on STARTTLS (smtps:// is TLS from the start)
 };
 
+/// A short conversation that probes a mail or file server: a Request with a session and an
+/// smtp[s]://, imap[s]://, pop3[s]:// or ftp[s]:// URL connects, reads the greeting, upgrades
+/// to TLS when asked, logs in when Request::user is set (FTP: anonymously otherwise), sends
+/// command and quits. A session neither shares nor keeps its connection or TLS session, so each
+/// one sees the server's greeting and a full handshake. For SMTP the URL's path is the EHLO
+/// domain ("smtp://mx:25/client.example", see PercentEncode). What the server said comes back in
+/// Response::greeting, status_line and login_sent; why it failed in Response::error
+/// (kNoStartTls, kLoginDenied, kUnexpectedReply, besides the transport errors).
+struct Session {
+  /// The one command sent after the login ("NOOP", "CAPA"); "" sends none (FTP still asks PWD).
+  std::string command;
+  /// The reply to command is a multi-line listing (POP3 CAPA, LIST), kept as the body, rather
+  /// than one status line (POP3 NOOP); only POP3 needs to be told.
+  bool listing = false;
+  bool require_tls = false;  ///< plain scheme: insist on STARTTLS (FTP: AUTH TLS), else fail
+};
+
 /// What to send.
 struct Request {
   std::string method = "GET";  ///< GET, HEAD, POST, PUT, DELETE, PATCH, ... (upper case)
-  std::string url;             ///< absolute http:// or https:// URL (smtp[s]:// with mail)
+  std::string url;             ///< absolute http:// or https:// URL (others with mail or session)
   /// Request header fields, sent in order after libcurl's own; an empty value sends the field
   /// empty. Never put a line break in a name or value.
   std::vector<std::pair<std::string, std::string>> headers;
   /// Sent as the request body (POST without a body sends an empty one; GET/HEAD send none).
   std::optional<std::string> body;
-  std::string user;                    ///< HTTP basic (or SMTP login) user; none when empty
+  std::string user;                    ///< HTTP basic (mail, session: login) user; none when empty
   std::string password;                ///< with user
   std::optional<std::string> bearer;   ///< sent as "Authorization: Bearer ..." when set (and no user)
   std::string user_agent = "hops";     ///< User-Agent
@@ -97,6 +116,7 @@ struct Request {
   bool want_certificate = false;       ///< https: read the server certificate's expiry and subject
   bool secret_url = false;             ///< the URL's path and query are a credential (webhooks): Describe hides them
   std::optional<Mail> mail;            ///< send an e-mail over SMTP instead of an HTTP request
+  std::optional<Session> session;      ///< probe a mail or file server instead (not with mail)
 };
 
 /// Why a request got no (complete) response.
@@ -106,12 +126,16 @@ enum class Error {
   kConnect,           ///< no connection (refused, unreachable)
   kTimeout,           ///< the timeout or deadline passed
   kTlsVerify,         ///< the server's certificate did not verify (issuer, name, dates)
-  kTls,               ///< the TLS handshake failed otherwise (or STARTTLS was refused)
+  kTls,               ///< the TLS handshake failed otherwise
+  kNoStartTls,        ///< TLS was required (Mail, Session) but the server offers no STARTTLS or refused it
   kTooManyRedirects,  ///< more than max_redirects
   kConnectionLost,    ///< the connection broke or closed before a complete response
+  kLoginDenied,       ///< the server refused the login (Mail, Session)
+  kUnexpectedReply,   ///< the server's reply was malformed or not one the protocol allows there
+                      ///< (a greeting refusing service, an HTTP status line that is not one)
   kSetup,             ///< the request cannot be made as given (bad URL, CA or client cert file, protocol)
   kInternal,          ///< libcurl could not run it (out of memory, multi handle error)
-  kOther,             ///< anything else libcurl reports (a malformed reply, a refused login, ...)
+  kOther,             ///< anything else libcurl reports
 };
 
 /// The name of @p e for messages ("timeout", "connection lost", ...).
@@ -139,8 +163,10 @@ struct Response {
   Error error = Error::kNone;
   std::string error_text;    ///< libcurl's explanation when error is set
   int os_errno = 0;          ///< the system error behind a connect failure, else 0
-  long status = 0;           ///< HTTP status (SMTP: the last reply code), 0 without one
-  std::string status_line;   ///< the last status line as sent ("HTTP/1.1 200 OK", "HTTP/2 200")
+  long status = 0;           ///< HTTP status (SMTP, FTP: the last reply code), 0 without one
+  /// the last status line as sent ("HTTP/1.1 200 OK", "HTTP/2 200"); mail and session: the last
+  /// line the server sent ("221 2.0.0 Bye")
+  std::string status_line;
   std::string http_version;  ///< "1.0", "1.1", "2", "3" or "" (none, or SMTP)
   Headers headers;           ///< fields of the final response (not of redirects), when captured
   std::string body;          ///< the first max_body bytes of the body
@@ -153,6 +179,12 @@ struct Response {
   Timing timing;
   std::optional<Certificate> certificate;  ///< with want_certificate over TLS (OpenSSL)
   bool smtp = false;            ///< status is an SMTP reply code (Request::mail)
+  /// session: what the server sent before the first command (the greeting, at most 8 KiB)
+  std::string greeting;
+  /// session: a login command was sent (AUTH, LOGIN, USER, APOP; FTP's anonymous USER too); when
+  /// the request succeeded, the server accepted it. SMTP skips the login, without an error, when
+  /// the server offers no way to log in.
+  bool login_sent = false;
   Clock::time_point started;    ///< when the request was started (left its queue)
 
   /// True when a response arrived (whatever its status).
@@ -215,6 +247,10 @@ struct UrlParts {
 /// valid absolute URL.
 std::optional<UrlParts> ParseUrl(const std::string& url, std::string* err);
 
+/// @p s with every byte but the unreserved ones (A-Z a-z 0-9 - . _ ~) written as %XX, for a
+/// part of a URL's path or query.
+std::string PercentEncode(std::string_view s);
+
 /// @p url without the "user[:password]@" part.
 std::string StripUserinfo(std::string_view url);
 
@@ -230,9 +266,10 @@ bool IsSecretHeader(std::string_view name);
 /// parameters (X-Amz-*, and names holding "token", "secret", "password", "signature", "key").
 std::string RedactUrl(std::string_view url);
 
-/// @p request as text for messages and logs, credentials hidden: "METHOD url" (redacted; only
-/// scheme and host with secret_url), one line per header field (secret values as "***"), the
-/// authentication kind, the body's size (never its text) and the mail envelope. The password,
+/// @p request as text for messages and logs, credentials hidden: "METHOD url" ("SMTP url" for
+/// mail, "SESSION url" for a session; redacted; only scheme and host with secret_url), one line
+/// per header field (secret values as "***"), the authentication kind, the body's size (never
+/// its text), the mail envelope and the session's command. The password,
 /// bearer token and secret header values are removed wherever else they appear too.
 std::string Describe(const Request& request);
 

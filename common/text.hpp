@@ -36,6 +36,9 @@ std::string Upper(std::string_view s);
 /// git-style: "Error while parsing" → "error while parsing").
 std::string LowerFirst(std::string_view s);
 
+/// True when @p s starts with @p prefix.
+bool StartsWith(std::string_view s, std::string_view prefix);
+
 /// True when @p s ends with @p suffix.
 bool EndsWith(std::string_view s, std::string_view suffix);
 

@@ -136,11 +136,11 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
                                    const CheckContext& ctx) {
   std::vector<CheckResult> results(instances.size());
   const auto& types = CheckTypes();
-  std::map<std::string, std::vector<size_t>> curl_groups;
+  std::map<std::string, std::vector<size_t>> batch_groups;
   std::vector<size_t> pool;
   for (size_t i = 0; i < instances.size(); ++i) {
     const CheckType& t = *types.at(instances[i].spec.type);
-    if (t.UsesCurlMulti()) curl_groups[t.Name()].push_back(i);
+    if (t.UsesCurlMulti()) batch_groups[t.Name()].push_back(i);
     else pool.push_back(i);
   }
   auto guarded = [&](size_t i) {
@@ -166,7 +166,7 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
       for (size_t k = next++; k < pool.size(); k = next++) guarded(pool[k]);
     });
   }
-  for (const auto& [name, idx] : curl_groups) {
+  for (const auto& [name, idx] : batch_groups) {
     std::vector<const CheckSpec*> specs;
     for (size_t i : idx) specs.push_back(&instances[i].spec);
     try {

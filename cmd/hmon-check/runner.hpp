@@ -33,8 +33,8 @@ struct Outcome {
 Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus>& previous,
                       const std::string& raw, const std::string& summary, int64_t now_ms);
 
-/// Runs @p instances concurrently (curl-multi types in one loop, others in a bounded pool of
-/// @p concurrency threads); results are in instance order.
+/// Runs @p instances concurrently (the checks of a type that runs batches in one RunBatch, the
+/// others in a bounded pool of @p concurrency threads); results are in instance order.
 std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int concurrency,
                                    const CheckContext& ctx);
 

@@ -1,6 +1,7 @@
 #include "cmd/hmon-check/checks/check.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/text.hpp"
 
@@ -51,6 +52,25 @@ std::vector<std::string> Params::Keys() const {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   return keys;
+}
+
+CheckResult Result(nagios::State state, std::string summary) {
+  CheckResult r;
+  r.state = state;
+  r.summary = std::move(summary);
+  return r;
+}
+
+CheckResult Unknown(std::string summary) { return Result(nagios::State::kUnknown, std::move(summary)); }
+
+Perfdata TimePerf(double seconds, std::chrono::milliseconds timeout) {
+  Perfdata p;
+  p.label = "time";
+  p.value = seconds;
+  p.uom = "s";
+  p.min = 0.0;
+  p.max = std::chrono::duration<double>(timeout).count();
+  return p;
 }
 
 void ApplyThresholds(const ThresholdMap& thresholds, CheckResult* result) {

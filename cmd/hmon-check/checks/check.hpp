@@ -95,6 +95,16 @@ struct CheckContext {
   std::function<int64_t()> now_ms;              ///< wall clock in ms since the epoch
 };
 
+/// A result of @p state with nothing but @p summary, for a check that ends early (it cannot run,
+/// or it failed before there was anything to measure).
+CheckResult Result(nagios::State state, std::string summary);
+
+/// Result(State::kUnknown, @p summary): the check could not be made.
+CheckResult Unknown(std::string summary);
+
+/// The "time" measure of a check that took @p seconds: unit s, from 0 to @p timeout.
+Perfdata TimePerf(double seconds, std::chrono::milliseconds timeout);
+
 /// Applies @p thresholds to @p result: fills warn/crit of matching perfdata and raises the state.
 void ApplyThresholds(const ThresholdMap& thresholds, CheckResult* result);
 
@@ -117,11 +127,12 @@ class CheckType {
   virtual std::vector<std::string> Measures() const = 0;
   /// Checks a spec's parameters; returns "" when valid, else a message naming the key.
   virtual std::string Validate(const CheckSpec& spec) const = 0;
-  /// True when checks of this type run in the libcurl multi loop (RunBatch), false for the pool.
+  /// True when checks of this type run together in one loop of the HTTP layer (RunBatch, see
+  /// requests.hpp), false for the pool.
   virtual bool UsesCurlMulti() const { return false; }
   /// Runs one check, blocking (called from a bounded worker pool).
   virtual CheckResult Run(const CheckSpec& spec, const CheckContext& ctx) const = 0;
-  /// Runs several checks concurrently in one libcurl multi loop, at most @p max_parallel at once.
+  /// Runs several checks concurrently in one loop, at most @p max_parallel at once.
   /// Only types with UsesCurlMulti() implement it; the default runs them one by one.
   virtual void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx,
                         int max_parallel, const DoneFn& done) const;

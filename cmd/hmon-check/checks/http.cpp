@@ -1,20 +1,15 @@
 // The http and https monitor types: every request of a batch runs in one Runner of the HTTP layer
 // (common/http), and each response is judged by status, body, regex, JSON, header and measure
-// conditions, with check_curl's output conventions ("HTTP/1.1 200 OK - 612 bytes in 0.003 s").
+// conditions, with check_http's output conventions ("HTTP/1.1 200 OK - 612 bytes in 0.003 s").
 //
 // States: a transport failure (refused, unresolvable host, TLS verification, timeout, reset) is
-// CRITICAL, as check_curl reports it for the service; only what keeps the check from running at all
+// CRITICAL, as check_http reports it for the service; only what keeps the check from running at all
 // (a bad parameter, an unreadable secret or TLS file) is UNKNOWN.
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,12 +20,14 @@
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "cmd/hmon-check/checks/net.hpp"
-#include "cmd/hmon-check/checks/tls_util.hpp"
+#include "cmd/hmon-check/checks/requests.hpp"
 #include "common/http.hpp"
 #include "common/nagios.hpp"
 #include "common/output.hpp"
 #include "common/regex.hpp"
+#include "common/secret.hpp"
 #include "common/spell.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace hops::mon {
@@ -53,43 +50,7 @@ const std::vector<std::string> kSubjects = {"status", "body", "body_regex", "jso
                                             "time",   "size", "cert_days"};
 
 // ---------------------------------------------------------------------------------------------
-// Text helpers
-
-std::string Quoted(std::string_view s) {
-  std::string q;
-  q.reserve(s.size() + 2);
-  q += '\'';
-  q.append(s);
-  q += '\'';
-  return q;
-}
-
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-
-std::optional<long> ParseLong(std::string_view s, long lo, long hi) {
-  s = Trim(s);
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  long v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  if (v < lo || v > hi) return std::nullopt;
-  return v;
-}
+// Helpers
 
 std::string FormatFixed(double v, int decimals) {
   char buf[64];
@@ -142,7 +103,7 @@ bool AddStatusItems(std::string_view value, StatusSet* set, std::string* err) {
       range.first = range.second = ParseCode(item);
     }
     if (range.first < 0) {
-      *err = "bad status " + Quoted(item) +
+      *err = "bad status " + Quote(item) +
              " (expected a code such as 200, a range such as 200-299, or 2xx)";
       return false;
     }
@@ -165,7 +126,7 @@ struct JsonStep {
 
 bool ParseJsonPath(std::string_view path, std::vector<JsonStep>* steps, std::string* err) {
   std::string_view p = Trim(path);
-  const std::string quoted = Quoted(p);
+  const std::string quoted = Quote(p);
   if (!p.empty() && p.front() == '$') {
     p.remove_prefix(1);
     if (!p.empty() && p.front() == '.') p.remove_prefix(1);
@@ -178,7 +139,7 @@ bool ParseJsonPath(std::string_view path, std::vector<JsonStep>* steps, std::str
         *err = "JSON path " + quoted + " has an unclosed '['";
         return false;
       }
-      const auto index = ParseLong(p.substr(i + 1, close - i - 1), 0, 99999999);
+      const auto index = ParseLong(Trim(p.substr(i + 1, close - i - 1)), 0, 99999999);
       if (!index || close == i + 1) {
         *err = "JSON path " + quoted + " has a bad index (expected [0], [1], ...)";
         return false;
@@ -281,7 +242,7 @@ struct Plan {
 };
 
 std::string ConditionLabel(const Condition& c) {
-  return "condition " + Quoted(c.text.empty() ? c.what : c.text);
+  return "condition " + Quote(c.text.empty() ? c.what : c.text);
 }
 
 bool OpOf(const std::string& op, Op* out) {
@@ -333,15 +294,15 @@ std::string CompileCondition(const Condition& c, Rule* rule) {
   if (it == kSubjects.end()) {
     std::string list;
     for (const auto& s : kSubjects) list += (list.empty() ? "" : ", ") + s;
-    return label + ": unknown subject " + Quoted(c.what) + DidYouMean(what, kSubjects) +
+    return label + ": unknown subject " + Quote(c.what) + DidYouMean(what, kSubjects) +
            " (expected one of " + list + ")";
   }
   rule->subject = static_cast<Subject>(it - kSubjects.begin());
   Op op;
-  if (!OpOf(Lower(c.op), &op)) return label + ": unknown operator " + Quoted(c.op);
+  if (!OpOf(Lower(c.op), &op)) return label + ": unknown operator " + Quote(c.op);
   rule->op = op;
   auto bad_op = [&](const char* expected) {
-    return label + ": operator " + Quoted(c.op) + " does not apply to " + Quoted(what) +
+    return label + ": operator " + Quote(c.op) + " does not apply to " + Quote(what) +
            " (expected " + expected + ")";
   };
   auto need_value = [&]() -> std::string {
@@ -380,7 +341,7 @@ std::string CompileCondition(const Condition& c, Rule* rule) {
     case Subject::kHeader:
       if (op != Op::kContains && op != Op::kNotContains && op != Op::kExists)
         return bad_op("contains, not_contains, exists");
-      if (!ValidHeaderName(c.path)) return label + ": bad header name " + Quoted(c.path);
+      if (!ValidHeaderName(c.path)) return label + ": bad header name " + Quote(c.path);
       rule->name = c.path;
       if (op != Op::kExists) {
         if (!(err = need_value()).empty()) return err;
@@ -412,7 +373,7 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
   } else {
     const std::string scheme = Lower(target.substr(0, sep));
     if (scheme != "http" && scheme != "https")
-      return "URL scheme " + Quoted(scheme) + " is not http or https";
+      return "URL scheme " + Quote(scheme) + " is not http or https";
     if (https_type && scheme != "https") return "type 'https' needs an https:// URL";
     plan->url = std::string(target);
     plan->https = scheme == "https";
@@ -429,36 +390,35 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
   plan->data = First(params, "data");
   if (const std::string* m = First(params, "method")) {
     static const char* const kMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
-    std::string upper(Trim(*m));
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string upper = Upper(Trim(*m));
     plan->method = nullptr;
     for (const char* k : kMethods)
       if (upper == k) plan->method = k;
     if (!plan->method)
-      return "bad 'method' " + Quoted(*m) + " (expected GET, HEAD, POST, PUT, DELETE, OPTIONS or PATCH)";
+      return "bad 'method' " + Quote(*m) + " (expected GET, HEAD, POST, PUT, DELETE, OPTIONS or PATCH)";
     if (plan->data && std::strcmp(plan->method, "HEAD") == 0) return "'data' cannot be sent with method HEAD";
   } else if (plan->data) {
-    plan->method = "POST";  // as curl -d
+    plan->method = "POST";  // data is posted unless another method is named
   }
   for (const auto& [name, value] : params.Map("headers")) {
-    if (!ValidHeaderName(name)) return "bad header name " + Quoted(name) + " in 'headers'";
+    if (!ValidHeaderName(name)) return "bad header name " + Quote(name) + " in 'headers'";
     if (value.find_first_of("\r\n") != std::string::npos)
-      return "header " + Quoted(name) + " in 'headers' has a line break";
+      return "header " + Quote(name) + " in 'headers' has a line break";
   }
   if (const std::string* v = First(params, "follow_redirects")) {
     auto b = ParseBool(*v);
-    if (!b) return "bad 'follow_redirects' " + Quoted(*v) + " (expected true or false)";
+    if (!b) return BadBoolMessage("follow_redirects", *v);
     plan->follow = *b;
   }
   if (const std::string* v = First(params, "max_redirects")) {
-    auto n = ParseLong(*v, 0, 1000);
-    if (!n) return "bad 'max_redirects' " + Quoted(*v) + " (expected a whole number 0..1000)";
+    auto n = ParseLong(Trim(*v), 0, 1000);
+    if (!n) return "bad 'max_redirects' " + Quote(*v) + " (expected a whole number 0..1000)";
     if (!plan->follow) return "'max_redirects' needs 'follow_redirects: true'";
     plan->max_redirects = *n;
   }
   if (const std::string* v = First(params, "insecure")) {
     auto b = ParseBool(*v);
-    if (!b) return "bad 'insecure' " + Quoted(*v) + " (expected true or false)";
+    if (!b) return BadBoolMessage("insecure", *v);
     plan->insecure = *b;
   }
   for (const char* key : {"ca_file", "client_cert", "client_key", "user", "password_env",
@@ -518,12 +478,12 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
       rule.subject = Subject::kBodyRegex;
       rule.op = std::strcmp(key, "body_regex") == 0 ? Op::kMatches : Op::kNotMatches;
       rule.operand = v;
-      if (!CompileRegex(v, Quoted(key), &rule.regex, &err)) return err;
+      if (!CompileRegex(v, Quote(key), &rule.regex, &err)) return err;
       plan->rules.push_back(std::move(rule));
     }
   }
   for (const auto& [name, value] : params.Map("expect_header")) {
-    if (!ValidHeaderName(name)) return "bad header name " + Quoted(name) + " in 'expect_header'";
+    if (!ValidHeaderName(name)) return "bad header name " + Quote(name) + " in 'expect_header'";
     Rule rule;
     rule.subject = Subject::kHeader;
     rule.op = value.empty() ? Op::kExists : Op::kContains;
@@ -560,28 +520,6 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
   if (spec.thresholds.count("cert_days")) plan->cert_in_summary = true;
   if (plan->cert_in_summary && !plan->https) return "'cert_days' needs an https:// URL";
   return "";
-}
-
-// Reads the secret named by an *_env or *_file parameter; nullopt with *@p err on failure. The
-// message names the variable or file, never the value.
-std::optional<std::string> ReadSecret(const std::string* env, const std::string* file,
-                                      const char* env_key, const char* file_key, std::string* err) {
-  if (env) {
-    const char* v = std::getenv(env->c_str());
-    if (!v) {
-      *err = "environment variable " + Quoted(*env) + " named by '" + env_key + "' is not set";
-      return std::nullopt;
-    }
-    return std::string(v);
-  }
-  std::ifstream in(*file, std::ios::binary);
-  if (!in) {
-    *err = "cannot read '" + std::string(file_key) + "' " + Quoted(*file) + ": " + std::strerror(errno);
-    return std::nullopt;
-  }
-  std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,13 +561,13 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
     }
     case Subject::kBody: {
       const bool found = o->body.find(r.operand) != std::string_view::npos;
-      *msg = std::string("body ") + (found ? "contains " : "lacks ") + Quoted(Printable(r.operand, 40));
+      *msg = std::string("body ") + (found ? "contains " : "lacks ") + Quote(Printable(r.operand, 40));
       return found == (r.op == Op::kContains);
     }
     case Subject::kBodyRegex: {
       const bool found = r.regex->Search(o->body);
       *msg = std::string("body ") + (found ? "matches " : "does not match ") +
-             Quoted(Printable(r.operand, 40));
+             Quote(Printable(r.operand, 40));
       return found == (r.op == Op::kMatches);
     }
     case Subject::kJson: {
@@ -641,7 +579,7 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
         *msg = "body is not JSON";
         return false;
       }
-      const std::string path = "json " + Quoted(r.name);
+      const std::string path = "json " + Quote(r.name);
       const Json* v = Lookup(o->json, r.path);
       if (!v) {
         *msg = path + " missing";
@@ -661,7 +599,7 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
       return !equal;
     }
     case Subject::kHeader: {
-      const std::string head = "header " + Quoted(r.name);
+      const std::string head = "header " + Quote(r.name);
       const std::vector<std::string> values = o->headers->FindAll(r.name);
       const bool found = !values.empty();
       const bool contains = std::any_of(values.begin(), values.end(),
@@ -674,7 +612,7 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
         *msg = head + " missing";
         return r.op == Op::kNotContains;
       }
-      *msg = head + (contains ? " contains " : " lacks ") + Quoted(Printable(r.operand, 40));
+      *msg = head + (contains ? " contains " : " lacks ") + Quote(Printable(r.operand, 40));
       return contains == (r.op == Op::kContains);
     }
     case Subject::kTime:
@@ -690,7 +628,7 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
       }
       const bool alerts = r.range.Alerts(*v);
       *msg = std::string(label) + " " + MeasureText(r.subject, *v) + (alerts ? " alerts on range " : " within range ") +
-             Quoted(r.range.text);
+             Quote(r.range.text);
       return !alerts;
     }
   }
@@ -699,18 +637,6 @@ bool Evaluate(const Rule& r, Observed* o, std::string* msg) {
 
 // ---------------------------------------------------------------------------------------------
 // Requests and their results.
-
-CheckResult Unknown(std::string message) {
-  CheckResult r;
-  r.state = State::kUnknown;
-  r.summary = std::move(message);
-  return r;
-}
-
-std::string LowerFirst(std::string s) {
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
-}
 
 // The address a failed request went to: the one connected to, else the URL's host and port.
 std::string HostPortOf(const http::Response& response, const std::string& url) {
@@ -734,10 +660,10 @@ void TransportFailure(const CheckSpec& spec, const Plan& p, const http::Response
   r->state = State::kCritical;
   switch (response.error) {
     case http::Error::kResolve:
-      r->summary = "cannot resolve host " + Quoted(HostOf(p.url));
+      r->summary = "cannot resolve host " + Quote(HostOf(p.url));
       break;
     case http::Error::kConnect:
-      r->summary = "cannot connect to " + Quoted(HostPortOf(response, p.url)) + ": " +
+      r->summary = "cannot connect to " + Quote(HostPortOf(response, p.url)) + ": " +
                    (response.os_errno ? LowerFirst(std::strerror(response.os_errno)) : detail);
       break;
     case http::Error::kTimeout:
@@ -781,14 +707,16 @@ bool Prepare(const CheckSpec& spec, bool https_type, Started* s, http::Request* 
   const Plan& p = s->plan;
   const bool bearer = p.bearer_env || p.bearer_file;
   if (p.user) {
-    auto v = ReadSecret(p.password_env, p.password_file, "password_env", "password_file", &err);
+    auto v = p.password_env ? ReadSecret("password_env", *p.password_env, &err)
+                            : ReadSecret("password_file", *p.password_file, &err);
     if (!v) {
       *failed = Unknown(err);
       return false;
     }
     s->password = std::move(*v);
   } else if (bearer) {
-    auto v = ReadSecret(p.bearer_env, p.bearer_file, "bearer_env", "bearer_file", &err);
+    auto v = p.bearer_env ? ReadSecret("bearer_env", *p.bearer_env, &err)
+                          : ReadSecret("bearer_file", *p.bearer_file, &err);
     if (!v) {
       *failed = Unknown(err);
       return false;
@@ -949,28 +877,16 @@ class HttpCheck : public CheckType {
 
   void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& /*ctx*/, int max_parallel,
                 const DoneFn& done) const override {
-    if (specs.empty()) return;
     http::RunnerOptions options;
     options.max_parallel = static_cast<size_t>(std::max(1, max_parallel));
     options.max_per_host = kMaxPerHost;
-    http::Runner runner(options);
-    std::vector<std::unique_ptr<Started>> started(specs.size());  // only those in flight are set
-    runner.Run(
-        specs.size(),
-        [&](size_t i, http::Request* request) {
-          auto s = std::make_unique<Started>();
-          CheckResult failed;
-          if (!Prepare(*specs[i], https_, s.get(), request, &failed)) {
-            done(i, std::move(failed));
-            return false;
-          }
-          started[i] = std::move(s);
-          return true;
+    const bool https = https_;
+    RunRequests<Started>(
+        specs, options,
+        [https](const CheckSpec& spec, Started* s, http::Request* request, CheckResult* failed) {
+          return Prepare(spec, https, s, request, failed);
         },
-        [&](size_t i, http::Response response) {
-          const std::unique_ptr<Started> s = std::move(started[i]);
-          done(i, Complete(*specs[i], *s, response));
-        });
+        Complete, done);
   }
 
  private:

@@ -471,13 +471,7 @@ CheckResult TcpCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) co
     if (!matched && checked < got.size()) matched = matches();
   }
   const double secs = SecondsSince(start);
-  Perfdata p;
-  p.label = "time";
-  p.value = secs;
-  p.uom = "s";
-  p.min = 0.0;
-  p.max = std::chrono::duration<double>(spec.timeout).count();
-  r.perfdata.push_back(p);
+  r.perfdata.push_back(TimePerf(secs, spec.timeout));
   r.details["bytes_received"] = got.size();
   if (!got.empty()) r.details["response"] = FirstLine(got, 200);
   if (matched) {
@@ -1010,13 +1004,7 @@ CheckResult DnsCheck::Run(const CheckSpec& spec, const CheckContext& /*ctx*/) co
     }
   }
   const double secs = SecondsSince(start);
-  Perfdata p;
-  p.label = "time";
-  p.value = secs;
-  p.uom = "s";
-  p.min = 0.0;
-  p.max = std::chrono::duration<double>(spec.timeout).count();
-  r.perfdata.push_back(p);
+  r.perfdata.push_back(TimePerf(secs, spec.timeout));
   r.details["transport"] = a.transport;
   r.details["rcode"] = RcodeName(a.rcode);
   r.details["answers"] = a.values;

@@ -112,13 +112,6 @@ std::vector<std::string_view> Fields(std::string_view line) {
   return out;
 }
 
-CheckResult Unknown(const std::string& summary) {
-  CheckResult r;
-  r.state = State::kUnknown;
-  r.summary = summary;
-  return r;
-}
-
 Perfdata Perf(const std::string& label, double value, const std::string& uom,
               std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt) {
   Perfdata p;

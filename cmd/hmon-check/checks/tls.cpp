@@ -15,10 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -35,9 +32,10 @@
 
 #include "cmd/hmon-check/checks/check.hpp"
 #include "cmd/hmon-check/checks/net.hpp"
-#include "cmd/hmon-check/checks/tls_util.hpp"
 #include "common/event.hpp"
 #include "common/nagios.hpp"
+#include "common/socket.hpp"
+#include "common/text.hpp"
 #include "common/tls.hpp"
 #include "common/units.hpp"
 
@@ -49,32 +47,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxLine = 8192;      // longest plain-text protocol line accepted
 constexpr int kMaxReplyLines = 200;    // most lines in one multi-line reply
-
-std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-
-std::string LowerFirst(std::string s) {
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
-}
 
 bool IsIpAddress(const std::string& host) {
   unsigned char buf[sizeof(in6_addr)];
@@ -121,11 +93,11 @@ std::string ParseEndpoint(const CheckSpec& spec, Endpoint* ep) {
   if (auto v = params.Get("starttls")) {
     ep->starttls = Lower(Trim(*v));
     if (ep->starttls != "smtp" && ep->starttls != "imap" && ep->starttls != "pop3")
-      return "bad 'starttls' " + Quoted(*v) + " (expected smtp, imap or pop3)";
+      return "bad 'starttls' " + Quote(*v) + " (expected smtp, imap or pop3)";
   }
   if (auto v = params.Get("insecure_chain")) {
     auto b = ParseBool(*v);
-    if (!b) return "bad 'insecure_chain' " + Quoted(*v) + " (expected true or false)";
+    if (!b) return BadBoolMessage("insecure_chain", *v);
     ep->insecure_chain = *b;
   }
   if (auto v = params.Get("ca_file")) {
@@ -141,14 +113,14 @@ std::string ParseEndpoint(const CheckSpec& spec, Endpoint* ep) {
     for (const Scheme& s : kSchemes)
       if (scheme == s.name) found = &s;
     if (!found)
-      return "URL scheme " + Quoted(scheme) +
+      return "URL scheme " + Quote(scheme) +
              " is not supported (expected https, smtps, imaps, pop3s, ldaps, ftps, smtp, imap or pop3)";
     if (*found->starttls) {
       if (!ep->starttls.empty() && ep->starttls != found->starttls)
-        return "'starttls: " + ep->starttls + "' conflicts with the URL scheme " + Quoted(scheme);
+        return "'starttls: " + ep->starttls + "' conflicts with the URL scheme " + Quote(scheme);
       ep->starttls = found->starttls;
     } else if (!ep->starttls.empty()) {
-      return "'starttls' conflicts with the URL scheme " + Quoted(scheme) + ", which is TLS from the start";
+      return "'starttls' conflicts with the URL scheme " + Quote(scheme) + ", which is TLS from the start";
     }
     default_port = found->port;
     rest.remove_prefix(sep + 3);
@@ -159,99 +131,32 @@ std::string ParseEndpoint(const CheckSpec& spec, Endpoint* ep) {
   }
   std::string err;
   const auto hp = SplitHostPort(std::string(rest), &err);
-  if (!hp) return "bad target " + Quoted(spec.target) + ": " + err;
+  if (!hp) return "bad target " + Quote(spec.target) + ": " + err;
   ep->host = hp->host;
   ep->port = hp->port ? hp->port : default_port;
   ep->servername = ep->host;
   if (auto v = params.Get("servername")) {
     const std::string_view name = Trim(*v);
     if (name.empty() || name.find_first_of(" \t/") != std::string_view::npos)
-      return "bad 'servername' " + Quoted(*v);
+      return "bad 'servername' " + Quote(*v);
     ep->servername = std::string(name);
   }
   return "";
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sockets with a deadline.
+// Sockets with a deadline (common/socket.hpp).
 
 enum class Io { kOk, kTimeout, kClosed, kError };
 
-class Deadline {
- public:
-  explicit Deadline(std::chrono::milliseconds timeout) : end_(Clock::now() + timeout) {}
-  /// When the time is up.
-  Clock::time_point end() const { return end_; }
-  /// Milliseconds left, at least 0.
-  int RemainingMs() const {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end_ - Clock::now()).count();
-    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
-  }
-
- private:
-  Clock::time_point end_;
-};
-
-Io WaitFd(int fd, short events, const Deadline& deadline) {
-  while (true) {
-    const int ms = deadline.RemainingMs();
-    if (ms <= 0) return Io::kTimeout;
-    pollfd p{fd, events, 0};
-    const int rc = poll(&p, 1, ms);
-    if (rc > 0) return Io::kOk;
-    if (rc == 0) return Io::kTimeout;
-    if (errno != EINTR) return Io::kError;
-  }
-}
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd_, o.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
-// Connects to the first of @p addrs that accepts, within the deadline.
-Io Connect(const std::vector<SockAddr>& addrs, const Deadline& deadline, Fd* out, std::string* err) {
+// Connects to the first of @p addrs that accepts, before @p deadline.
+Io Connect(const std::vector<SockAddr>& addrs, SteadyTime deadline, Fd* out, std::string* err) {
   *err = "no address";
   for (const SockAddr& a : addrs) {
-    Fd fd(socket(a.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (fd.get() < 0) {
-      *err = std::strerror(errno);
-      continue;
-    }
-    if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&a.addr), a.len) != 0) {
-      if (errno != EINPROGRESS) {
-        *err = std::strerror(errno);
-        continue;
-      }
-      const Io io = WaitFd(fd.get(), POLLOUT, deadline);
-      if (io != Io::kOk) {
-        if (io == Io::kError) *err = std::strerror(errno);
-        return io;
-      }
-      int so_error = 0;
-      socklen_t len = sizeof so_error;
-      getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len);
-      if (so_error != 0) {
-        *err = std::strerror(so_error);
-        continue;
-      }
-    }
-    *out = std::move(fd);
-    return Io::kOk;
+    const int e = ConnectTo(a, SOCK_STREAM, deadline, out);
+    if (e == 0) return Io::kOk;
+    if (e == ETIMEDOUT) return Io::kTimeout;
+    *err = std::strerror(e);
   }
   return Io::kError;
 }
@@ -260,25 +165,9 @@ Io Connect(const std::vector<SockAddr>& addrs, const Deadline& deadline, Fd* out
 // what the server has sent, so nothing of the TLS handshake is consumed.
 class LineConn {
  public:
-  LineConn(int fd, const Deadline& deadline) : fd_(fd), deadline_(deadline) {}
+  LineConn(int fd, SteadyTime deadline) : fd_(fd), deadline_(deadline) {}
 
-  Io Write(std::string_view data) {
-    while (!data.empty()) {
-      const ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        const Io io = WaitFd(fd_, POLLOUT, deadline_);
-        if (io != Io::kOk) return io;
-        continue;
-      }
-      return Io::kError;
-    }
-    return Io::kOk;
-  }
+  Io Write(std::string_view data) { return Result(WriteAll(fd_, data, deadline_)); }
 
   // One line without its line break.
   Io ReadLine(std::string* line) {
@@ -290,25 +179,31 @@ class LineConn {
         buf_.erase(0, nl + 1);
         return Io::kOk;
       }
-      if (buf_.size() > kMaxLine) return Io::kError;
-      char chunk[1024];
-      const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
-      if (n > 0) {
-        buf_.append(chunk, static_cast<size_t>(n));
-        continue;
+      if (buf_.size() > kMaxLine) {
+        error_ = "line longer than " + std::to_string(kMaxLine) + " bytes";
+        return Io::kError;
       }
+      const ssize_t n = ReadSome(fd_, &buf_, 1024, deadline_);
       if (n == 0) return Io::kClosed;
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) return Io::kError;
-      const Io io = WaitFd(fd_, POLLIN, deadline_);
-      if (io != Io::kOk) return io;
+      if (n < 0) return Result(static_cast<int>(-n));
     }
   }
 
+  // Why the last call failed with Io::kError.
+  const std::string& error() const { return error_; }
+
  private:
+  Io Result(int e) {
+    if (e == 0) return Io::kOk;
+    if (e == ETIMEDOUT) return Io::kTimeout;
+    error_ = LowerFirst(std::strerror(e));
+    return Io::kError;
+  }
+
   int fd_;
-  const Deadline& deadline_;
+  SteadyTime deadline_;
   std::string buf_;
+  std::string error_;
 };
 
 // The outcome of a protocol step: Io::kOk, or why it failed (message for kError).
@@ -326,7 +221,7 @@ Step ReadSmtpReply(LineConn* conn, int* code, std::vector<std::string>* lines) {
   for (int i = 0; i < kMaxReplyLines; ++i) {
     if (Io io = conn->ReadLine(&line); io != Io::kOk) return {io, ""};
     if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0])))
-      return Fail("smtp: malformed reply " + Quoted(Printable(line, 60)));
+      return Fail("smtp: malformed reply " + Quote(Printable(line, 60)));
     *code = std::atoi(line.substr(0, 3).c_str());
     lines->push_back(line.size() > 4 ? line.substr(4) : "");
     if (line.size() == 3 || line[3] != '-') return {};
@@ -339,17 +234,17 @@ Step SmtpStartTls(LineConn* conn) {
   std::vector<std::string> lines;
   Step st = ReadSmtpReply(conn, &code, &lines);
   if (st.io != Io::kOk) return st;
-  if (code != 220) return Fail("smtp: unexpected greeting " + Quoted(std::to_string(code) + " " + Printable(lines.front(), 60)));
+  if (code != 220) return Fail("smtp: unexpected greeting " + Quote(std::to_string(code) + " " + Printable(lines.front(), 60)));
   if (Io io = conn->Write("EHLO " + LocalHostName() + "\r\n"); io != Io::kOk) return {io, ""};
   if ((st = ReadSmtpReply(conn, &code, &lines)).io != Io::kOk) return st;
-  if (code != 250) return Fail("smtp: EHLO refused: " + Quoted(std::to_string(code) + " " + Printable(lines.front(), 60)));
+  if (code != 250) return Fail("smtp: EHLO refused: " + Quote(std::to_string(code) + " " + Printable(lines.front(), 60)));
   bool offered = false;
   for (const std::string& l : lines)
     if (Upper(Trim(l)).rfind("STARTTLS", 0) == 0) offered = true;
   if (!offered) return Fail("smtp: server does not offer STARTTLS");
   if (Io io = conn->Write("STARTTLS\r\n"); io != Io::kOk) return {io, ""};
   if ((st = ReadSmtpReply(conn, &code, &lines)).io != Io::kOk) return st;
-  if (code != 220) return Fail("smtp: STARTTLS refused: " + Quoted(std::to_string(code) + " " + Printable(lines.front(), 60)));
+  if (code != 220) return Fail("smtp: STARTTLS refused: " + Quote(std::to_string(code) + " " + Printable(lines.front(), 60)));
   return {};
 }
 
@@ -375,7 +270,7 @@ bool HasWord(const std::string& text, const std::string& word) {
 Step ImapStartTls(LineConn* conn) {
   std::string line;
   if (Io io = conn->ReadLine(&line); io != Io::kOk) return {io, ""};
-  if (line.rfind("* OK", 0) != 0) return Fail("imap: unexpected greeting " + Quoted(Printable(line, 60)));
+  if (line.rfind("* OK", 0) != 0) return Fail("imap: unexpected greeting " + Quote(Printable(line, 60)));
   bool offered = HasWord(line, "STARTTLS");
   if (Io io = conn->Write("a1 CAPABILITY\r\n"); io != Io::kOk) return {io, ""};
   std::string tagged;
@@ -388,14 +283,14 @@ Step ImapStartTls(LineConn* conn) {
   if (Io io = conn->Write("a2 STARTTLS\r\n"); io != Io::kOk) return {io, ""};
   untagged.clear();
   if ((st = ReadImapTagged(conn, "a2", &tagged, &untagged)).io != Io::kOk) return st;
-  if (Upper(tagged).rfind("OK", 0) != 0) return Fail("imap: STARTTLS refused: " + Quoted(Printable(tagged, 60)));
+  if (Upper(tagged).rfind("OK", 0) != 0) return Fail("imap: STARTTLS refused: " + Quote(Printable(tagged, 60)));
   return {};
 }
 
 Step Pop3StartTls(LineConn* conn) {
   std::string line;
   if (Io io = conn->ReadLine(&line); io != Io::kOk) return {io, ""};
-  if (line.rfind("+OK", 0) != 0) return Fail("pop3: unexpected greeting " + Quoted(Printable(line, 60)));
+  if (line.rfind("+OK", 0) != 0) return Fail("pop3: unexpected greeting " + Quote(Printable(line, 60)));
   if (Io io = conn->Write("CAPA\r\n"); io != Io::kOk) return {io, ""};
   if (Io io = conn->ReadLine(&line); io != Io::kOk) return {io, ""};
   if (line.rfind("+OK", 0) == 0) {
@@ -410,7 +305,7 @@ Step Pop3StartTls(LineConn* conn) {
   }
   if (Io io = conn->Write("STLS\r\n"); io != Io::kOk) return {io, ""};
   if (Io io = conn->ReadLine(&line); io != Io::kOk) return {io, ""};
-  if (line.rfind("+OK", 0) != 0) return Fail("pop3: STLS refused: " + Quoted(Printable(line, 60)));
+  if (line.rfind("+OK", 0) != 0) return Fail("pop3: STLS refused: " + Quote(Printable(line, 60)));
   return {};
 }
 
@@ -485,22 +380,14 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
 }
 
 
-
-CheckResult Result(State state, std::string summary) {
-  CheckResult r;
-  r.state = state;
-  r.summary = std::move(summary);
-  return r;
-}
-
 // Runs one check; the caller adds the duration.
 CheckResult Probe(const CheckSpec& spec) {
   const SigpipeGuard no_sigpipe;
   Endpoint ep;
   if (std::string err = ParseEndpoint(spec, &ep); !err.empty()) return Result(State::kUnknown, err);
-  const Deadline deadline(spec.timeout);
+  const SteadyTime deadline = Clock::now() + spec.timeout;
   const std::string timed_out = "timed out after " + FormatDuration(spec.timeout);
-  const std::string where = Quoted(JoinHostPort(ep.host, ep.port));
+  const std::string where = Quote(JoinHostPort(ep.host, ep.port));
 
   std::unique_ptr<SSL_CTX, SslCtxFree> own_ctx;
   SSL_CTX* ctx = nullptr;
@@ -511,14 +398,14 @@ CheckResult Probe(const CheckSpec& spec) {
     ctx = own_ctx.get();
     ERR_clear_error();
     if (ctx && SSL_CTX_load_verify_locations(ctx, ep.ca_file.c_str(), nullptr) != 1)
-      return Result(State::kUnknown, "cannot load 'ca_file' " + Quoted(ep.ca_file) + ": " + OpenSslError());
+      return Result(State::kUnknown, "cannot load 'ca_file' " + Quote(ep.ca_file) + ": " + OpenSslError());
   }
   if (!ctx) return Result(State::kUnknown, "cannot create a TLS context: " + OpenSslError());
 
-  const Resolved resolved = ResolveHost(ep.host, ep.port, AF_UNSPEC, deadline.end());
+  const Resolved resolved = ResolveHost(ep.host, ep.port, AF_UNSPEC, deadline);
   if (resolved.timed_out) return Result(State::kCritical, timed_out);
   if (resolved.addrs.empty())
-    return Result(State::kCritical, "cannot resolve host " + Quoted(ep.host) + ": " + LowerFirst(resolved.error));
+    return Result(State::kCritical, "cannot resolve host " + Quote(ep.host) + ": " + LowerFirst(resolved.error));
   Fd fd;
   std::string err;
   switch (Connect(resolved.addrs, deadline, &fd, &err)) {
@@ -537,7 +424,7 @@ CheckResult Probe(const CheckSpec& spec) {
       case Io::kTimeout: return Result(State::kCritical, timed_out);
       case Io::kClosed: return Result(State::kCritical, ep.starttls + ": connection closed by the server");
       case Io::kError:
-        return Result(State::kCritical, st.message.empty() ? ep.starttls + ": " + LowerFirst(std::strerror(errno)) : st.message);
+        return Result(State::kCritical, st.message.empty() ? ep.starttls + ": " + conn.error() : st.message);
     }
   }
 
@@ -550,11 +437,12 @@ CheckResult Probe(const CheckSpec& spec) {
     const int rc = SSL_connect(ssl.get());
     if (rc == 1) break;
     const int e = SSL_get_error(ssl.get(), rc);
-    Io io = Io::kError;
-    if (e == SSL_ERROR_WANT_READ) io = WaitFd(fd.get(), POLLIN, deadline);
-    else if (e == SSL_ERROR_WANT_WRITE) io = WaitFd(fd.get(), POLLOUT, deadline);
-    if (io == Io::kOk) continue;
-    if (io == Io::kTimeout) return Result(State::kCritical, timed_out);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      // Any readiness (an error or hang-up too) lets SSL_connect say what happened.
+      if (WaitFd(fd.get(), e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline) == 0)
+        return Result(State::kCritical, timed_out);
+      continue;
+    }
     std::string why = OpenSslError();
     if (why.empty()) why = (e == SSL_ERROR_SYSCALL && errno) ? LowerFirst(std::strerror(errno)) : "connection closed by the server";
     return Result(State::kCritical, "TLS handshake with " + where + " failed: " + why);
@@ -586,12 +474,12 @@ CheckResult Probe(const CheckSpec& spec) {
   std::vector<std::string> failures;
   if (verify != X509_V_OK && !ep.insecure_chain && !(expired && verify == X509_V_ERR_CERT_HAS_EXPIRED))
     failures.push_back("certificate verify failed: " + chain);
-  if (!host_ok) failures.push_back("certificate does not match " + Quoted(ep.servername));
+  if (!host_ok) failures.push_back("certificate does not match " + Quote(ep.servername));
   if (expired) failures.push_back("certificate expired " + DaysText(days) + " ago (" + not_after + ")");
   if (!have_days) failures.push_back("cannot read the certificate's expiry date");
   r.state = failures.empty() ? State::kOk : State::kCritical;
   if (failures.empty()) {
-    r.summary = "certificate for " + Quoted(ep.servername) + " expires in " + DaysText(days) + " (" + not_after + ")";
+    r.summary = "certificate for " + Quote(ep.servername) + " expires in " + DaysText(days) + " (" + not_after + ")";
   } else {
     for (const std::string& f : failures) r.summary += (r.summary.empty() ? "" : "; ") + f;
   }

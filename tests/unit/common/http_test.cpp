@@ -42,12 +42,8 @@ struct Nginx {
 
 Nginx StartNginx() {
   Nginx n;
-  for (const char* program : {"nginx", "openssl"}) {
-    if (ht::FindProgram(program).empty()) {
-      n.error = std::string(program) + " is not installed (HOPS_ALLOW_SKIP=1 skips the tests that need it)";
-      return n;
-    }
-  }
+  n.error = ht::Missing({"nginx", "openssl"});
+  if (!n.error.empty()) return n;
   n.dir = ht::MakeTempDir("hops-http-layer");
   const std::string& d = n.dir;
   if (std::string err = ht::MakeCerts(d); !err.empty()) {
@@ -465,7 +461,7 @@ TEST_SUITE("hops::http") {
     CHECK(took < 1.2);  // 8 x 300 ms would be 2.4 s
   }
 
-  TEST_CASE("a deadline ends a request before its timeout; one already past fails unsent") {
+  TEST_CASE("a deadline ends a request before its timeout, one already past fails unsent") {
     ht::SilentListener silent;
     Request q = Get("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
     q.timeout = seconds(10);
@@ -482,7 +478,7 @@ TEST_SUITE("hops::http") {
     CHECK(Elapsed(start) < 0.2);
   }
 
-  TEST_CASE("the source is asked only as room frees up; responses stream to done" * doctest::skip(kSkipNginx)) {
+  TEST_CASE("the source is asked only as room frees up, responses stream to done" * doctest::skip(kSkipNginx)) {
     REQUIRE_NGINX(n);
     RunnerOptions options;
     options.max_parallel = 2;
@@ -532,7 +528,7 @@ TEST_SUITE("hops::http") {
     CHECK(std::string(ErrorName(Error::kTimeout)) == "timeout");
   }
 
-  TEST_CASE("Classify: 2xx/3xx done; 408, 429 and 5xx again; other 4xx, 501 and 505 never") {
+  TEST_CASE("Classify: 2xx/3xx done, 408, 429 and 5xx again, other 4xx, 501 and 505 never") {
     const auto status = [](long code, bool smtp = false) {
       Response r;
       r.status = code;
@@ -552,8 +548,8 @@ TEST_SUITE("hops::http") {
     };
     for (Error e : {Error::kResolve, Error::kConnect, Error::kTimeout, Error::kConnectionLost})
       CHECK_MESSAGE(error(e) == Verdict::kRetry, ErrorName(e));
-    for (Error e : {Error::kTlsVerify, Error::kTls, Error::kTooManyRedirects, Error::kSetup, Error::kInternal,
-                    Error::kOther})
+    for (Error e : {Error::kTlsVerify, Error::kTls, Error::kNoStartTls, Error::kTooManyRedirects,
+                    Error::kLoginDenied, Error::kUnexpectedReply, Error::kSetup, Error::kInternal, Error::kOther})
       CHECK_MESSAGE(error(e) == Verdict::kPermanent, ErrorName(e));
   }
 
@@ -682,7 +678,7 @@ TEST_SUITE("hops::http") {
     }
   }
 
-  TEST_CASE("SMTP: an e-mail goes out with its envelope; refusals are classified") {
+  TEST_CASE("SMTP: an e-mail goes out with its envelope, refusals are classified") {
     SmtpServer smtp;
     Request q;
     q.url = smtp.Url();
@@ -717,9 +713,99 @@ TEST_SUITE("hops::http") {
     q.mail->to = {"ops@example.com"};
     q.mail->require_tls = true;  // the server offers no STARTTLS
     r = Perform(q);
-    CHECK(r.error == Error::kTls);
+    CHECK(r.error == Error::kNoStartTls);
     q.mail->to.clear();
     CHECK(Perform(q).error == Error::kSetup);
+  }
+
+  TEST_CASE("Session: greeting, login and one command, the server's last line comes back") {
+    // A POP3 server taking USER alice / PASS pw, where NOOP needs a login and CAPA does not.
+    ht::LineServer pop("+OK test pop3 ready\r\n", [](const std::string& line) -> std::string {
+      if (line == "CAPA") return "+OK list follows\r\nUSER\r\n.\r\n";
+      if (line == "USER alice") return "+OK\r\n";
+      if (line.rfind("PASS ", 0) == 0) return line == "PASS pw" ? "+OK in\r\n" : "-ERR bad login\r\n";
+      if (line == "NOOP") return "+OK noop\r\n";
+      if (line == "QUIT") return std::string("+OK bye\r\n") + ht::kThenClose;
+      return "-ERR what\r\n";
+    });
+    REQUIRE(pop.ok());
+    Request q;
+    q.url = "pop3://127.0.0.1:" + std::to_string(pop.port()) + "/";
+    q.timeout = seconds(5);
+    q.session = Session{"CAPA", true, false};
+    Response r = Perform(q);
+    REQUIRE_MESSAGE(r.ok(), r.error_text);
+    CHECK(r.greeting == "+OK test pop3 ready\r\n");
+    CHECK(r.status_line == "+OK bye");
+    CHECK_FALSE(r.login_sent);
+    CHECK(r.body == "USER\r\n");  // the listing, without its "." line
+    CHECK(Describe(q) == "SESSION " + q.url + "\n(command 'CAPA')");
+    // One after another on one runner, each session still connects afresh and sees the greeting.
+    RunnerOptions one;
+    one.max_parallel = 1;
+    const int before = pop.connections();
+    for (const Response& each : RunAll({q, q}, one)) CHECK(each.greeting == "+OK test pop3 ready\r\n");
+    CHECK(pop.connections() == before + 2);
+
+    q.session = Session{"NOOP", false, false};
+    q.user = "alice";
+    q.password = "pw";
+    r = Perform(q);
+    REQUIRE_MESSAGE(r.ok(), r.error_text);
+    CHECK(r.login_sent);
+    const std::vector<std::string> lines = pop.Lines();
+    CHECK(std::find(lines.begin(), lines.end(), "NOOP") != lines.end());
+    CHECK(Describe(q) == "SESSION " + q.url + "\n(login as 'alice')\n(command 'NOOP')");
+
+    q.password = "wrong";
+    r = Perform(q);
+    CHECK(r.error == Error::kLoginDenied);
+    CHECK(r.status_line == "-ERR bad login");
+    CHECK(Classify(r) == Verdict::kPermanent);
+
+    q.session->require_tls = true;  // the server offers no STLS
+    r = Perform(q);
+    CHECK(r.error == Error::kNoStartTls);
+    CHECK(Describe(q) == "SESSION " + q.url + "\n(login as 'alice')\n(command 'NOOP', TLS required)");
+  }
+
+  TEST_CASE("Session: the EHLO domain, a refusing greeting and wrong URLs") {
+    ht::LineServer smtp("220 test ESMTP\r\n", [](const std::string& line) -> std::string {
+      if (line.rfind("EHLO ", 0) == 0) return "250 test\r\n";
+      if (line == "NOOP") return "250 2.0.0 ok\r\n";
+      return std::string("221 bye\r\n") + ht::kThenClose;
+    });
+    REQUIRE(smtp.ok());
+    Request q;
+    q.url = "smtp://127.0.0.1:" + std::to_string(smtp.port()) + "/" + PercentEncode("client.example");
+    q.timeout = seconds(5);
+    q.session = Session{"NOOP", false, false};
+    Response r = Perform(q);
+    REQUIRE_MESSAGE(r.ok(), r.error_text);
+    CHECK(r.greeting == "220 test ESMTP\r\n");
+    CHECK(r.status == 250);  // the reply to NOOP
+    const std::vector<std::string> lines = smtp.Lines();
+    CHECK(lines == std::vector<std::string>{"EHLO client.example", "NOOP", "QUIT"});
+
+    ht::LineServer refusing("554 no service\r\n", [](const std::string&) { return std::string("221 bye\r\n") + ht::kThenClose; });
+    REQUIRE(refusing.ok());
+    q.url = "smtp://127.0.0.1:" + std::to_string(refusing.port()) + "/";
+    r = Perform(q);
+    CHECK(r.error == Error::kUnexpectedReply);
+    CHECK(r.greeting == "554 no service\r\n");
+
+    q.url = "https://127.0.0.1:1/";
+    CHECK(Perform(q).error == Error::kSetup);
+    q.url = "imap://127.0.0.1:" + std::to_string(smtp.port()) + "/";
+    q.mail = Mail{"a@example.com", {"b@example.com"}, false};
+    CHECK(Perform(q).error == Error::kSetup);
+  }
+
+  TEST_CASE("PercentEncode keeps only unreserved bytes") {
+    CHECK(PercentEncode("host-1.example_x~") == "host-1.example_x~");
+    CHECK(PercentEncode("a b/c?d&e=f%") == "a%20b%2Fc%3Fd%26e%3Df%25");
+    CHECK(PercentEncode("caf\xc3\xa9") == "caf%C3%A9");
+    CHECK(PercentEncode("") == "");
   }
 
   TEST_CASE("Perform is safe from several threads at once" * doctest::skip(kSkipNginx)) {

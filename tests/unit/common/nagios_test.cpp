@@ -454,7 +454,7 @@ TEST_CASE("nagios: ParsePerfdata of check_disk output with quoted labels") {
   CHECK(quote[1].label == "'");
 }
 
-TEST_CASE("nagios: ParsePerfdata of check_load output with trailing ';'") {
+TEST_CASE("nagios: ParsePerfdata of check_load output with a trailing semicolon") {
   const auto list = Parse(
       "load1=0.010;15.000;30.000;0; load5=0.030;10.000;25.000;0; load15=0.050;5.000;20.000;0; ");
   REQUIRE(list.size() == 3);

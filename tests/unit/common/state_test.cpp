@@ -963,7 +963,7 @@ TEST_CASE("state: a lock outlives its store and is released afterwards") {
   CHECK(StateStore::Open(tmp.db())->TryLock("l", "me"));
 }
 
-TEST_CASE("state: a lock held by a live child blocks; Lock waits for its release") {
+TEST_CASE("state: a lock held by a live child blocks, Lock waits for its release") {
   TempDir tmp;
   StateStore::Open(tmp.db());  // create the file before forking
   Pipe locked, release;

@@ -44,6 +44,9 @@ TEST_CASE("text: Trim, Lower, Upper, LowerFirst, EqualsIgnoreCase") {
   CHECK(LowerFirst("Error while parsing") == "error while parsing");
   CHECK(LowerFirst("") == "");
   CHECK(LowerFirst("1st") == "1st");
+  CHECK(StartsWith("x-amz-date", "x-amz-"));
+  CHECK(StartsWith("x", ""));
+  CHECK_FALSE(StartsWith("x-", "x-amz-"));
   CHECK(EndsWith("password_env", "_env"));
   CHECK(EndsWith("x", ""));
   CHECK_FALSE(EndsWith("env", "_env"));

@@ -162,7 +162,7 @@ TEST_CASE("ParseDateArg: ISO dates and relative words") {
   CHECK(UsageText([&] { ParseDateArg("2026-09-31", biz); }) == "invalid date '2026-09-31': September 2026 has 30 days");
 }
 
-TEST_CASE("JudgedNotes: -v names the instant and business date; a host date other than the calendar's warns") {
+TEST_CASE("JudgedNotes: -v names the instant and business date, a host date other than the calendar's warns") {
   Registry reg;
   reg.AddDocument(YamlDoc::FromString(
       "calendars:\n  tokyo: {timezone: Asia/Tokyo}\n  night: {timezone: Asia/Tokyo, day_start: \"05:00\"}\n",

@@ -30,7 +30,7 @@ struct Series {
 }  // namespace
 
 TEST_SUITE("monitor_run") {
-  TEST_CASE("after: 1 changes at once; a new monitor that fails is a change") {
+  TEST_CASE("after: 1 changes at once, a new monitor that fails is a change") {
     Series s;
     s.Feed("critical");
     s.Feed("critical");
@@ -46,7 +46,7 @@ TEST_SUITE("monitor_run") {
     CHECK_FALSE(s.Feed("ok").changed);
   }
 
-  TEST_CASE("after: 3 needs three failures in a row; soft states in between") {
+  TEST_CASE("after: 3 needs three failures in a row, soft states in between") {
     Series s;
     s.rules.after = 3;
     s.Feed("ok");
@@ -60,7 +60,7 @@ TEST_SUITE("monitor_run") {
     CHECK_FALSE(s.outcomes[3].soft);
   }
 
-  TEST_CASE("one blip does not alert; alternating failures never reach the count") {
+  TEST_CASE("one blip does not alert, alternating failures never reach the count") {
     Series s;
     s.rules.after = 2;
     for (const char* r : {"ok", "warning", "ok", "critical", "ok", "warning", "ok"}) s.Feed(r);

@@ -14,11 +14,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <random>
 #include <set>
+#include <system_error>
 #include <thread>
+#include <utility>
 
 namespace hops::testing {
 
@@ -155,12 +158,42 @@ bool PortOpen(int port) {
   return ok;
 }
 
+namespace {
+
+// The directories MakeTempDir made in this process, removed when it exits. Built on the first
+// MakeTempDir, so it is destroyed after the static peers (nginx, ...) started later, which may
+// still be writing into them until they stop.
+class TempDirs {
+ public:
+  void Add(std::string dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(std::move(dir));
+  }
+  ~TempDirs() {
+    const char* keep = std::getenv("HOPS_KEEP_TMP");
+    if (getpid() != owner_ || (keep && std::string(keep) == "1")) return;
+    for (const std::string& dir : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+
+ private:
+  const pid_t owner_ = getpid();  // a forked child that exits must not remove its parent's
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+}  // namespace
+
 std::string MakeTempDir(const std::string& prefix) {
+  static TempDirs made;
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (!mkdtemp(buf.data())) return "";
+  made.Add(buf.data());
   return buf.data();
 }
 
@@ -182,15 +215,39 @@ std::string FindProgram(const std::string& program) {
   glob_t g;
   std::string pattern = "/usr/lib/postgresql/*/bin/" + program;
   std::string found;
-  if (glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0) found = g.gl_pathv[g.gl_pathc - 1];
+  if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+    for (size_t i = g.gl_pathc; i-- > 0 && found.empty();)  // the newest version first
+      if (access(g.gl_pathv[i], X_OK) == 0) found = g.gl_pathv[i];
+  }
   globfree(&g);
   return found;
 }
 
-bool SkipWithout(const std::string& program) {
-  const char* allow = std::getenv("HOPS_ALLOW_SKIP");
-  return allow && std::string(allow) == "1" && FindProgram(program).empty();
+std::string Missing(const std::vector<std::string>& programs) {
+  for (const std::string& program : programs)
+    if (FindProgram(program).empty())
+      return program + " is not installed (HOPS_ALLOW_SKIP=1 skips the tests that need it)";
+  return "";
 }
+
+bool SkipAllowed() {
+  const char* allow = std::getenv("HOPS_ALLOW_SKIP");
+  return allow && std::string(allow) == "1";
+}
+
+bool SkipWithout(const std::string& program) { return SkipAllowed() && FindProgram(program).empty(); }
+
+bool SkipUnless(bool (*available)()) { return SkipAllowed() && !available(); }
+
+bool HasIpv6Loopback() {
+  std::ifstream in("/proc/net/if_inet6");
+  std::string address, rest;
+  while (in >> address && std::getline(in, rest))
+    if (address == "00000000000000000000000000000001") return true;
+  return false;
+}
+
+bool IsRoot() { return geteuid() == 0; }
 
 int RunCommand(const std::vector<std::string>& argv, std::string* out) {
   int pipefd[2];

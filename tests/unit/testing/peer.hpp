@@ -33,14 +33,33 @@ class Peer {
 /// ephemeral range so that no bind(0) or outgoing connection of a parallel test can take it
 /// before the server binds it; never the same twice in one process.
 int FreePort();
-/// Creates a fresh temporary directory (removed by the OS's tmp cleaning, not by the test).
+/// Creates a fresh directory "$TMPDIR/PREFIX-XXXXXX" (mkdtemp, "" on failure). It is removed with
+/// everything in it when the process that made it exits normally (not by a forked child), unless
+/// HOPS_KEEP_TMP=1 keeps it for a look afterwards.
 std::string MakeTempDir(const std::string& prefix = "hops-test");
 /// Full path of @p program on PATH (or in /usr/sbin, /usr/lib/postgresql/*/bin), or "".
 std::string FindProgram(const std::string& program);
-/// True when @p program is missing and HOPS_ALLOW_SKIP=1, for `TEST_CASE("..." *
-/// doctest::skip(SkipWithout("nginx")))`: such a test is then reported skipped; without the
-/// variable it runs, and fails for want of the program.
+
+// Tests that need a peer program (nginx, dnsmasq, PostgreSQL, ...) or a capability of the machine
+// (IPv6 loopback, ICMP sockets, root) fail when it is missing: a missing peer must not pass
+// unnoticed. Only with HOPS_ALLOW_SKIP=1 is such a test skipped, by a doctest skip decorator:
+// `TEST_CASE("..." * doctest::skip(SkipWithout("nginx")))`. tests/unit/main.cpp then prints
+// "[hops] skipped: ...", which ctest reports as a skipped test.
+
+/// "" when every one of @p programs is found (FindProgram), else why the test cannot run:
+/// "nginx is not installed (HOPS_ALLOW_SKIP=1 skips the tests that need it)".
+std::string Missing(const std::vector<std::string>& programs);
+/// True when HOPS_ALLOW_SKIP=1.
+bool SkipAllowed();
+/// True when SkipAllowed() and @p program is missing (FindProgram); without the variable the
+/// test runs, and fails for want of the program.
 bool SkipWithout(const std::string& program);
+/// True when SkipAllowed() and @p available() says no; @p available is asked only then.
+bool SkipUnless(bool (*available)());
+/// True when the loopback interface has ::1.
+bool HasIpv6Loopback();
+/// True when the tests run as root (network namespaces, dropping privileges).
+bool IsRoot();
 /// Runs a command (argv, no shell) to completion; returns its exit status, output in @p out.
 int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
 /// Writes @p content to @p path (truncating).

@@ -228,6 +228,8 @@ class LineServer {
     std::lock_guard<std::mutex> lock(mu_);
     return lines_;
   }
+  /// Connections accepted so far.
+  int connections() const { return server_.connections(); }
   /// Stops the server (before members used by the handler go away).
   ~LineServer() { server_.Stop(); }
 

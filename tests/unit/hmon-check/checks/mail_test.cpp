@@ -107,13 +107,15 @@ bool SawVerb(LineServer& server, const std::string& verb, int skip = 0) {
   return false;
 }
 
-// aiosmtpd on a free port with @p extra arguments; nullptr when it is not installed.
+// Tests that need aiosmtpd, openssl or pyftpdlib: skipped only when it is missing and
+// HOPS_ALLOW_SKIP=1; otherwise they run, and fail when it is missing.
+const bool kSkipSmtpd = hops::testing::SkipWithout("aiosmtpd");
+const bool kSkipSmtpdTls = kSkipSmtpd || hops::testing::SkipWithout("openssl");
+
+// aiosmtpd on a free port with @p extra arguments (the test fails when it is not installed).
 std::unique_ptr<hops::testing::Peer> StartSmtpd(int* port, std::vector<std::string> extra = {}) {
   std::string exe = hops::testing::FindProgram("aiosmtpd");
-  if (exe.empty()) {
-    MESSAGE("skipped: aiosmtpd not installed (Debian package python3-aiosmtpd)");
-    return nullptr;
-  }
+  REQUIRE_MESSAGE(!exe.empty(), (hops::testing::Missing({"aiosmtpd"}) + " (Debian package python3-aiosmtpd)"));
   *port = hops::testing::FreePort();
   std::vector<std::string> argv = {exe, "-n", "-l", "127.0.0.1:" + std::to_string(*port)};
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -124,7 +126,7 @@ std::unique_ptr<hops::testing::Peer> StartSmtpd(int* port, std::vector<std::stri
   return peer;
 }
 
-// A self-signed certificate for 127.0.0.1 in @p dir ("" when openssl is missing).
+// A self-signed certificate for 127.0.0.1 in @p dir; false when openssl is missing or fails.
 bool MakeCert(const std::string& dir, std::string* crt, std::string* key) {
   std::string openssl = hops::testing::FindProgram("openssl");
   if (openssl.empty()) return false;
@@ -141,10 +143,9 @@ bool MakeCert(const std::string& dir, std::string* crt, std::string* key) {
 // ---------------------------------------------------------------------------------------------
 // smtp
 
-TEST_CASE("smtp: greeting, expect and login against aiosmtpd") {
+TEST_CASE("smtp: greeting, expect and login against aiosmtpd" * doctest::skip(kSkipSmtpd)) {
   int port = 0;
   auto smtpd = StartSmtpd(&port);
-  if (!smtpd) return;
 
   CheckResult r = RunCheck(MailSpec("smtp", port));
   CHECK(r.state == State::kOk);
@@ -194,16 +195,12 @@ TEST_CASE("smtp: greeting, expect and login against aiosmtpd") {
   CHECK(Contains(r.summary, "time critical"));
 }
 
-TEST_CASE("smtp: STARTTLS and implicit TLS against aiosmtpd") {
+TEST_CASE("smtp: STARTTLS and implicit TLS against aiosmtpd" * doctest::skip(kSkipSmtpdTls)) {
   std::string dir = hops::testing::MakeTempDir("hops-smtp-tls");
   std::string crt, key;
-  if (!MakeCert(dir, &crt, &key)) {
-    MESSAGE("skipped: openssl cannot make a certificate");
-    return;
-  }
+  REQUIRE_MESSAGE(MakeCert(dir, &crt, &key), "openssl cannot make a certificate");
   int port = 0;
   auto smtpd = StartSmtpd(&port, {"--tlscert", crt, "--tlskey", key});
-  if (!smtpd) return;
   CheckSpec s = MailSpec("smtp", port);
   s.params.Set("tls", "starttls");
   s.params.Set("ca_file", crt);
@@ -354,19 +351,22 @@ TEST_CASE("pop3: CAPA without login, NOOP after login, refused login") {
 // ---------------------------------------------------------------------------------------------
 // ftp
 
-// pyftpdlib under a Python that has it; nullptr when none does.
-std::unique_ptr<hops::testing::Peer> StartFtpd(int* port, std::vector<std::string> extra = {}) {
-  std::string python;
+// A Python that has pyftpdlib, or "".
+std::string FtpdPython() {
   for (std::string p : {std::string("/usr/bin/python3"), hops::testing::FindProgram("python3")}) {
-    if (!p.empty() && hops::testing::RunCommand({p, "-c", "import pyftpdlib"}) == 0) {
-      python = p;
-      break;
-    }
+    if (!p.empty() && hops::testing::RunCommand({p, "-c", "import pyftpdlib"}) == 0) return p;
   }
-  if (python.empty()) {
-    MESSAGE("skipped: pyftpdlib not installed (Debian package python3-pyftpdlib)");
-    return nullptr;
-  }
+  return "";
+}
+
+const bool kSkipFtpd = hops::testing::SkipUnless([] { return !FtpdPython().empty(); });
+
+// pyftpdlib under a Python that has it (the test fails when none does).
+std::unique_ptr<hops::testing::Peer> StartFtpd(int* port, std::vector<std::string> extra = {}) {
+  const std::string python = FtpdPython();
+  REQUIRE_MESSAGE(!python.empty(),
+                  "pyftpdlib is not installed (Debian package python3-pyftpdlib; HOPS_ALLOW_SKIP=1 skips the tests "
+                  "that need it)");
   *port = hops::testing::FreePort();
   std::string dir = hops::testing::MakeTempDir("hops-ftp");
   std::vector<std::string> argv = {
@@ -379,10 +379,9 @@ std::unique_ptr<hops::testing::Peer> StartFtpd(int* port, std::vector<std::strin
   return peer;
 }
 
-TEST_CASE("ftp: anonymous and user logins against pyftpdlib") {
+TEST_CASE("ftp: anonymous and user logins against pyftpdlib" * doctest::skip(kSkipFtpd)) {
   int port = 0;
   auto anon = StartFtpd(&port);
-  if (!anon) return;
   CheckSpec s = MailSpec("ftp", port);
   s.params.Set("expect", "pyftpdlib");
   CheckResult r = RunCheck(s);

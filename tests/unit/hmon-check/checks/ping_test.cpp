@@ -65,6 +65,14 @@ bool CanPing() {
   return true;
 }
 
+bool CanPingIpv6Loopback() { return CanPing() && hops::testing::HasIpv6Loopback(); }
+
+// Tests that need ICMP sockets (IPv6 loopback, root): skipped only when the machine lacks them
+// and HOPS_ALLOW_SKIP=1; otherwise they run, and fail without them.
+const bool kSkipNoPing = hops::testing::SkipUnless(CanPing);
+constexpr const char* kNoPing =
+    "no ICMP socket allowed (not root, ping_group_range excludes us; HOPS_ALLOW_SKIP=1 skips this test)";
+
 TEST_CASE("ping: SummarizeRtts computes loss, average, max and jitter") {
   PingStats s = SummarizeRtts(5, {1.0, 2.0, 4.0});
   CHECK(s.sent == 5);
@@ -111,11 +119,8 @@ TEST_CASE("ping: no reply is CRITICAL, partial loss is left to thresholds") {
   CHECK(partial.summary.find("loss warning") != std::string::npos);
 }
 
-TEST_CASE("ping: 127.0.0.1 and 127.0.0.2 answer") {
-  if (!CanPing()) {
-    MESSAGE("skipped: no ICMP socket allowed (not root, ping_group_range excludes us)");
-    return;
-  }
+TEST_CASE("ping: 127.0.0.1 and 127.0.0.2 answer" * doctest::skip(kSkipNoPing)) {
+  REQUIRE_MESSAGE(CanPing(), kNoPing);
   for (const char* host : {"127.0.0.1", "127.0.0.2"}) {
     CAPTURE(host);
     CheckSpec s = PingSpec(host);
@@ -142,37 +147,30 @@ TEST_CASE("ping: 127.0.0.1 and 127.0.0.2 answer") {
   }
 }
 
-TEST_CASE("ping: localhost by name, and ::1") {
-  if (!CanPing()) {
-    MESSAGE("skipped: no ICMP socket allowed");
-    return;
-  }
+TEST_CASE("ping: localhost by name" * doctest::skip(kSkipNoPing)) {
+  REQUIRE_MESSAGE(CanPing(), kNoPing);
   CheckSpec s = PingSpec("localhost");
   s.params.Set("packets", "2");
   s.params.Set("interval", "20ms");
   CheckResult r = Ping().Run(s, CheckContext{});
   CHECK(r.state == State::kOk);
   CHECK(r.details["address"] == "127.0.0.1");  // IPv4 preferred
-  std::ifstream in("/proc/net/if_inet6");
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (all.find("00000000000000000000000000000001") == std::string::npos) {
-    MESSAGE("skipped: no IPv6 loopback");
-    return;
-  }
+}
+
+TEST_CASE("ping: ::1" * doctest::skip(hops::testing::SkipUnless(CanPingIpv6Loopback))) {
+  REQUIRE_MESSAGE(CanPing(), kNoPing);
+  REQUIRE_MESSAGE(hops::testing::HasIpv6Loopback(), "no IPv6 loopback (HOPS_ALLOW_SKIP=1 skips this test)");
   CheckSpec s6 = PingSpec("::1");
   s6.params.Set("packets", "2");
   s6.params.Set("interval", "20ms");
   s6.params.Set("size", "100");
-  r = Ping().Run(s6, CheckContext{});
+  const CheckResult r = Ping().Run(s6, CheckContext{});
   CHECK(r.state == State::kOk);
   CHECK(r.details["received"] == 2);
 }
 
-TEST_CASE("ping: thresholds on rta and loss") {
-  if (!CanPing()) {
-    MESSAGE("skipped: no ICMP socket allowed");
-    return;
-  }
+TEST_CASE("ping: thresholds on rta and loss" * doctest::skip(kSkipNoPing)) {
+  REQUIRE_MESSAGE(CanPing(), kNoPing);
   CheckSpec s = PingSpec("127.0.0.1");
   s.params.Set("packets", "2");
   s.params.Set("interval", "20ms");
@@ -187,11 +185,8 @@ TEST_CASE("ping: thresholds on rta and loss") {
   CHECK(r.summary.find("loss critical") != std::string::npos);
 }
 
-TEST_CASE("ping: several checks run side by side") {
-  if (!CanPing()) {
-    MESSAGE("skipped: no ICMP socket allowed");
-    return;
-  }
+TEST_CASE("ping: several checks run side by side" * doctest::skip(kSkipNoPing)) {
+  REQUIRE_MESSAGE(CanPing(), kNoPing);
   std::vector<std::thread> threads;
   std::vector<CheckResult> results(6);
   auto start = std::chrono::steady_clock::now();
@@ -274,11 +269,23 @@ bool WriteSysctl(const std::string& path, const std::string& value) {
   return static_cast<bool>(out);
 }
 
-TEST_CASE("ping: without ICMP permission the check is UNKNOWN with the reason") {
-  if (geteuid() != 0) {
-    MESSAGE("skipped: needs root to drop privileges in a child");
-    return;
-  }
+// True when a child process can have a private network namespace whose sysctls it may set.
+bool HavePrivateNetwork() {
+  if (!hops::testing::IsRoot()) return false;
+  return RunInChild([]() -> std::string {
+           return EnterPrivateNetwork() && WriteSysctl("/proc/sys/net/ipv4/ping_group_range", "0 2147483647") ? "yes"
+                                                                                                              : "no";
+         }) == "yes";
+}
+
+// Tests that need root, or a private network namespace: skipped only when the machine lacks it
+// and HOPS_ALLOW_SKIP=1; otherwise they run, and fail without it.
+const bool kSkipNotRoot = hops::testing::SkipUnless(hops::testing::IsRoot);
+const bool kSkipNoNetns = hops::testing::SkipUnless(HavePrivateNetwork);
+constexpr const char* kNotRoot = "needs root (HOPS_ALLOW_SKIP=1 skips this test)";
+
+TEST_CASE("ping: without ICMP permission the check is UNKNOWN with the reason" * doctest::skip(kSkipNotRoot)) {
+  REQUIRE_MESSAGE(hops::testing::IsRoot(), kNotRoot);
   std::string out = RunInChild([] {
     if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
     CheckSpec s = PingSpec("127.0.0.1");
@@ -298,11 +305,8 @@ TEST_CASE("ping: without ICMP permission the check is UNKNOWN with the reason") 
   }
 }
 
-TEST_CASE("ping: unprivileged datagram sockets, in a private network namespace") {
-  if (geteuid() != 0) {
-    MESSAGE("skipped: needs root for a network namespace");
-    return;
-  }
+TEST_CASE("ping: unprivileged datagram sockets, in a private network namespace" * doctest::skip(kSkipNoNetns)) {
+  REQUIRE_MESSAGE(hops::testing::IsRoot(), kNotRoot);
   // The namespace has its own loopback and its own ping_group_range; the host's is untouched.
   std::string out = RunInChild([]() -> std::string {
     if (!EnterPrivateNetwork()) return "no-netns";
@@ -312,19 +316,14 @@ TEST_CASE("ping: unprivileged datagram sockets, in a private network namespace")
     s.params.Set("interval", "20ms");
     return Describe(Ping().Run(s, CheckContext{}));
   });
-  if (out == "no-netns" || out == "no-sysctl") {
-    MESSAGE((std::string("skipped: network namespaces not available (") + out + ")"));
-    return;
-  }
+  REQUIRE_MESSAGE((out != "no-netns" && out != "no-sysctl"),
+                  ("network namespaces not available (" + out + "; HOPS_ALLOW_SKIP=1 skips this test)"));
   CHECK(out.rfind("0|127.0.0.1: rta ", 0) == 0);
   CHECK(out.find("|datagram|3") != std::string::npos);
 }
 
-TEST_CASE("ping: a host that ignores echo requests is CRITICAL no reply") {
-  if (geteuid() != 0) {
-    MESSAGE("skipped: needs root for a network namespace");
-    return;
-  }
+TEST_CASE("ping: a host that ignores echo requests is CRITICAL no reply" * doctest::skip(kSkipNoNetns)) {
+  REQUIRE_MESSAGE(hops::testing::IsRoot(), kNotRoot);
   // In a private network namespace, loopback is told to ignore echo requests: real 100% loss
   // without sending anything beyond this namespace's own 127.0.0.1.
   std::string out = RunInChild([]() -> std::string {
@@ -339,10 +338,8 @@ TEST_CASE("ping: a host that ignores echo requests is CRITICAL no reply") {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return Describe(r) + (secs < 2.0 ? "|fast" : "|slow");
   });
-  if (out == "no-netns" || out == "no-sysctl") {
-    MESSAGE((std::string("skipped: network namespaces not available (") + out + ")"));
-    return;
-  }
+  REQUIRE_MESSAGE((out != "no-netns" && out != "no-sysctl"),
+                  ("network namespaces not available (" + out + "; HOPS_ALLOW_SKIP=1 skips this test)"));
   CHECK(out.rfind("2|no reply from 127.0.0.1 (3 sent)|", 0) == 0);
   CHECK(out.find("|0|fast") != std::string::npos);
 }
