@@ -104,6 +104,11 @@ std::string ParseMail(const Protocol& proto, const CheckSpec& spec, MailOptions*
   if (!o->user.empty() && !o->password_env && !o->password_file) {
     return "user: needs password_env or password_file (passwords are never written inline)";
   }
+  if (!o->user.empty() && !spec.params.Get("tls")) {
+    // Without TLS the password crosses the network in clear: only when the monitor says so.
+    return "user: a login without TLS sends the password in clear; set tls: starttls or implicit "
+           "(or tls: none to allow it, e.g. for a local relay)";
+  }
   if (o->password_env && o->password_env->empty()) return "password_env: must not be empty";
   if (o->password_file && o->password_file->empty()) return "password_file: must not be empty";
   if (auto v = spec.params.Get("expect")) {

@@ -175,6 +175,7 @@ TEST_CASE("smtp: greeting, expect and login against aiosmtpd" * doctest::skip(kS
   ScopedEnv env("HOPS_TEST_SMTP_PW", "pw");
   CheckSpec login = MailSpec("smtp", port);
   login.params.Set("user", "bob");
+  login.params.Set("tls", "none");  // a plain-text login is allowed only when asked for
   login.params.Set("password_env", "HOPS_TEST_SMTP_PW");
   r = RunCheck(login);
   CHECK(r.state == State::kWarning);
@@ -276,6 +277,7 @@ TEST_CASE("imap: greeting, login and refused login") {
   ScopedEnv good("HOPS_TEST_IMAP_PW", "Sup3r-Secret");
   CheckSpec login = MailSpec("imap", server.port());
   login.params.Set("user", "alice");
+  login.params.Set("tls", "none");  // a plain-text login is allowed only when asked for
   login.params.Set("password_env", "HOPS_TEST_IMAP_PW");
   r = RunCheck(login);
   CHECK(r.state == State::kOk);
@@ -300,6 +302,7 @@ TEST_CASE("imap: password_file, and secrets that cannot be read are UNKNOWN") {
   hops::testing::WriteFile(dir + "/pw", "from-file\n");
   CheckSpec s = MailSpec("imap", server.port());
   s.params.Set("user", "alice");
+  s.params.Set("tls", "none");  // a plain-text login is allowed only when asked for
   s.params.Set("password_file", dir + "/pw");
   CHECK(RunCheck(s).state == State::kOk);
 
@@ -317,6 +320,7 @@ TEST_CASE("imap: password_file, and secrets that cannot be read are UNKNOWN") {
 
   CheckSpec env = MailSpec("imap", server.port());
   env.params.Set("user", "alice");
+  env.params.Set("tls", "none");  // a plain-text login is allowed only when asked for
   env.params.Set("password_env", "HOPS_TEST_UNSET_VARIABLE");
   unsetenv("HOPS_TEST_UNSET_VARIABLE");
   r = RunCheck(env);
@@ -335,6 +339,7 @@ TEST_CASE("pop3: CAPA without login, NOOP after login, refused login") {
   ScopedEnv good("HOPS_TEST_POP_PW", "pop-pw");
   CheckSpec login = MailSpec("pop3", server.port());
   login.params.Set("user", "alice");
+  login.params.Set("tls", "none");  // a plain-text login is allowed only when asked for
   login.params.Set("password_env", "HOPS_TEST_POP_PW");
   r = RunCheck(login);
   CHECK(r.state == State::kOk);
@@ -394,6 +399,7 @@ TEST_CASE("ftp: anonymous and user logins against pyftpdlib" * doctest::skip(kSk
   ScopedEnv good("HOPS_TEST_FTP_PW", "ftp-pw");
   CheckSpec login = MailSpec("ftp", uport);
   login.params.Set("user", "alice");
+  login.params.Set("tls", "none");  // a plain-text login is allowed only when asked for
   login.params.Set("password_env", "HOPS_TEST_FTP_PW");
   r = RunCheck(login);
   CHECK(r.state == State::kOk);
@@ -479,9 +485,18 @@ TEST_CASE("mail: Validate rejects bad parameters by key") {
   CHECK(validate("smtp", "h", {{"tls", "ssl"}}).find("tls: invalid value 'ssl'") == 0);
   CHECK(validate("smtp", "h", {{"port", "0"}}).find("port: invalid port '0'") == 0);
   CHECK(validate("smtp", "h:25", {{"port", "587"}}).find("port: 587 conflicts") == 0);
-  CHECK(validate("smtp", "h", {{"user", "bob"}}).find("user: needs password_env or") == 0);
+  CHECK(validate("smtp", "h", {{"user", "bob"}, {"tls", "none"}}).find("user: needs password_env or") == 0);
+  // A login without TLS sends the password in clear: refused unless `tls: none` says so.
+  for (const char* type : {"smtp", "imap", "pop3", "ftp"}) {
+    CAPTURE(type);
+    CHECK(validate(type, "h", {{"user", "bob"}, {"password_env", "X"}}) ==
+          "user: a login without TLS sends the password in clear; set tls: starttls or implicit "
+          "(or tls: none to allow it, e.g. for a local relay)");
+    CHECK(validate(type, "h", {{"user", "bob"}, {"password_env", "X"}, {"tls", "none"}}) == "");
+    CHECK(validate(type, "h", {{"user", "bob"}, {"password_env", "X"}, {"tls", "starttls"}}) == "");
+  }
   CHECK(validate("smtp", "h", {{"password_env", "X"}}).find("password_env: needs 'user'") == 0);
-  CHECK(validate("smtp", "h", {{"user", "b"}, {"password_env", "X"}, {"password_file", "/f"}})
+  CHECK(validate("smtp", "h", {{"user", "b"}, {"tls", "none"}, {"password_env", "X"}, {"password_file", "/f"}})
             .find("password_env: give either") == 0);
   CHECK(validate("smtp", "h", {{"tls", "starttls"}, {"insecure", "maybe"}}) ==
         "'insecure' must be true, false, yes, no, on or off (any case), not 'maybe'");
