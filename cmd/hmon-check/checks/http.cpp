@@ -217,6 +217,9 @@ struct Rule {
   std::vector<JsonStep> path;       ///< kJson
   std::optional<Json> expected;     ///< operand parsed as JSON, when it is JSON
   nagios::Range range;              ///< measures
+  /// The status rule used when none is written: like check_http and check_curl, a 4xx answer is
+  /// WARNING and anything else outside 200-399 CRITICAL.
+  bool nagios_default = false;
 };
 
 struct Plan {
@@ -460,6 +463,7 @@ std::string BuildPlan(const CheckSpec& spec, bool https_type, bool full, Plan* p
     Rule rule;
     rule.status.ranges.push_back({200, 399});
     rule.status.text = "200-399";
+    rule.nagios_default = true;
     plan->rules.push_back(std::move(rule));
   }
   for (const char* key : {"body", "body_not"}) {
@@ -785,10 +789,12 @@ CheckResult Finish(const CheckSpec& spec, const Plan& p, const http::Response& r
     if (pass) {
       r.long_output += "PASS: ";
     } else {
+      const State severity =
+          rule.nagios_default && o.status >= 400 && o.status <= 499 ? State::kWarning : rule.severity;
       r.long_output += "FAIL (";
-      r.long_output += nagios::StateWord(rule.severity);
+      r.long_output += nagios::StateWord(severity);
       r.long_output += "): ";
-      state = nagios::WorstOf(state, rule.severity);
+      state = nagios::WorstOf(state, severity);
       if (!failures.empty()) failures += "; ";
       failures += msg;
     }

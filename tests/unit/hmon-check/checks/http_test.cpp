@@ -451,10 +451,24 @@ TEST_SUITE("hops::mon::http") {
     CHECK(r.summary.rfind("body is not JSON - ", 0) == 0);
   }
 
+  TEST_CASE("with no status condition, 4xx is WARNING and 5xx CRITICAL, as check_http" * doctest::skip(kSkipNginx)) {
+    REQUIRE_NGINX(n);
+    CheckResult r = RunHttp(Spec(n.Url("/bearer")));  // 401
+    CHECK(r.state == State::kWarning);
+    CHECK(r.long_output.find("FAIL (warning): status 401 not in 200-399") != std::string::npos);
+    r = RunHttp(Spec(n.Url("/fail")));  // 503
+    CHECK(r.state == State::kCritical);
+    CHECK(r.long_output.find("FAIL (critical): status 503 not in 200-399") != std::string::npos);
+    // A status written by the monitor keeps its own severity.
+    CheckSpec s = Spec(n.Url("/bearer"));
+    s.params.Add("status", "200");
+    CHECK(RunHttp(s).state == State::kCritical);
+  }
+
   TEST_CASE("request headers, expected response headers and header conditions" * doctest::skip(kSkipNginx)) {
     REQUIRE_NGINX(n);
     CheckSpec s = Spec(n.Url("/hdr"));
-    CHECK(RunHttp(s).state == State::kCritical);  // 400 without the header
+    CHECK(RunHttp(s).state == State::kWarning);  // 400 without the header: 4xx warns by default
     s.params.SetMap("headers", "X-Probe", "yes");
     CHECK(RunHttp(s).state == State::kOk);
 
@@ -525,7 +539,7 @@ TEST_SUITE("hops::mon::http") {
     setenv("HOPS_TEST_BEARER", "s3cret-token", 1);
 
     CheckSpec s = Spec(n.Url("/bearer"));
-    CHECK(RunHttp(s).state == State::kCritical);
+    CHECK(RunHttp(s).state == State::kWarning);
     s.params.Set("bearer_env", "HOPS_TEST_BEARER");
     CHECK(RunHttp(s).state == State::kOk);
     s.params = Params();
@@ -570,7 +584,7 @@ TEST_SUITE("hops::mon::http") {
     // The second line break is part of the secret: "pass\n" is sent, and refused.
     ht::WriteFile(dir + "/pass", "pass\n\n");
     const CheckResult r = RunHttp(s);
-    CHECK(r.state == State::kCritical);
+    CHECK(r.state == State::kWarning);
     CHECK(r.summary.find("status 401") != std::string::npos);
   }
 
