@@ -53,6 +53,22 @@ bool IsIpAddress(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
+constexpr const char* kDefaultDaysWarning = "30:";
+constexpr const char* kDefaultDaysCritical = "14:";
+
+// A certificate that expires tomorrow must not be OK because nobody wrote thresholds: with
+// neither bound on `days` given, WARNING below 30 days and CRITICAL below 14 (check_http -C 30,14).
+ThresholdMap WithDefaultDays(const ThresholdMap& given) {
+  ThresholdMap t = given;
+  nagios::Thresholds& days = t["days"];
+  if (!days.warning && !days.critical) {
+    std::string err;
+    days.warning = nagios::ParseRange(kDefaultDaysWarning, &err);
+    days.critical = nagios::ParseRange(kDefaultDaysCritical, &err);
+  }
+  return t;
+}
+
 std::string DaysText(double days) {
   const double n = std::fabs(days);
   return nagios::FormatPerfNumber(n) + (n == 1 ? " day" : " days");
@@ -506,7 +522,7 @@ CheckResult Probe(const CheckSpec& spec) {
   if (have_days) r.details["days"] = days;
   r.details["chain"] = chain;
   r.details["protocol"] = protocol;
-  ApplyThresholds(spec.thresholds, &r);
+  ApplyThresholds(WithDefaultDays(spec.thresholds), &r);
   return r;
 }
 

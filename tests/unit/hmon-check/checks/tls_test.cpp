@@ -335,7 +335,16 @@ TEST_SUITE("hops::mon::tls-cert") {
     r = RunTls(s);
     CHECK(r.state == State::kCritical);
     CHECK(r.summary.find(", days critical") != std::string::npos);
+    // With no thresholds written, the defaults (warning 30:, critical 14:) apply: a certificate
+    // that expires in 5 days is not OK.
     s.thresholds.clear();
+    r = RunTls(s);
+    CHECK(r.state == State::kCritical);
+    REQUIRE(r.perfdata.size() == 1);
+    CHECK(r.perfdata[0].warn == "30:");
+    CHECK(r.perfdata[0].crit == "14:");
+    // One bound written: no default is added beside it.
+    s.thresholds["days"] = Limits("3:", nullptr);
     CHECK(RunTls(s).state == State::kOk);
   }
 
