@@ -126,6 +126,9 @@ void WriteJsonLine(const nlohmann::ordered_json& j) {
   if ((short_write || std::ferror(stdout)) && errno != 0) LastWriteErrno() = errno;
 }
 
+// The shortest start of a secret that is still redacted where a cut ends it.
+constexpr size_t kMinCutSecret = 8;
+
 std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets) {
   std::vector<bool> covered(text.size(), false);
   bool any = false;
@@ -136,6 +139,20 @@ std::string RedactSecrets(std::string text, const std::vector<std::string>& secr
       for (size_t i = pos; i < pos + secret.size(); ++i) covered[i] = true;
       any = true;
     }
+    // A value cut short for display (Printable's "...", or the end of the text) may end in the
+    // first part of a secret: cover the longest such part of kMinCutSecret bytes or more.
+    if (secret.size() <= kMinCutSecret) continue;
+    auto cover_cut = [&](size_t end) {
+      for (size_t k = std::min(secret.size() - 1, end); k >= kMinCutSecret; --k) {
+        if (text.compare(end - k, k, secret, 0, k) == 0) {
+          for (size_t i = end - k; i < end; ++i) covered[i] = true;
+          any = true;
+          return;
+        }
+      }
+    };
+    for (size_t pos = text.find("..."); pos != std::string::npos; pos = text.find("...", pos + 1)) cover_cut(pos);
+    cover_cut(text.size());
   }
   if (!any) return text;
   std::string out;

@@ -49,7 +49,8 @@ void Warn(const std::string& message);
 void WriteJsonLine(const nlohmann::ordered_json& j);
 
 /// @p text with every stretch covered by an occurrence of a non-empty secret (overlapping or
-/// adjacent ones merged) replaced by "***".
+/// adjacent ones merged) replaced by "***". Where a value was cut for display (before a "..." or
+/// at the end of @p text), a start of a secret of 8 bytes or more left there is covered too.
 std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets);
 
 }  // namespace hops

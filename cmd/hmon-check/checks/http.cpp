@@ -698,6 +698,7 @@ struct Started {
   Plan plan;
   std::string password;
   std::string bearer;
+  std::vector<std::string> header_secrets;  ///< values of `headers:` that carry credentials
 };
 
 // Builds the plan of @p spec, reads its secrets into @p s and fills @p request; false with
@@ -730,7 +731,14 @@ bool Prepare(const CheckSpec& spec, bool https_type, Started* s, http::Request* 
   http::Request& q = *request;
   q.method = p.method;
   q.url = p.url;
-  for (const auto& [name, value] : spec.params.Map("headers")) q.headers.emplace_back(name, value);
+  for (const auto& [name, value] : spec.params.Map("headers")) {
+    q.headers.emplace_back(name, value);
+    if (!http::IsSecretHeader(name)) continue;
+    // "Bearer abc" is redacted as a whole and as its credential, wherever either is echoed.
+    s->header_secrets.push_back(value);
+    if (const size_t sp = value.find(' '); sp != std::string::npos && sp + 1 < value.size())
+      s->header_secrets.push_back(value.substr(sp + 1));
+  }
   if (p.data) q.body = *p.data;
   if (p.user) {
     q.user = *p.user;
@@ -843,11 +851,11 @@ CheckResult Complete(const CheckSpec& spec, const Started& s, const http::Respon
     r = Unknown(std::string("internal error: ") + e.what());
   }
   r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - response.started);
-  if (!s.password.empty() || !s.bearer.empty()) {
-    const std::vector<std::string> secrets = {s.password, s.bearer};
-    r.summary = RedactSecrets(std::move(r.summary), secrets);
-    r.long_output = RedactSecrets(std::move(r.long_output), secrets);
-  }
+  std::vector<std::string> secrets = s.header_secrets;
+  secrets.push_back(s.password);
+  secrets.push_back(s.bearer);
+  r.summary = RedactSecrets(std::move(r.summary), secrets);
+  r.long_output = RedactSecrets(std::move(r.long_output), secrets);
   return r;
 }
 

@@ -1,4 +1,5 @@
 #include "common/output.hpp"
+#include "common/text.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -318,6 +319,22 @@ TEST_CASE("output: RedactSecrets") {
   // The replacement itself is never matched again.
   CHECK(RedactSecrets("a*b", {"a", "*"}) == "***b");
   CHECK(RedactSecrets("s3cr3t and s3cr3t", {"s3cr3t", "*"}) == "*** and ***");
+}
+
+TEST_CASE("output: RedactSecrets covers a secret that a display cut left only the start of") {
+  const std::string token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMtYm90In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+  REQUIRE(token.size() > 60);
+  const std::string cut = "auth is " + Printable("Bearer " + token, 60);  // "...Bearer eyJ...<cut>..."
+  const std::string out = RedactSecrets(cut, {token});
+  for (size_t i = 0; i + 8 <= token.size(); ++i) {
+    CAPTURE(i);
+    CHECK(out.find(token.substr(i, 8)) == std::string::npos);
+  }
+  CHECK(out.rfind("auth is Bearer ***", 0) == 0);
+  // Cut at the very end of the text, without a marker.
+  CHECK(RedactSecrets("tail: " + token.substr(0, 20), {token}) == "tail: ***");
+  // Fewer than 8 bytes of a secret before a cut are too common to mean anything.
+  CHECK(RedactSecrets("version eyJhb...", {token}) == "version eyJhb...");
 }
 
 }  // namespace hops

@@ -59,6 +59,8 @@ Nginx StartNginx() {
   ht::WriteFile(d + "/locations.conf",
                 "location = /ok { return 200 \"ok\\n\"; }\n"
                 "location = /fail { return 503 \"down\\n\"; }\n"
+                "location = /echo-auth { default_type application/json; return 200 "
+                "'{\"auth\":\"$http_authorization\",\"key\":\"$http_x_api_key\"}'; }\n"
                 "location = /json { default_type application/json; return 200 "
                 "'{\"status\":\"up\",\"items\":[{\"name\":\"a\"},{\"name\":\"b\",\"n\":2}],\"ok\":true}'; }\n"
                 "location = /redirect { return 302 /ok; }\n"
@@ -449,6 +451,31 @@ TEST_SUITE("hops::mon::http") {
     r = RunHttp(s);
     CHECK(r.state == State::kWarning);
     CHECK(r.summary.rfind("body is not JSON - ", 0) == 0);
+  }
+
+  TEST_CASE("credentials given under headers never show, not even cut short" * doctest::skip(kSkipNginx)) {
+    REQUIRE_NGINX(n);
+    const std::string token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMtYm90In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+    const std::string key = "k-5d1e0b7c9a3f4e2d8b6a";
+    CheckSpec s = Spec(n.Url("/echo-auth"));
+    s.params.SetMap("headers", "Authorization", "Bearer " + token);
+    s.params.SetMap("headers", "X-Api-Key", key);
+    s.params.Set("json_path", "auth");
+    s.params.Set("json_equals", "\"nobody\"");
+    CheckResult r = RunHttp(s);
+    CHECK(r.state == State::kCritical);  // the echoed value was compared, and shown
+    CAPTURE(r.summary);
+    CHECK(r.summary.rfind("json 'auth' is \"***...", 0) == 0);
+    for (const std::string& secret : {token, key}) {
+      for (size_t i = 0; i + 8 <= secret.size(); ++i) {
+        CAPTURE(i);
+        CHECK(r.summary.find(secret.substr(i, 8)) == std::string::npos);
+        CHECK(r.long_output.find(secret.substr(i, 8)) == std::string::npos);
+      }
+    }
+    s.params.Set("json_path", "key");
+    r = RunHttp(s);
+    CHECK(r.summary.rfind("json 'key' is \"***\"", 0) == 0);
   }
 
   TEST_CASE("with no status condition, 4xx is WARNING and 5xx CRITICAL, as check_http" * doctest::skip(kSkipNginx)) {
