@@ -94,7 +94,12 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
   }
   if (!cached) {
     l->file = LoadMonitorFile(YamlDoc::FromString(text, path), &errors);
-    if (cache && errors.empty()) cache->PutValue(kDefinitionCache, cache_key, MonitorFileToCache(l->file, hash));
+    // A file with credentials written inline is parsed on every run rather than copied into the
+    // state store.
+    if (cache && errors.empty()) {
+      if (!HoldsInlineSecrets(l->file)) cache->PutValue(kDefinitionCache, cache_key, MonitorFileToCache(l->file, hash));
+      else cache->DeleteValue(kDefinitionCache, cache_key);  // one an older build may have written
+    }
   }
   bool need_nodes = !o.scopes.empty() || !o.nodes.empty();
   bool need_calendars = false;

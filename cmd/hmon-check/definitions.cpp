@@ -7,6 +7,7 @@
 #include <cstring>
 #include <set>
 
+#include "common/http.hpp"
 #include "common/inventory.hpp"
 #include "common/regex.hpp"
 #include "common/spell.hpp"
@@ -649,6 +650,15 @@ std::string ContentHash(const std::string& bytes) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+bool HoldsInlineSecrets(const MonitorFile& file) {
+  for (const MonitorDef& d : file.monitors) {
+    if (!d.base.params.Map("env").empty()) return true;
+    for (const auto& [name, value] : d.base.params.Map("headers"))
+      if (http::IsSecretHeader(name)) return true;
+  }
+  return false;
 }
 
 std::string MonitorFileToCache(const MonitorFile& file, const std::string& content_hash) {

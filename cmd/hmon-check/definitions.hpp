@@ -101,6 +101,11 @@ std::optional<nagios::Range> ParseThresholdRange(const std::string& measure, con
 /// JSON Schema of the monitor file format.
 std::string MonitorSchema();
 
+/// True when a monitor of @p file holds a value that may be a credential written inline: an `env`
+/// mapping (command plugins) or a credential header under `headers` (common/http's
+/// IsSecretHeader). Such a file is never cached, so that no secret is copied into the state store.
+bool HoldsInlineSecrets(const MonitorFile& file);
+
 /// A loaded file as JSON, so a run can reuse it while the file is unchanged (parsing YAML is the
 /// largest fixed cost of a run). Tagged with this build, so another build never reads it.
 std::string MonitorFileToCache(const MonitorFile& file, const std::string& content_hash);
