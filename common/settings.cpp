@@ -33,6 +33,7 @@ enum class KeyType {
   kPath,          ///< a non-empty path, resolved against the settings file's directory
   kOptionalPath,  ///< a path as kPath, or "" for none
   kPathList,      ///< a path or an array of paths
+  kInteger,       ///< an integer within [KeySpec::min, KeySpec::max]
 };
 
 /// One known settings key.
@@ -44,6 +45,8 @@ struct KeySpec {
   std::vector<std::string> Settings::*list = nullptr;  ///< target of kPathList
   /// Checks a kString value: "" when valid, else the message.
   std::string (*check)(const std::string& value) = nullptr;
+  int Settings::*integer = nullptr;  ///< target of kInteger
+  int64_t min = 0, max = 0;          ///< range of kInteger
 };
 
 /// "" for a known IANA zone name (or "" for the system's zone), else the message.
@@ -74,6 +77,8 @@ const KeySpec kKnownKeys[] = {
     {"monitor", KeyType::kTable, "a [monitor] section"},
     {"monitor.retention", KeyType::kString, "a duration such as \"400d\"", &Settings::monitor_retention,
      nullptr, CheckRetention},
+    {"monitor.per_host", KeyType::kInteger, "requests in flight to one host, 1 to 1000", nullptr, nullptr, nullptr,
+     &Settings::monitor_per_host, 1, 1000},
 };
 
 /// "an integer", "a table", ...: the TOML type of @p node, for "got ..." in messages.
@@ -206,6 +211,20 @@ class Checker {
         } else {
           settings_->*spec.text = ResolvePath(v, base_dir_);
         }
+        return;
+      }
+      case KeyType::kInteger: {
+        const auto* i = node.as_integer();
+        if (!i) {
+          Report(node.source(), "'" + name + "' must be an integer, got " + TypeName(node) + " (expected " + spec.expected + ")");
+          return;
+        }
+        if (i->get() < spec.min || i->get() > spec.max) {
+          Report(node.source(), "'" + name + "' must be from " + std::to_string(spec.min) + " to " +
+                                    std::to_string(spec.max) + ", got " + std::to_string(i->get()));
+          return;
+        }
+        settings_->*spec.integer = static_cast<int>(i->get());
         return;
       }
       case KeyType::kPathList: {

@@ -21,6 +21,8 @@ struct Settings {
   std::string source;
   /// How long hmon-check keeps perfdata history and status changes, e.g. "400d"; "" = 400 days.
   std::string monitor_retention;
+  /// How many HTTP/mail checks hmon-check runs at once against one host[:port] (`[monitor] per_host`).
+  int monitor_per_host = 8;
 };
 
 /// The settings file to read: $HOPS_CONFIG (explicit), else $XDG_CONFIG_HOME/hops/config.toml if it

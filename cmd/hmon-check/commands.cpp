@@ -192,6 +192,7 @@ int CmdRun(const MonitorOptions& o) {
   ro.lock_wait = DurationArg(o.lock_wait, "--lock-wait");
   // LoadSettings has checked the value (and reported a bad one at its place in the file).
   if (auto d = ParseDuration(settings.monitor_retention); d && d->count() > 0) ro.retention = *d;
+  ro.per_host = settings.monitor_per_host;
   return RunMonitors(l->file, l->instances, ro, store.get(), l->calendars.get());
 }
 

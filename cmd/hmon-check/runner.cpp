@@ -158,19 +158,47 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
       r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     results[i] = std::move(r);
   };
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  const size_t n_workers = std::min<size_t>(pool.size(), size_t(std::max(1, concurrency)));
-  for (size_t w = 0; w < n_workers; ++w) {
-    workers.emplace_back([&] {
-      for (size_t k = next++; k < pool.size(); k = next++) guarded(pool[k]);
-    });
+  // Every group runs at the same time: the thread pool, and each type of the HTTP layer in its own
+  // loop on its own thread, so a run ends when its slowest check does. They share --concurrency:
+  // each gets a part in proportion to its checks (at least one); when there are more groups than
+  // the budget allows, they take turns, so no more than --concurrency checks ever run at once.
+  const size_t budget = size_t(std::max(1, concurrency));
+  std::vector<std::pair<std::string, size_t>> groups;  // curl type name, its share
+  for (const auto& [name, idx] : batch_groups) groups.emplace_back(name, 0);
+  const size_t n_groups = groups.size() + (pool.empty() ? 0 : 1);
+  size_t pool_share = 0;
+  const bool together = n_groups <= budget;
+  if (together && n_groups > 0) {
+    size_t given = 0;
+    for (auto& [name, share] : groups) {
+      share = std::max<size_t>(1, budget * batch_groups.at(name).size() / instances.size());
+      given += share;
+    }
+    pool_share = pool.empty() ? 0 : std::max<size_t>(1, budget > given ? budget - given : 1);
+    // Rounding may leave the total above the budget by the minimum shares: take it back from the largest.
+    while (given + pool_share > budget) {
+      auto largest = std::max_element(groups.begin(), groups.end(),
+                                      [](const auto& a, const auto& b) { return a.second < b.second; });
+      if (largest != groups.end() && largest->second > 1 && largest->second >= pool_share) --largest->second, --given;
+      else if (pool_share > 1) --pool_share;
+      else break;
+    }
   }
-  for (const auto& [name, idx] : batch_groups) {
+  std::atomic<size_t> next{0};
+  auto run_pool = [&](size_t n_workers) {
+    std::vector<std::thread> workers;
+    for (size_t w = 0; w < std::min(n_workers, pool.size()); ++w)
+      workers.emplace_back([&] {
+        for (size_t k = next++; k < pool.size(); k = next++) guarded(pool[k]);
+      });
+    for (auto& w : workers) w.join();
+  };
+  auto run_group = [&](const std::string& name, size_t share) {
+    const std::vector<size_t>& idx = batch_groups.at(name);
     std::vector<const CheckSpec*> specs;
     for (size_t i : idx) specs.push_back(&instances[i].spec);
     try {
-      types.at(name)->RunBatch(specs, ctx, std::max(1, concurrency),
+      types.at(name)->RunBatch(specs, ctx, int(share),
                                [&](size_t k, CheckResult r) { results[idx[k]] = std::move(r); });
     } catch (const std::exception& e) {
       for (size_t i : idx) {
@@ -178,6 +206,14 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
         results[i].summary = std::string("check failed: ") + e.what();
       }
     }
+  };
+  std::vector<std::thread> workers;
+  if (together) {
+    if (!pool.empty()) workers.emplace_back(run_pool, pool_share);
+    for (const auto& [name, share] : groups) workers.emplace_back(run_group, name, share);
+  } else {
+    run_pool(budget);
+    for (const auto& [name, share] : groups) run_group(name, budget);
   }
   for (auto& w : workers) w.join();
   return results;
@@ -268,6 +304,7 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
   CheckContext ctx;
   ctx.state = store;
   ctx.now_ms = NowMs;
+  ctx.per_host = opts.per_host;
   std::vector<CheckResult> ran = RunChecks(to_run, opts.concurrency, ctx);
   std::vector<CheckResult> results(instances.size());
   for (size_t k = 0; k < run_index.size(); ++k) {

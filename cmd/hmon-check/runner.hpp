@@ -46,6 +46,7 @@ struct RunOptions {
   std::string format = "text";      ///< text, json or nagios
   std::chrono::milliseconds lock_wait{30000};
   std::chrono::milliseconds retention{std::chrono::hours(24 * 400)};
+  int per_host = 8;                 ///< HTTP/mail checks in flight to one host[:port] (settings)
 };
 
 /// Runs the instances of a definition file and prints the results; returns the exit code

@@ -93,6 +93,7 @@ struct CheckResult {
 struct CheckContext {
   hops::StateStore* state = nullptr;            ///< may be null in ad-hoc runs without state
   std::function<int64_t()> now_ms;              ///< wall clock in ms since the epoch
+  int per_host = 8;                             ///< RunBatch: requests in flight to one host[:port]
 };
 
 /// A result of @p state with nothing but @p summary, for a check that ends early (it cannot run,

@@ -44,7 +44,6 @@ constexpr long kDefaultMaxRedirects = 10;
 // request waiting for its host has not started, so its timeout does not run). A few connections
 // are also faster than many against one server: 1,000 checks of a loopback nginx take ~18 ms
 // with 8, ~55 ms with 64.
-constexpr size_t kMaxPerHost = 8;
 
 const std::vector<std::string> kSubjects = {"status", "body", "body_regex", "json", "header",
                                             "time",   "size", "cert_days"};
@@ -889,11 +888,11 @@ class HttpCheck : public CheckType {
     return out;
   }
 
-  void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& /*ctx*/, int max_parallel,
+  void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx, int max_parallel,
                 const DoneFn& done) const override {
     http::RunnerOptions options;
     options.max_parallel = static_cast<size_t>(std::max(1, max_parallel));
-    options.max_per_host = kMaxPerHost;
+    options.max_per_host = static_cast<size_t>(std::max(1, ctx.per_host));
     const bool https = https_;
     RunRequests<Started>(
         specs, options,

@@ -320,10 +320,11 @@ class MailCheck : public CheckType {
   const Protocol* proto_;
 };
 
-void MailCheck::RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& /*ctx*/,
+void MailCheck::RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx,
                          int max_parallel, const DoneFn& done) const {
   http::RunnerOptions options;
   options.max_parallel = max_parallel > 0 ? static_cast<size_t>(max_parallel) : specs.size();
+  options.max_per_host = static_cast<size_t>(std::max(1, ctx.per_host));
   const Protocol& proto = *proto_;
   RunRequests<Started>(
       specs, options,

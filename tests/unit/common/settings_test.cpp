@@ -109,6 +109,27 @@ TEST_CASE("settings: full example parses, relative paths resolve against the fil
   CHECK(s.source == "/etc/hops/config.toml");
 }
 
+TEST_CASE("settings: monitor.per_host is an integer from 1 to 1000, reported at its place") {
+  EnvGuard env;
+  FixedEnv(&env);
+  CHECK(ParseSettings("", "/etc/hops/config.toml").monitor_per_host == 8);
+  CHECK(ParseSettings("[monitor]\nper_host = 32\n", "/etc/hops/config.toml").monitor_per_host == 32);
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"[monitor]\nper_host = 0\n", "'monitor.per_host' must be from 1 to 1000, got 0"},
+           {"[monitor]\nper_host = \"8\"\n",
+            "'monitor.per_host' must be an integer, got a string (expected requests in flight to one host, 1 to 1000)"}}) {
+    CAPTURE(text);
+    try {
+      ParseSettings(text, "/etc/hops/config.toml");
+      FAIL("expected a DefinitionError");
+    } catch (const DefinitionError& e) {
+      CHECK(e.loc().line == 2);
+      CHECK(e.loc().column == 12);
+      CHECK(e.message() == message);
+    }
+  }
+}
+
 TEST_CASE("settings: monitor.retention is read, and misspellings are suggested") {
   EnvGuard env;
   FixedEnv(&env);
