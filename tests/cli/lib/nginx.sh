@@ -1,7 +1,11 @@
 # Starts a loopback nginx for a CLI case: sets NGINX_PORT; stopped by pid when the case exits.
-# Skips the case (exit 77) when nginx is not installed.
+# A missing nginx fails the case, unless HOPS_ALLOW_SKIP=1 makes it a skip (exit 77).
 start_nginx() {
-  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "skipped: nginx not installed"; exit 77; }
+  if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+    echo "nginx is not installed (Debian package nginx-light; scripts/setup installs it)"
+    [[ "${HOPS_ALLOW_SKIP:-}" == 1 ]] && exit 77
+    exit 1
+  fi
   local dir=$WORK/nginx
   mkdir -p "$dir/logs"
   chmod a+rx "$WORK" "$dir"  # nginx workers run unprivileged and read files from here
@@ -19,6 +23,7 @@ http {
     location = /fail { return 503 "down\n"; }
     location = /json { default_type application/json; return 200 '{"status":"ok","db":"up"}'; }
     location = /flag { alias $dir/flag; }
+    location = /echo { default_type application/json; return 200 '{"auth":"\$http_authorization"}'; }
   }
 }
 CONF
