@@ -9,7 +9,7 @@
 
 #include "common/http.hpp"
 #include "common/inventory.hpp"
-#include "common/regex.hpp"
+#include "cmd/hmon-check/regex.hpp"
 #include "common/spell.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"

@@ -1,4 +1,4 @@
-#include "common/regex.hpp"
+#include "cmd/hmon-check/regex.hpp"
 
 #include <re2/re2.h>
 

@@ -3,8 +3,8 @@
 // text and without recursion, so no text can overflow the stack or stall a run. RE2 has no
 // back-references and no lookaround. Patterns and text are UTF-8; ^ and $ match at line breaks
 // as well as at the ends of the text (multi-line mode; \A and \z match only at the ends).
-#ifndef HOPS_COMMON_REGEX_HPP_
-#define HOPS_COMMON_REGEX_HPP_
+#ifndef HOPS_CMD_HMON_CHECK_REGEX_HPP_
+#define HOPS_CMD_HMON_CHECK_REGEX_HPP_
 
 #include <memory>
 #include <optional>
@@ -50,4 +50,4 @@ class Regex {
 
 }  // namespace hops
 
-#endif  // HOPS_COMMON_REGEX_HPP_
+#endif  // HOPS_CMD_HMON_CHECK_REGEX_HPP_

@@ -120,7 +120,7 @@ class CheckType {
   virtual std::string Name() const = 0;
   /// Parameter keys this type accepts (besides the common monitor keys).
   virtual std::vector<std::string> ParamKeys() const = 0;
-  /// The parameter keys among ParamKeys() whose values are regular expressions (common/regex.hpp),
+  /// The parameter keys among ParamKeys() whose values are regular expressions (cmd/hmon-check/regex.hpp),
   /// so that a definition file can point at a bad one.
   virtual std::vector<std::string> PatternKeys() const { return {}; }
   /// Measures this type reports (perfdata labels), the first being the primary one that

@@ -24,7 +24,7 @@
 #include "common/http.hpp"
 #include "common/nagios.hpp"
 #include "common/output.hpp"
-#include "common/regex.hpp"
+#include "cmd/hmon-check/regex.hpp"
 #include "common/secret.hpp"
 #include "common/spell.hpp"
 #include "common/text.hpp"
@@ -191,7 +191,7 @@ const Json* Lookup(const Json& doc, const std::vector<JsonStep>& steps) {
 // ---------------------------------------------------------------------------------------------
 // Regexes over bodies.
 
-// Compiles @p pattern (common/regex.hpp: linear in the body, whatever its size); false with a
+// Compiles @p pattern (cmd/hmon-check/regex.hpp: linear in the body, whatever its size); false with a
 // message naming @p what.
 bool CompileRegex(const std::string& pattern, const std::string& what, std::optional<Regex>* re, std::string* err) {
   *re = Regex::Compile(pattern, err);

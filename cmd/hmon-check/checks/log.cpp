@@ -22,7 +22,7 @@
 // Line matching, in order: absent_pattern marks the heartbeat seen; an ok_pattern match forgets
 // the matches found so far in this file in this run (a recovery message); then critical_pattern
 // (else warning_pattern) makes a critical (warning) line unless an `exclude` pattern matches too.
-// Patterns are RE2 regexes (common/regex.hpp), optionally `ignore_case`.
+// Patterns are RE2 regexes (cmd/hmon-check/regex.hpp), optionally `ignore_case`.
 //
 // Result: measures critical_lines (primary), warning_lines and lines (lines read), plain counts
 // for this run. Without thresholds any critical line is CRITICAL and any warning line WARNING; a
@@ -42,7 +42,7 @@
 #include <functional>
 
 #include "cmd/hmon-check/checks/check.hpp"
-#include "common/regex.hpp"
+#include "cmd/hmon-check/regex.hpp"
 #include "common/state.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"

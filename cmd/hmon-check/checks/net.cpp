@@ -29,7 +29,7 @@
 #include <sstream>
 
 #include "cmd/hmon-check/checks/check.hpp"
-#include "common/regex.hpp"
+#include "cmd/hmon-check/regex.hpp"
 #include "common/socket.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-#include "common/regex.hpp"
+#include "cmd/hmon-check/regex.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
 

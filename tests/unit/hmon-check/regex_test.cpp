@@ -1,4 +1,4 @@
-#include "common/regex.hpp"
+#include "cmd/hmon-check/regex.hpp"
 
 #include <doctest/doctest.h>
 
