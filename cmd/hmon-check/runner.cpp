@@ -163,26 +163,20 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
   // each gets a part in proportion to its checks (at least one); when there are more groups than
   // the budget allows, they take turns, so no more than --concurrency checks ever run at once.
   const size_t budget = size_t(std::max(1, concurrency));
-  std::vector<std::pair<std::string, size_t>> groups;  // curl type name, its share
-  for (const auto& [name, idx] : batch_groups) groups.emplace_back(name, 0);
-  const size_t n_groups = groups.size() + (pool.empty() ? 0 : 1);
-  size_t pool_share = 0;
-  const bool together = n_groups <= budget;
-  if (together && n_groups > 0) {
-    size_t given = 0;
-    for (auto& [name, share] : groups) {
-      share = std::max<size_t>(1, budget * batch_groups.at(name).size() / instances.size());
-      given += share;
-    }
-    pool_share = pool.empty() ? 0 : std::max<size_t>(1, budget > given ? budget - given : 1);
-    // Rounding may leave the total above the budget by the minimum shares: take it back from the largest.
-    while (given + pool_share > budget) {
-      auto largest = std::max_element(groups.begin(), groups.end(),
-                                      [](const auto& a, const auto& b) { return a.second < b.second; });
-      if (largest != groups.end() && largest->second > 1 && largest->second >= pool_share) --largest->second, --given;
-      else if (pool_share > 1) --pool_share;
-      else break;
-    }
+  // Shares: the pool (when it has checks), then one per HTTP-layer type, each at least 1 and in
+  // proportion to its checks; rounding up to 1 may overshoot the budget, which the largest shares
+  // give back.
+  std::vector<std::pair<std::string, size_t>> groups;  // type name ("" for the pool), checks
+  if (!pool.empty()) groups.emplace_back("", pool.size());
+  for (const auto& [name, idx] : batch_groups) groups.emplace_back(name, idx.size());
+  const bool together = groups.size() <= budget;
+  std::vector<size_t> share(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) share[g] = std::max<size_t>(1, budget * groups[g].second / instances.size());
+  size_t total = 0;
+  for (size_t n : share) total += n;
+  while (together && total > budget) {
+    --*std::max_element(share.begin(), share.end());
+    --total;
   }
   std::atomic<size_t> next{0};
   auto run_pool = [&](size_t n_workers) {
@@ -207,13 +201,14 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
       }
     }
   };
+  auto run = [&](size_t g, size_t n) {
+    if (groups[g].first.empty()) run_pool(n);
+    else run_group(groups[g].first, n);
+  };
   std::vector<std::thread> workers;
-  if (together) {
-    if (!pool.empty()) workers.emplace_back(run_pool, pool_share);
-    for (const auto& [name, share] : groups) workers.emplace_back(run_group, name, share);
-  } else {
-    run_pool(budget);
-    for (const auto& [name, share] : groups) run_group(name, budget);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    if (together) workers.emplace_back(run, g, share[g]);
+    else run(g, budget);  // more groups than --concurrency: one after another, each with all of it
   }
   for (auto& w : workers) w.join();
   return results;
