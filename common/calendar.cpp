@@ -616,8 +616,6 @@ std::optional<Day> ShiftToBusinessDay(const Calendar& cal, Day d, int dir) {
 
 namespace {
 
-Instant Now() { return date::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
-
 // Reads @p n digits of @p s at @p pos; clears *ok when they are not all digits.
 int ParseFixedDigits(const std::string& s, size_t pos, size_t n, bool* ok) {
   int v = 0;
@@ -633,6 +631,8 @@ int ParseFixedDigits(const std::string& s, size_t pos, size_t n, bool* ok) {
 }
 
 }  // namespace
+
+Instant Now() { return date::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 Instant ParseInstant(const std::string& text, const TimeZone* zone) {
   if (text == "now") return Now();

@@ -167,6 +167,9 @@ class Calendar {
   mutable std::map<int, std::vector<RuleHit>> hits_cache_;
 };
 
+/// The current instant, to the second.
+Instant Now();
+
 /// Parses an instant: "now", "@EPOCH", "YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]" (a space may replace T),
 /// a local time being taken in @p zone. Throws UsageError.
 Instant ParseInstant(const std::string& text, const TimeZone* zone);

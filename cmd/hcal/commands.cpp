@@ -26,8 +26,6 @@ bool Json(const HcalOptions& o) { return o.format == "json"; }
 
 std::string IsoInstant(Instant t, const TimeZone* zone) { return FormatInstant(t, zone); }
 
-Instant Now() { return date::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
-
 // Collects bulk text output and writes it in large chunks: stdout is line-buffered for pipelines,
 // and one write(2) per line would dominate long listings.
 class ChunkedOut {
