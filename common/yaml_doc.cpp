@@ -65,20 +65,20 @@ void CheckNesting(const std::string& text, const std::string& filename) {
   }
 }
 
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::string cur;
-  for (char c : text) {
-    if (c == '\n') {
-      if (!cur.empty() && cur.back() == '\r') cur.pop_back();
-      lines.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  lines.push_back(cur);
-  return lines;
+std::vector<size_t> LineStarts(const std::string& text) {
+  std::vector<size_t> starts{0};
+  for (size_t i = text.find('\n'); i != std::string::npos; i = text.find('\n', i + 1)) starts.push_back(i + 1);
+  return starts;
+}
+
+/// Indentation of the line starting at @p at, or -1 for a blank or comment-only line; -2 when it
+/// is indented with a tab.
+int IndentAt(const std::string& text, size_t at) {
+  size_t i = at;
+  while (i < text.size() && text[i] == ' ') ++i;
+  if (i < text.size() && text[i] == '\t') return -2;
+  if (i >= text.size() || text[i] == '\n' || text[i] == '\r' || text[i] == '#') return -1;
+  return int(i - at);
 }
 
 }  // namespace
@@ -95,7 +95,8 @@ YamlDoc YamlDoc::FromFile(const std::string& path) {
 YamlDoc YamlDoc::FromString(const std::string& text, const std::string& filename) {
   YamlDoc doc;
   doc.filename_ = std::make_shared<std::string>(filename);
-  doc.lines_ = std::make_shared<std::vector<std::string>>(SplitLines(text));
+  doc.text_ = std::make_shared<const std::string>(text);
+  doc.line_starts_ = std::make_shared<const std::vector<size_t>>(LineStarts(text));
   CheckNesting(text, filename);
   try {
     doc.root_ = YAML::Load(text);
@@ -107,15 +108,111 @@ YamlDoc YamlDoc::FromString(const std::string& text, const std::string& filename
   return doc;
 }
 
+std::optional<YamlDoc> YamlDoc::FromStringSplit(const std::string& text, const std::string& filename,
+                                                const std::string& key) {
+  YamlDoc doc;
+  doc.filename_ = std::make_shared<std::string>(filename);
+  doc.text_ = std::make_shared<const std::string>(text);
+  auto starts = std::make_shared<const std::vector<size_t>>(LineStarts(text));
+  doc.line_starts_ = starts;
+  const std::vector<size_t>& ls = *starts;
+  auto line_end = [&](size_t l) { return l + 1 < ls.size() ? ls[l + 1] : text.size(); };
+  // The line "key:" at column 0, with nothing after it but a comment.
+  size_t key_line = ls.size();
+  for (size_t l = 0; l < ls.size() && key_line == ls.size(); ++l) {
+    if (text.compare(ls[l], key.size() + 1, key + ":") != 0) continue;
+    size_t i = ls[l] + key.size() + 1;
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i < text.size() && text[i] != '\n' && text[i] != '\r' && text[i] != '#') return std::nullopt;
+    key_line = l;
+  }
+  if (key_line == ls.size()) return std::nullopt;
+  // Its entries: the lines indented as its first content line; the mapping ends at a line indented
+  // less.
+  int indent = 0;
+  std::vector<Part> parts;
+  size_t l = key_line + 1;
+  for (; l < ls.size(); ++l) {
+    const int in = IndentAt(text, ls[l]);
+    if (in == -2) return std::nullopt;
+    if (in == -1) continue;
+    if (indent == 0) indent = in;
+    if (in == 0 || in < indent) break;
+    if (in > indent) continue;
+    const char c = text[ls[l] + in];
+    if (c == '-' || c == '?' || c == '{' || c == '[' || c == '&' || c == '*' || c == '!' || c == '|' || c == '>')
+      return std::nullopt;
+    if (!parts.empty()) parts.back().end = ls[l];
+    parts.push_back({ls[l], line_end(l), int(l), in});
+  }
+  if (parts.empty()) return std::nullopt;
+  // Trailing blank and comment lines stay with the last entry; the mapping ends before line l.
+  parts.back().end = l < ls.size() ? ls[l] : text.size();
+  // The rest of the document, with the entries' lines left empty: "key:" maps to "{}" and every
+  // other line keeps its number.
+  const size_t region_begin = parts.front().begin, region_end = parts.back().end;
+  std::string rest = text.substr(0, region_begin);
+  rest += std::string(size_t(indent), ' ') + "{}";
+  for (size_t i = region_begin; i < region_end; ++i)
+    if (text[i] == '\n') rest += '\n';
+  rest.append(text, region_end, std::string::npos);
+  try {
+    CheckNesting(rest, filename);
+    doc.root_ = YAML::Load(rest);
+    const YAML::Node v = doc.root_.IsMap() ? doc.root_[key] : YAML::Node();
+    if (!v.IsMap() || v.size() != 0 || v.Mark().line != parts.front().line) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  doc.entries_ = std::make_shared<const std::vector<Part>>(std::move(parts));
+  return doc;
+}
+
+YAML::Node YamlDoc::ParsePart(size_t begin, size_t end, int first_line) const {
+  // A part starts at the start of its line, so columns are those of the file; lines are shifted.
+  std::string part = text_->substr(begin, end - begin);
+  try {
+    return YAML::Load(part);
+  } catch (const YAML::Exception& e) {
+    SourceLoc loc{*filename_, e.mark.line + 1 + first_line, e.mark.column + 1};
+    if (e.mark.is_null()) loc.line = loc.column = 0;
+    throw DefinitionError(loc, "YAML syntax error: " + e.msg, Line(loc.line));
+  }
+}
+
+std::optional<YamlDoc> YamlDoc::Entry(size_t i) const {
+  const Part& p = entries_->at(i);
+  YamlDoc e;
+  e.filename_ = filename_;
+  e.text_ = text_;
+  e.line_starts_ = line_starts_;
+  e.line_offset_ = p.line;
+  try {
+    CheckNesting(text_->substr(p.begin, p.end - p.begin), *filename_);
+    e.root_ = ParsePart(p.begin, p.end, p.line);
+  } catch (const DefinitionError&) {
+    return std::nullopt;
+  }
+  // It must read alone as one pair whose key is where its line says.
+  const YAML::Node& r = e.root_;
+  if (!r.IsMap() || r.size() != 1 || r.begin()->first.Mark().line != 0 || r.begin()->first.Mark().column != p.indent)
+    return std::nullopt;
+  return e;
+}
+
 SourceLoc YamlDoc::Loc(const YAML::Node& node) const {
   YAML::Mark m = node.Mark();
   if (m.is_null()) return {*filename_, 0, 0};
-  return {*filename_, m.line + 1, m.column + 1};
+  return {*filename_, m.line + 1 + line_offset_, m.column + 1};
 }
 
 std::string YamlDoc::Line(int line) const {
-  if (line < 1 || line > static_cast<int>(lines_->size())) return "";
-  return (*lines_)[line - 1];
+  if (!line_starts_ || line < 1 || line > static_cast<int>(line_starts_->size())) return "";
+  const size_t b = (*line_starts_)[line - 1];
+  size_t e = text_->find('\n', b);
+  if (e == std::string::npos) e = text_->size();
+  if (e > b && (*text_)[e - 1] == '\r') --e;
+  return text_->substr(b, e - b);
 }
 
 DefinitionError YamlDoc::ErrorAt(const YAML::Node& node, const std::string& message) const {

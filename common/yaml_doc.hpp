@@ -20,6 +20,20 @@ class YamlDoc {
   static YamlDoc FromFile(const std::string& path);
   /// Parses @p text, naming it @p filename in messages; throws DefinitionError on syntax errors.
   static YamlDoc FromString(const std::string& text, const std::string& filename);
+  /// Parses @p text like FromString, except the entries of the block mapping under the top-level
+  /// key @p key: in root() that key maps to an empty mapping, and Entry(i) parses entry i on its
+  /// own, so a file of 100,000 monitors is never one tree in memory. Returns nullopt when the file
+  /// is not laid out so (a flow-style or empty mapping, an entry that does not parse alone, such as
+  /// one using an anchor defined elsewhere, or any syntax error): FromString then reads it whole
+  /// and reports its errors.
+  static std::optional<YamlDoc> FromStringSplit(const std::string& text, const std::string& filename,
+                                                const std::string& key);
+  /// The number of entries FromStringSplit set aside (0 for other documents).
+  size_t EntryCount() const { return entries_ ? entries_->size() : 0; }
+  /// Entry @p i of a split document: a document whose root is a one-pair mapping, with positions
+  /// in the whole file; nullopt when the entry does not read alone so (a syntax error, or an alias
+  /// of an anchor outside it): read the file with FromString then.
+  std::optional<YamlDoc> Entry(size_t i) const;
 
   /// The document's root node (Null for an empty document).
   const YAML::Node& root() const { return root_; }
@@ -35,9 +49,21 @@ class YamlDoc {
   [[noreturn]] void Fail(const YAML::Node& node, const std::string& message) const;
 
  private:
+  /// Parses [begin, end) of the text, whose first line is line @p first_line (0-based) of the file.
+  YAML::Node ParsePart(size_t begin, size_t end, int first_line) const;
+
   YAML::Node root_;
   std::shared_ptr<std::string> filename_;
-  std::shared_ptr<std::vector<std::string>> lines_;
+  std::shared_ptr<const std::string> text_;
+  std::shared_ptr<const std::vector<size_t>> line_starts_;  ///< byte offset of each line
+  /// Split documents: each entry's byte range and its first line (0-based).
+  struct Part {
+    size_t begin, end;
+    int line;    ///< first line, 0-based
+    int indent;  ///< column of the key
+  };
+  std::shared_ptr<const std::vector<Part>> entries_;
+  int line_offset_ = 0;  ///< added to the line of every mark (entries of a split document)
 };
 
 /// Reads a YAML mapping whose keys must come from a fixed list.

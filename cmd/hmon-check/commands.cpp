@@ -59,7 +59,7 @@ struct Loaded {
   MonitorFile file;
   std::unique_ptr<inv::Inventory> inventory;
   std::unique_ptr<cal::Registry> calendars;
-  std::vector<Instance> instances;
+  std::vector<Target> targets;
 };
 
 constexpr const char* kDefinitionCache = "hmon-check.definitions";
@@ -93,7 +93,7 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
     }
   }
   if (!cached) {
-    l->file = LoadMonitorFile(YamlDoc::FromString(text, path), &errors);
+    l->file = LoadMonitorText(text, path, &errors);
     // A file with credentials written inline is parsed on every run rather than copied into the
     // state store.
     if (cache && errors.empty()) {
@@ -103,9 +103,9 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
   }
   bool need_nodes = !o.scopes.empty() || !o.nodes.empty();
   bool need_calendars = false;
-  for (const auto& m : l->file.monitors) {
-    need_nodes = need_nodes || !m.scopes.empty() || !m.nodes.empty();
-    need_calendars = need_calendars || !m.calendar.empty();
+  for (size_t i = 0; i < l->file.size(); ++i) {
+    need_nodes = need_nodes || l->file.per_node(i);
+    need_calendars = need_calendars || l->file.has_calendar(i);
   }
   if (need_nodes) {
     std::string ipath = o.inventory.empty() ? inv::DefaultInventoryPath() : o.inventory;
@@ -124,19 +124,21 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
       errors.emplace_back(where, message, SourceLineOf(text, where.line));
     };
     const std::vector<std::string> calendar_paths = cal::CalendarPaths(settings, o.calendar_files);
+    // The monitors that name a calendar, unpacked.
+    std::vector<MonitorDef> with_calendar;
+    for (size_t i = 0; i < l->file.size(); ++i)
+      if (l->file.has_calendar(i)) with_calendar.push_back(l->file.at(i));
     if (calendar_paths.empty()) {
-      for (const auto& m : l->file.monitors)
-        if (!m.calendar.empty())
-          calendar_error(m, "monitor '" + m.id + "' names calendar '" + m.calendar +
-                                "', but no calendar file was loaded: give --calendars or set [calendar] path");
+      for (const auto& m : with_calendar)
+        calendar_error(m, "monitor '" + m.id + "' names calendar '" + m.calendar +
+                              "', but no calendar file was loaded: give --calendars or set [calendar] path");
     } else {
       l->calendars = cal::OpenRegistry(settings, calendar_paths);
       for (const auto& e : l->calendars->errors()) errors.push_back(e);
       if (l->calendars->errors().empty()) {
         std::vector<std::string> names;
         for (const auto* c : l->calendars->All()) names.push_back(c->name);
-        for (const auto& m : l->file.monitors) {
-          if (m.calendar.empty()) continue;
+        for (const auto& m : with_calendar) {
           try {
             l->calendars->Find(m.calendar);
           } catch (const UsageError&) {
@@ -149,7 +151,7 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
   }
   if (errors.empty() && (!need_nodes || l->inventory)) {
     try {
-      l->instances = ExpandInstances(l->file, l->inventory.get(), o.only, o.scopes, o.nodes);
+      l->targets = ExpandTargets(l->file, l->inventory.get(), o.only, o.scopes, o.nodes);
     } catch (const DefinitionError& e) {
       errors.push_back(e);
     }
@@ -193,7 +195,7 @@ int CmdRun(const MonitorOptions& o) {
   // LoadSettings has checked the value (and reported a bad one at its place in the file).
   if (auto d = ParseDuration(settings.monitor_retention); d && d->count() > 0) ro.retention = *d;
   ro.per_host = settings.monitor_per_host;
-  return RunMonitors(l->file, l->instances, ro, store.get(), l->calendars.get());
+  return RunMonitors(l->file, l->targets, ro, store.get(), l->calendars.get());
 }
 
 int CmdValidate(const MonitorOptions& o) {
@@ -204,14 +206,15 @@ int CmdValidate(const MonitorOptions& o) {
     std::fprintf(stderr, "hmon-check: %zu error%s\n", errors.size(), errors.size() == 1 ? "" : "s");
     return 3;
   }
-  std::printf("%zu monitor%s, %zu check%s ok\n", l->file.monitors.size(), l->file.monitors.size() == 1 ? "" : "s",
-              l->instances.size(), l->instances.size() == 1 ? "" : "s");
+  std::printf("%zu monitor%s, %zu check%s ok\n", l->file.size(), l->file.size() == 1 ? "" : "s",
+              l->targets.size(), l->targets.size() == 1 ? "" : "s");
   return 0;
 }
 
 int CmdList(const MonitorOptions& o) {
   auto l = Load(o, LoadSettings(), nullptr);
-  for (const Instance& in : l->instances) {
+  for (const Target& t : l->targets) {
+    const Instance in = MakeInstance(l->file, t);
     if (o.format == "json") {
       nlohmann::ordered_json j;
       j["key"] = in.key;
@@ -357,7 +360,7 @@ int CmdAdHoc(const AdHocOptions& o) {
   if (!err.empty()) throw UsageError(err);
   MonitorFile file;
   file.path = "<command line>";
-  file.monitors.push_back(def);
+  file.Add(def);
   std::vector<Instance> instances = ExpandInstances(file, nullptr, {}, {}, {});
   // A logfile plugin reports the lines written since its last call, as check_logfiles does: its
   // offset is kept in the state store under the path and every parameter, so two plugin calls
@@ -374,7 +377,8 @@ int CmdAdHoc(const AdHocOptions& o) {
     RunOptions ro;
     ro.format = "json";
     ro.use_state = false;  // statuses and history stay those of `run`; only the offset is kept
-    return RunMonitors(file, instances, ro, store.get(), nullptr);
+    ro.state_key = instances.front().spec.state_key;
+    return RunMonitors(file, {Target{}}, ro, store.get(), nullptr);
   }
   CheckContext ctx;
   ctx.state = store.get();

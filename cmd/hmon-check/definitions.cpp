@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 #include <set>
+#include <stdexcept>
+#include <unordered_set>
 
 #include "common/http.hpp"
 #include "common/inventory.hpp"
@@ -218,7 +220,10 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
     d.calendar = *c;
     d.calendar_loc = doc.Loc(m.Get("calendar"));
   }
-  if (auto p = m.String("depends_on")) d.depends_on = *p;
+  if (auto p = m.String("depends_on")) {
+    d.depends_on = *p;
+    d.depends_loc = doc.Loc(m.Get("depends_on"));
+  }
   if (auto e = m.Bool("enabled")) d.enabled = *e;
   ParseRules(doc, m, &d.rules);
   d.base = CheckSpec{};
@@ -325,15 +330,12 @@ std::optional<nagios::Range> ParseThresholdRange(const std::string& measure, con
   return nagios::ParseRange(text, err, unit);
 }
 
-const MonitorDef* MonitorFile::Find(const std::string& id) const {
-  for (const auto& m : monitors)
-    if (m.id == id) return &m;
-  return nullptr;
-}
+namespace {
 
-MonitorFile LoadMonitorFile(const YamlDoc& doc, std::vector<DefinitionError>* errors) {
-  MonitorFile file;
-  file.path = doc.filename();
+/// Reads the monitors of @p doc into @p file. False when @p doc is split and an entry does not
+/// read alone: the caller reads the file whole then.
+bool LoadInto(const YamlDoc& doc, MonitorFile* file, std::vector<DefinitionError>* errors) {
+  file->path = doc.filename();
   try {
     const YAML::Node& root = doc.root();
     if (!root || root.IsNull()) doc.Fail(root, "the file is empty: expected a 'monitors' mapping");
@@ -351,48 +353,82 @@ MonitorFile LoadMonitorFile(const YamlDoc& doc, std::vector<DefinitionError>* er
     }
     YAML::Node ms = top.Require("monitors");
     if (!ms.IsMap()) doc.Fail(ms, "'monitors' must map monitor ids to definitions, got " + std::string(NodeTypeName(ms)));
-    std::set<std::string> seen;
-    for (auto it = ms.begin(); it != ms.end(); ++it) {
+    std::unordered_set<std::string> seen;
+    auto add = [&](const YamlDoc& d, const YAML::Node& key, const YAML::Node& value) {
       try {
-        MonitorDef d = ParseMonitor(doc, it->first, it->second, defaults);
-        if (!seen.insert(d.id).second) doc.Fail(it->first, "monitor '" + d.id + "' is defined twice");
-        file.monitors.push_back(std::move(d));
+        MonitorDef m = ParseMonitor(d, key, value, defaults);
+        if (!seen.insert(m.id).second) d.Fail(key, "monitor '" + m.id + "' is defined twice");
+        file->Add(m);
       } catch (const DefinitionError& e) {
         errors->push_back(e);
       } catch (const YAML::Exception& e) {
-        errors->push_back(doc.ErrorAt(it->first, "cannot read monitor: " + e.msg));
+        errors->push_back(d.ErrorAt(key, "cannot read monitor: " + e.msg));
       }
+    };
+    if (doc.EntryCount() > 0) {
+      for (size_t i = 0; i < doc.EntryCount(); ++i) {
+        std::optional<YamlDoc> e = doc.Entry(i);
+        if (!e) return false;
+        add(*e, e->root().begin()->first, e->root().begin()->second);
+      }
+    } else {
+      for (auto it = ms.begin(); it != ms.end(); ++it) add(doc, it->first, it->second);
     }
     // Dependencies must name monitors of this file, without cycles.
-    std::vector<std::string> ids;
-    for (const auto& m : file.monitors) ids.push_back(m.id);
-    for (const auto& m : file.monitors) {
-      if (m.depends_on.empty()) continue;
-      YAML::Node node = ms[m.id]["depends_on"];
+    for (size_t i = 0; i < file->size(); ++i) {
+      if (!file->has_parent(i)) continue;
+      const MonitorDef m = file->at(i);
+      auto fail = [&](const std::string& message) {
+        errors->emplace_back(m.depends_loc, message, doc.Line(m.depends_loc.line));
+      };
       if (m.depends_on == m.id) {
-        errors->push_back(doc.ErrorAt(node, "monitor '" + m.id + "' cannot depend on itself"));
+        fail("monitor '" + m.id + "' cannot depend on itself");
         continue;
       }
-      if (!file.Find(m.depends_on)) {
-        errors->push_back(doc.ErrorAt(node, "monitor '" + m.id + "' depends on undefined monitor '" +
-                                                m.depends_on + "'" + DidYouMean(m.depends_on, ids)));
+      if (!file->IndexOf(m.depends_on)) {
+        fail("monitor '" + m.id + "' depends on undefined monitor '" + m.depends_on + "'" +
+             DidYouMean(m.depends_on, file->Ids()));
         continue;
       }
       std::vector<std::string> chain{m.id};
-      for (const MonitorDef* p = file.Find(m.depends_on); p; p = p->depends_on.empty() ? nullptr : file.Find(p->depends_on)) {
-        if (std::find(chain.begin(), chain.end(), p->id) != chain.end()) {
+      for (auto p = file->IndexOf(m.depends_on); p;) {
+        const std::string& pid = file->id(*p);
+        if (std::find(chain.begin(), chain.end(), pid) != chain.end()) {
           std::string path;
           for (const auto& c : chain) path += c + " -> ";
-          errors->push_back(doc.ErrorAt(node, "monitor '" + m.id + "' has a dependency cycle: " + path + p->id));
+          fail("monitor '" + m.id + "' has a dependency cycle: " + path + pid);
           break;
         }
-        chain.push_back(p->id);
+        chain.push_back(pid);
+        if (!file->has_parent(*p)) break;
+        p = file->IndexOf(file->at(*p).depends_on);
       }
     }
   } catch (const DefinitionError& e) {
     errors->push_back(e);
   }
+  return true;
+}
+
+}  // namespace
+
+MonitorFile LoadMonitorFile(const YamlDoc& doc, std::vector<DefinitionError>* errors) {
+  MonitorFile file;
+  LoadInto(doc, &file, errors);
   return file;
+}
+
+MonitorFile LoadMonitorText(const std::string& text, const std::string& path,
+                            std::vector<DefinitionError>* errors) {
+  if (std::optional<YamlDoc> split = YamlDoc::FromStringSplit(text, path, "monitors")) {
+    MonitorFile file;
+    std::vector<DefinitionError> split_errors;
+    if (LoadInto(*split, &file, &split_errors)) {
+      errors->insert(errors->end(), split_errors.begin(), split_errors.end());
+      return file;
+    }
+  }
+  return LoadMonitorFile(YamlDoc::FromString(text, path), errors);
 }
 
 std::vector<DefinitionError> CheckSelectors(const MonitorFile& file, const inv::Inventory& inventory,
@@ -407,7 +443,9 @@ std::vector<DefinitionError> CheckSelectors(const MonitorFile& file, const inv::
       errors.emplace_back(where, "monitor '" + def.id + "': " + e.what(), SourceLineOf(text, where.line));
     }
   };
-  for (const MonitorDef& def : file.monitors) {
+  for (size_t m = 0; m < file.size(); ++m) {
+    if (!file.per_node(m)) continue;
+    const MonitorDef def = file.at(m);
     for (size_t i = 0; i < def.scopes.size(); ++i)
       check(def, def.scopes[i], i < def.scope_locs.size() ? def.scope_locs[i] : def.loc, false);
     for (size_t i = 0; i < def.nodes.size(); ++i)
@@ -416,72 +454,89 @@ std::vector<DefinitionError> CheckSelectors(const MonitorFile& file, const inv::
   return errors;
 }
 
-std::vector<Instance> ExpandInstances(const MonitorFile& file, const inv::Inventory* inventory,
-                                      const std::vector<std::string>& only,
-                                      const std::vector<std::string>& scopes,
-                                      const std::vector<std::string>& nodes) {
-  std::vector<std::string> ids;
-  for (const auto& m : file.monitors) ids.push_back(m.id);
+std::string TargetKey(const MonitorFile& file, const Target& target) {
+  return file.id(target.monitor) + (target.node ? "/" + target.node->id : "");
+}
+
+Instance MakeInstance(const MonitorFile& file, const Target& target, std::shared_ptr<const MonitorDef> def) {
+  if (!def) def = std::make_shared<const MonitorDef>(file.at(target.monitor));
+  const inv::Node* node = target.node;
+  Instance in;
+  in.node = node;
+  in.spec = def->base;
+  in.key = def->id + (node ? "/" + node->id : "");
+  in.spec.state_key = in.key;
+  in.spec.node = node ? node->id : "";
+  in.spec.timeout = def->timeout;
+  if (node) {
+    in.scope = node->scopes.empty() ? "" : node->scopes.front();
+    std::string err;
+    auto expand = [&](const std::string& text) {
+      auto r = inv::ExpandNodeTemplate(text, *node, &err);
+      if (!r) throw DefinitionError(def->loc, "monitor '" + def->id + "' for node '" + node->id + "': " + err);
+      return *r;
+    };
+    in.spec.target = expand(def->target);
+    Params p;
+    for (const auto& k : def->base.params.Keys()) {
+      for (const auto& v : def->base.params.All(k)) p.Add(k, expand(v));
+      for (const auto& [name, v] : def->base.params.Map(k)) p.SetMap(k, name, expand(v));
+    }
+    in.spec.params = p;
+    std::string verr = CheckTypes().at(def->type)->Validate(in.spec);
+    if (!verr.empty())
+      throw DefinitionError(def->loc, "monitor '" + def->id + "' for node '" + node->id + "': " + verr);
+  }
+  in.def = std::move(def);
+  return in;
+}
+
+std::vector<Target> ExpandTargets(const MonitorFile& file, const inv::Inventory* inventory,
+                                  const std::vector<std::string>& only,
+                                  const std::vector<std::string>& scopes,
+                                  const std::vector<std::string>& nodes) {
   for (const auto& id : only)
-    if (!file.Find(id)) throw UsageError("unknown monitor '" + id + "'" + DidYouMean(id, ids));
+    if (!file.IndexOf(id)) throw UsageError("unknown monitor '" + id + "'" + DidYouMean(id, file.Ids()));
   std::vector<const inv::Node*> cli_selection;
   const bool cli_filter = !scopes.empty() || !nodes.empty();
   if (cli_filter) {
     if (!inventory) throw UsageError("--scope and --node need an inventory (--inventory FILE)");
     cli_selection = inventory->Select(scopes, nodes);
   }
-  std::vector<Instance> out;
-  for (const MonitorDef& def : file.monitors) {
-    if (!def.enabled) continue;
-    if (!only.empty() && std::find(only.begin(), only.end(), def.id) == only.end()) continue;
-    std::vector<const inv::Node*> targets;
-    const bool per_node = !def.scopes.empty() || !def.nodes.empty();
-    if (per_node) {
-      if (!inventory)
-        throw DefinitionError(def.loc, "monitor '" + def.id + "' selects nodes but no inventory is loaded (--inventory FILE)");
-      targets = inventory->Select(def.scopes, def.nodes);
-      if (cli_filter) {
-        std::vector<const inv::Node*> kept;
-        for (const inv::Node* n : targets)
-          if (std::find(cli_selection.begin(), cli_selection.end(), n) != cli_selection.end()) kept.push_back(n);
-        targets = kept;
-      }
-    } else {
-      if (cli_filter) continue;  // node filters select per-node monitors only
-      targets.push_back(nullptr);
+  std::vector<Target> out;
+  for (size_t m = 0; m < file.size(); ++m) {
+    if (!file.enabled(m)) continue;
+    if (!only.empty() && std::find(only.begin(), only.end(), file.id(m)) == only.end()) continue;
+    const Target self{uint32_t(m), nullptr};
+    if (!file.per_node(m)) {
+      if (!cli_filter) out.push_back(self);  // node filters select per-node monitors only
+      continue;
     }
-    const CheckType& type = *CheckTypes().at(def.type);
+    auto def = std::make_shared<const MonitorDef>(file.at(m));
+    if (!inventory)
+      throw DefinitionError(def->loc, "monitor '" + def->id + "' selects nodes but no inventory is loaded (--inventory FILE)");
+    std::vector<const inv::Node*> targets = inventory->Select(def->scopes, def->nodes);
+    if (cli_filter) {
+      std::vector<const inv::Node*> kept;
+      for (const inv::Node* n : targets)
+        if (std::find(cli_selection.begin(), cli_selection.end(), n) != cli_selection.end()) kept.push_back(n);
+      targets = kept;
+    }
     for (const inv::Node* node : targets) {
-      Instance in;
-      in.def = &def;
-      in.node = node;
-      in.spec = def.base;
-      in.key = def.id + (node ? "/" + node->id : "");
-      in.spec.state_key = in.key;
-      in.spec.node = node ? node->id : "";
-      in.spec.timeout = def.timeout;
-      if (node) {
-        in.scope = node->scopes.empty() ? "" : node->scopes.front();
-        std::string err;
-        auto expand = [&](const std::string& text) {
-          auto r = inv::ExpandNodeTemplate(text, *node, &err);
-          if (!r) throw DefinitionError(def.loc, "monitor '" + def.id + "' for node '" + node->id + "': " + err);
-          return *r;
-        };
-        in.spec.target = expand(def.target);
-        Params p;
-        for (const auto& k : def.base.params.Keys()) {
-          for (const auto& v : def.base.params.All(k)) p.Add(k, expand(v));
-          for (const auto& [name, v] : def.base.params.Map(k)) p.SetMap(k, name, expand(v));
-        }
-        in.spec.params = p;
-        std::string verr = type.Validate(in.spec);
-        if (!verr.empty())
-          throw DefinitionError(def.loc, "monitor '" + def.id + "' for node '" + node->id + "': " + verr);
-      }
-      out.push_back(std::move(in));
+      Target t{uint32_t(m), node};
+      MakeInstance(file, t, def);  // its errors are the file's, reported now rather than mid-run
+      out.push_back(t);
     }
   }
+  return out;
+}
+
+std::vector<Instance> ExpandInstances(const MonitorFile& file, const inv::Inventory* inventory,
+                                      const std::vector<std::string>& only,
+                                      const std::vector<std::string>& scopes,
+                                      const std::vector<std::string>& nodes) {
+  std::vector<Instance> out;
+  for (const Target& t : ExpandTargets(file, inventory, only, scopes, nodes)) out.push_back(MakeInstance(file, t));
   return out;
 }
 
@@ -556,8 +611,8 @@ namespace hops::mon {
 
 namespace {
 
-// The layout of the cached JSON; bump it whenever MonitorFileToCache writes something else.
-constexpr int kCacheFormat = 1;
+// The layout of a packed monitor (Pack below); bump it whenever Pack writes something else.
+constexpr int kCacheFormat = 2;
 
 // The GNU build ID of the running executable in hex, or "" when the linker wrote none. The
 // linker computes it from the linked code, so it is the same for every reproducible build of the
@@ -609,34 +664,248 @@ const std::string& CacheStamp() {
   return stamp;
 }
 
-nlohmann::json RangeJson(const std::optional<nagios::Range>& r) {
-  return r ? nlohmann::json(r->text) : nlohmann::json(nullptr);
+/// Writes the fields of monitors: unsigned numbers as varints, strings with their length first.
+class Packer {
+ public:
+  explicit Packer(std::string* out) : out_(out) {}
+  void U(uint64_t v) {
+    while (v >= 0x80) {
+      out_->push_back(char(v | 0x80));
+      v >>= 7;
+    }
+    out_->push_back(char(v));
+  }
+  void I(int64_t v) { U(uint64_t(v) << 1 ^ uint64_t(v >> 63)); }
+  void D(double v) {
+    char b[sizeof v];
+    std::memcpy(b, &v, sizeof v);
+    out_->append(b, sizeof v);
+  }
+  void S(const std::string& v) {
+    U(v.size());
+    out_->append(v);
+  }
+  void Ss(const std::vector<std::string>& v) {
+    U(v.size());
+    for (const auto& x : v) S(x);
+  }
+  void L(const SourceLoc& l) {
+    U(uint64_t(std::max(l.line, 0)));
+    U(uint64_t(std::max(l.column, 0)));
+  }
+  void Ls(const std::vector<SourceLoc>& v) {
+    U(v.size());
+    for (const auto& l : v) L(l);
+  }
+  void R(const std::optional<nagios::Range>& r) {
+    U(r ? 1 : 0);
+    if (!r) return;
+    D(r->start);
+    D(r->end);
+    U(uint64_t(r->start_inf) | uint64_t(r->end_inf) << 1 | uint64_t(r->inside) << 2);
+    S(r->text);
+  }
+
+ private:
+  std::string* out_;
+};
+
+/// Reads what Packer wrote; throws std::runtime_error past the end.
+class Unpacker {
+ public:
+  Unpacker(const char* p, const char* end, const std::string& file) : p_(p), end_(end), file_(file) {}
+  uint64_t U() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ >= end_) throw std::runtime_error("truncated");
+      const auto b = uint8_t(*p_++);
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw std::runtime_error("bad number");
+  }
+  int64_t I() {
+    const uint64_t u = U();
+    return int64_t(u >> 1) ^ -int64_t(u & 1);
+  }
+  double D() {
+    double v;
+    Need(sizeof v);
+    std::memcpy(&v, p_, sizeof v);
+    p_ += sizeof v;
+    return v;
+  }
+  std::string S() {
+    const uint64_t n = U();
+    Need(n);
+    std::string v(p_, n);
+    p_ += n;
+    return v;
+  }
+  std::vector<std::string> Ss() {
+    std::vector<std::string> v(Count());
+    for (auto& x : v) x = S();
+    return v;
+  }
+  SourceLoc L() {
+    SourceLoc l;
+    l.line = int(U());
+    l.column = int(U());
+    if (l.line > 0) l.file = file_;
+    return l;
+  }
+  std::vector<SourceLoc> Ls() {
+    std::vector<SourceLoc> v(Count());
+    for (auto& l : v) l = L();
+    return v;
+  }
+  std::optional<nagios::Range> R() {
+    if (!U()) return std::nullopt;
+    nagios::Range r;
+    r.start = D();
+    r.end = D();
+    const uint64_t f = U();
+    r.start_inf = f & 1;
+    r.end_inf = f & 2;
+    r.inside = f & 4;
+    r.text = S();
+    return r;
+  }
+  /// A count of items, each at least one byte long.
+  size_t Count() {
+    const uint64_t n = U();
+    Need(n);
+    return size_t(n);
+  }
+  bool done() const { return p_ == end_; }
+  const char* position() const { return p_; }
+  void Skip(size_t n) {
+    Need(n);
+    p_ += n;
+  }
+
+ private:
+  void Need(uint64_t n) const {
+    if (n > uint64_t(end_ - p_)) throw std::runtime_error("truncated");
+  }
+  const char* p_;
+  const char* end_;
+  const std::string& file_;
+};
+
+uint8_t FlagsOf(const MonitorDef& d) {
+  bool secret = !d.base.params.Map("env").empty();
+  for (const auto& [name, value] : d.base.params.Map("headers")) secret = secret || http::IsSecretHeader(name);
+  return uint8_t((d.enabled ? 1 : 0) | (d.calendar.empty() ? 0 : 2) | (d.depends_on.empty() ? 0 : 4) |
+                 (d.scopes.empty() && d.nodes.empty() ? 0 : 8) | (secret ? 16 : 0));
 }
 
-std::optional<nagios::Range> RangeFromJson(const nlohmann::json& j) {
-  if (j.is_null()) return std::nullopt;
-  std::string err;
-  auto r = nagios::ParseRange(j.get<std::string>(), &err);
-  if (!r) throw std::runtime_error("bad cached range");
-  return r;
+/// Appends @p d to @p out. The id, type and flags come first, so that an index can be rebuilt
+/// without unpacking the rest.
+void Pack(const MonitorDef& d, std::string* out) {
+  Packer p(out);
+  p.S(d.id);
+  p.S(d.type);
+  p.U(FlagsOf(d));
+  p.S(d.description);
+  p.S(d.target);
+  p.Ss(d.scopes);
+  p.Ls(d.scope_locs);
+  p.Ss(d.nodes);
+  p.Ls(d.node_locs);
+  p.I(d.timeout.count());
+  p.S(d.calendar);
+  p.L(d.calendar_loc);
+  p.S(d.depends_on);
+  p.L(d.depends_loc);
+  const StateRules& r = d.rules;
+  for (int v : {r.after, r.recover_after, r.window_m, r.window_n, int(r.flapping), r.flap_window, r.flap_low, r.flap_high})
+    p.I(v);
+  p.L(d.loc);
+  const Params& params = d.base.params;
+  const std::vector<std::string> keys = params.Keys();
+  p.U(keys.size());
+  for (const auto& k : keys) {
+    p.S(k);
+    p.Ss(params.All(k));
+    const auto& map = params.Map(k);
+    p.U(map.size());
+    for (const auto& [name, v] : map) {
+      p.S(name);
+      p.S(v);
+    }
+  }
+  p.U(d.base.conditions.size());
+  for (const Condition& c : d.base.conditions) {
+    p.S(c.what);
+    p.S(c.op);
+    p.Ss(c.values);
+    p.S(c.path);
+    p.U(uint64_t(c.severity));
+    p.S(c.text);
+  }
+  p.U(d.base.thresholds.size());
+  for (const auto& [measure, t] : d.base.thresholds) {
+    p.S(measure);
+    p.R(t.warning);
+    p.R(t.critical);
+  }
 }
 
-nlohmann::json LocJson(const SourceLoc& l) { return {l.file, l.line, l.column}; }
-
-SourceLoc LocFromJson(const nlohmann::json& l) {
-  return SourceLoc{l[0].get<std::string>(), l[1].get<int>(), l[2].get<int>()};
-}
-
-nlohmann::json LocsJson(const std::vector<SourceLoc>& locs) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& l : locs) a.push_back(LocJson(l));
-  return a;
-}
-
-std::vector<SourceLoc> LocsFromJson(const nlohmann::json& a) {
-  std::vector<SourceLoc> locs;
-  for (const auto& l : a) locs.push_back(LocFromJson(l));
-  return locs;
+MonitorDef Unpack(const char* begin, const char* end, const std::string& file) {
+  Unpacker u(begin, end, file);
+  MonitorDef d;
+  d.id = u.S();
+  d.type = u.S();
+  u.U();  // flags: the index has them
+  d.description = u.S();
+  d.target = u.S();
+  d.scopes = u.Ss();
+  d.scope_locs = u.Ls();
+  d.nodes = u.Ss();
+  d.node_locs = u.Ls();
+  d.timeout = std::chrono::milliseconds(u.I());
+  d.calendar = u.S();
+  d.calendar_loc = u.L();
+  d.depends_on = u.S();
+  d.depends_loc = u.L();
+  StateRules& r = d.rules;
+  for (int* v : {&r.after, &r.recover_after, &r.window_m, &r.window_n}) *v = int(u.I());
+  r.flapping = u.I() != 0;
+  for (int* v : {&r.flap_window, &r.flap_low, &r.flap_high}) *v = int(u.I());
+  d.loc = u.L();
+  d.enabled = true;
+  d.base.monitor = d.id;
+  d.base.type = d.type;
+  d.base.timeout = d.timeout;
+  d.base.target = d.target;
+  for (size_t n = u.Count(); n > 0; --n) {
+    const std::string k = u.S();
+    for (auto& v : u.Ss()) d.base.params.Add(k, std::move(v));
+    for (size_t m = u.Count(); m > 0; --m) {
+      std::string name = u.S();
+      d.base.params.SetMap(k, name, u.S());
+    }
+  }
+  for (size_t n = u.Count(); n > 0; --n) {
+    Condition c;
+    c.what = u.S();
+    c.op = u.S();
+    c.values = u.Ss();
+    c.path = u.S();
+    c.severity = static_cast<nagios::State>(u.U());
+    c.text = u.S();
+    d.base.conditions.push_back(std::move(c));
+  }
+  for (size_t n = u.Count(); n > 0; --n) {
+    const std::string measure = u.S();
+    nagios::Thresholds t;
+    t.warning = u.R();
+    t.critical = u.R();
+    d.base.thresholds[measure] = t;
+  }
+  if (!u.done()) throw std::runtime_error("trailing bytes");
+  return d;
 }
 
 }  // namespace
@@ -652,111 +921,123 @@ std::string ContentHash(const std::string& bytes) {
   return buf;
 }
 
-bool HoldsInlineSecrets(const MonitorFile& file) {
-  for (const MonitorDef& d : file.monitors) {
-    if (!d.base.params.Map("env").empty()) return true;
-    for (const auto& [name, value] : d.base.params.Map("headers"))
-      if (http::IsSecretHeader(name)) return true;
+MonitorDef MonitorFile::at(size_t i) const {
+  const Entry& e = entries_.at(i);
+  MonitorDef d = Unpack(packed_.data() + e.offset, packed_.data() + e.offset + e.size, path);
+  d.enabled = e.flags & kEnabled;
+  return d;
+}
+
+const std::string& MonitorFile::type(size_t i) const { return types_[entries_[i].type]; }
+
+std::vector<std::string> MonitorFile::Ids() const {
+  std::vector<std::string> ids;
+  ids.reserve(entries_.size());
+  for (const Entry& e : entries_) ids.push_back(e.id);
+  return ids;
+}
+
+std::optional<size_t> MonitorFile::IndexOf(const std::string& id) const {
+  if (by_id_.size() != entries_.size()) {
+    by_id_.resize(entries_.size());
+    for (size_t i = 0; i < by_id_.size(); ++i) by_id_[i] = uint32_t(i);
+    std::stable_sort(by_id_.begin(), by_id_.end(), [&](uint32_t a, uint32_t b) { return entries_[a].id < entries_[b].id; });
   }
+  auto it = std::lower_bound(by_id_.begin(), by_id_.end(), id,
+                             [&](uint32_t a, const std::string& v) { return entries_[a].id < v; });
+  if (it == by_id_.end() || entries_[*it].id != id) return std::nullopt;
+  return *it;
+}
+
+void MonitorFile::Index(const MonitorDef& def, uint32_t offset, uint32_t size) {
+  Entry e;
+  e.id = def.id;
+  e.offset = offset;
+  e.size = size;
+  auto t = std::find(types_.begin(), types_.end(), def.type);
+  if (t == types_.end()) t = types_.insert(types_.end(), def.type);
+  e.type = uint8_t(t - types_.begin());
+  e.flags = FlagsOf(def);
+  entries_.push_back(std::move(e));
+  by_id_.clear();
+}
+
+void MonitorFile::Add(const MonitorDef& def) {
+  const size_t offset = packed_.size();
+  Pack(def, &packed_);
+  if (packed_.size() > UINT32_MAX) throw RuntimeError("the monitor definitions are too large (over 4 GiB packed)");
+  Index(def, uint32_t(offset), uint32_t(packed_.size() - offset));
+}
+
+std::string MonitorFile::Serialize() const {
+  std::string out;
+  out.reserve(packed_.size() + 3 * entries_.size());
+  Packer p(&out);
+  p.U(entries_.size());
+  for (const Entry& e : entries_) {
+    p.U(e.size);
+    out.append(packed_, e.offset, e.size);
+  }
+  return out;
+}
+
+bool MonitorFile::Deserialize(const std::string& data) {
+  entries_.clear();
+  types_.clear();
+  by_id_.clear();
+  packed_.clear();
+  try {
+    const char* const end = data.data() + data.size();
+    Unpacker u(data.data(), end, path);
+    const size_t count = u.Count();
+    entries_.reserve(count);
+    packed_.reserve(data.size());
+    for (size_t i = 0; i < count; ++i) {
+      const size_t size = u.Count();
+      const char* begin = u.position();
+      MonitorDef head;
+      Unpacker h(begin, begin + size, path);
+      head.id = h.S();
+      head.type = h.S();
+      const auto flags = uint8_t(h.U());
+      if (!CheckTypes().count(head.type)) throw std::runtime_error("unknown type");
+      const size_t offset = packed_.size();
+      packed_.append(begin, size);
+      Index(head, uint32_t(offset), uint32_t(size));
+      entries_.back().flags = flags;
+      u.Skip(size);
+    }
+    if (!u.done()) throw std::runtime_error("trailing bytes");
+    return true;
+  } catch (const std::exception&) {
+    entries_.clear();
+    packed_.clear();
+    return false;
+  }
+}
+
+bool HoldsInlineSecrets(const MonitorFile& file) {
+  for (size_t i = 0; i < file.size(); ++i)
+    if (file.inline_secret(i)) return true;
   return false;
 }
 
 std::string MonitorFileToCache(const MonitorFile& file, const std::string& content_hash) {
-  nlohmann::json j;
-  j["stamp"] = CacheStamp();
-  j["hash"] = content_hash;
-  j["path"] = file.path;
-  nlohmann::json ms = nlohmann::json::array();
-  for (const MonitorDef& d : file.monitors) {
-    nlohmann::json m;
-    m["id"] = d.id;
-    m["type"] = d.type;
-    m["description"] = d.description;
-    m["target"] = d.target;
-    m["scopes"] = d.scopes;
-    m["nodes"] = d.nodes;
-    m["timeout"] = d.timeout.count();
-    m["calendar"] = d.calendar;
-    m["depends_on"] = d.depends_on;
-    m["enabled"] = d.enabled;
-    const StateRules& r = d.rules;
-    m["rules"] = {r.after, r.recover_after, r.window_m, r.window_n, r.flapping, r.flap_window, r.flap_low, r.flap_high};
-    m["loc"] = LocJson(d.loc);
-    m["calendar_loc"] = LocJson(d.calendar_loc);
-    m["scope_locs"] = LocsJson(d.scope_locs);
-    m["node_locs"] = LocsJson(d.node_locs);
-    nlohmann::json params = nlohmann::json::object(), maps = nlohmann::json::object();
-    for (const auto& k : d.base.params.Keys()) {
-      if (!d.base.params.All(k).empty()) params[k] = d.base.params.All(k);
-      if (!d.base.params.Map(k).empty()) maps[k] = d.base.params.Map(k);
-    }
-    m["params"] = params;
-    m["maps"] = maps;
-    nlohmann::json conds = nlohmann::json::array();
-    for (const Condition& c : d.base.conditions)
-      conds.push_back({c.what, c.op, c.values, c.path, static_cast<int>(c.severity), c.text});
-    m["conditions"] = conds;
-    nlohmann::json th = nlohmann::json::object();
-    for (const auto& [measure, t] : d.base.thresholds) th[measure] = {RangeJson(t.warning), RangeJson(t.critical)};
-    m["thresholds"] = th;
-    ms.push_back(std::move(m));
-  }
-  j["monitors"] = std::move(ms);
-  return j.dump();
+  // Three header lines, then the packed monitors.
+  return CacheStamp() + "\n" + content_hash + "\n" + file.path + "\n" + file.Serialize();
 }
 
 std::optional<MonitorFile> MonitorFileFromCache(const std::string& cached, const std::string& content_hash) {
-  try {
-    nlohmann::json j = nlohmann::json::parse(cached);
-    if (j.at("stamp") != CacheStamp() || j.at("hash") != content_hash) return std::nullopt;
-    MonitorFile file;
-    file.path = j.at("path").get<std::string>();
-    const auto& types = CheckTypes();
-    for (const auto& m : j.at("monitors")) {
-      MonitorDef d;
-      d.id = m.at("id").get<std::string>();
-      d.type = m.at("type").get<std::string>();
-      if (!types.count(d.type)) return std::nullopt;
-      d.description = m.at("description").get<std::string>();
-      d.target = m.at("target").get<std::string>();
-      d.scopes = m.at("scopes").get<std::vector<std::string>>();
-      d.nodes = m.at("nodes").get<std::vector<std::string>>();
-      d.timeout = std::chrono::milliseconds(m.at("timeout").get<int64_t>());
-      d.calendar = m.at("calendar").get<std::string>();
-      d.depends_on = m.at("depends_on").get<std::string>();
-      d.enabled = m.at("enabled").get<bool>();
-      const auto& r = m.at("rules");
-      d.rules = StateRules{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
-      d.loc = LocFromJson(m.at("loc"));
-      d.calendar_loc = LocFromJson(m.at("calendar_loc"));
-      d.scope_locs = LocsFromJson(m.at("scope_locs"));
-      d.node_locs = LocsFromJson(m.at("node_locs"));
-      d.base.monitor = d.id;
-      d.base.type = d.type;
-      d.base.timeout = d.timeout;
-      d.base.target = d.target;
-      for (const auto& [k, values] : m.at("params").items())
-        for (const auto& v : values) d.base.params.Add(k, v.get<std::string>());
-      for (const auto& [k, entries] : m.at("maps").items())
-        for (const auto& [name, v] : entries.items()) d.base.params.SetMap(k, name, v.get<std::string>());
-      for (const auto& c : m.at("conditions")) {
-        Condition cond;
-        cond.what = c[0].get<std::string>();
-        cond.op = c[1].get<std::string>();
-        cond.values = c[2].get<std::vector<std::string>>();
-        cond.path = c[3].get<std::string>();
-        cond.severity = static_cast<nagios::State>(c[4].get<int>());
-        cond.text = c[5].get<std::string>();
-        d.base.conditions.push_back(std::move(cond));
-      }
-      for (const auto& [measure, t] : m.at("thresholds").items())
-        d.base.thresholds[measure] = nagios::Thresholds{RangeFromJson(t[0]), RangeFromJson(t[1])};
-      file.monitors.push_back(std::move(d));
-    }
-    return file;
-  } catch (const std::exception&) {
-    return std::nullopt;  // an unreadable cache is simply not used
-  }
+  size_t a = cached.find('\n');
+  size_t b = a == std::string::npos ? a : cached.find('\n', a + 1);
+  size_t c = b == std::string::npos ? b : cached.find('\n', b + 1);
+  if (c == std::string::npos) return std::nullopt;
+  if (cached.compare(0, a, CacheStamp()) != 0 || cached.compare(a + 1, b - a - 1, content_hash) != 0)
+    return std::nullopt;
+  MonitorFile file;
+  file.path = cached.substr(b + 1, c - b - 1);
+  if (!file.Deserialize(cached.substr(c + 1))) return std::nullopt;  // an unreadable cache is not used
+  return file;
 }
 
 }  // namespace hops::mon

@@ -8,7 +8,12 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <unordered_map>
 #include <thread>
 
 #include "common/calendar_load.hpp"
@@ -132,31 +137,40 @@ Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus
   return o;
 }
 
-std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int concurrency,
-                                   const CheckContext& ctx) {
-  std::vector<CheckResult> results(instances.size());
+void RunChecks(size_t count, const std::function<const std::string&(size_t)>& type_of,
+               const MakeInstanceFn& make, int concurrency, const CheckContext& ctx, const CheckDoneFn& done) {
   const auto& types = CheckTypes();
-  std::map<std::string, std::vector<size_t>> batch_groups;
-  std::vector<size_t> pool;
-  for (size_t i = 0; i < instances.size(); ++i) {
-    const CheckType& t = *types.at(instances[i].spec.type);
-    if (t.UsesCurlMulti()) batch_groups[t.Name()].push_back(i);
-    else pool.push_back(i);
+  std::map<std::string, std::vector<uint32_t>> batch_groups;
+  std::vector<uint32_t> pool;
+  for (size_t i = 0; i < count; ++i) {
+    const CheckType& t = *types.at(type_of(i));
+    if (t.UsesCurlMulti()) batch_groups[t.Name()].push_back(uint32_t(i));
+    else pool.push_back(uint32_t(i));
   }
+  std::mutex mu;  // done is called by one thread at a time
+  auto finish = [&](size_t i, std::shared_ptr<const Instance> in, CheckResult r) {
+    std::lock_guard<std::mutex> lock(mu);
+    done(i, std::move(in), std::move(r));
+  };
+  auto failed = [](const std::exception& e) {
+    CheckResult r;
+    r.state = State::kUnknown;
+    r.summary = std::string("check failed: ") + e.what();
+    return r;
+  };
   auto guarded = [&](size_t i) {
-    const CheckType& t = *types.at(instances[i].spec.type);
     auto start = std::chrono::steady_clock::now();
+    std::shared_ptr<const Instance> in;
     CheckResult r;
     try {
-      r = t.Run(instances[i].spec, ctx);
+      in = make(i);
+      r = types.at(in->spec.type)->Run(in->spec, ctx);
     } catch (const std::exception& e) {
-      r = CheckResult{};
-      r.state = State::kUnknown;
-      r.summary = std::string("check failed: ") + e.what();
+      r = failed(e);
     }
     if (r.duration.count() == 0)
       r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-    results[i] = std::move(r);
+    finish(i, std::move(in), std::move(r));
   };
   // Every group runs at the same time: the thread pool, and each type of the HTTP layer in its own
   // loop on its own thread, so a run ends when its slowest check does. They share --concurrency:
@@ -171,7 +185,7 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
   for (const auto& [name, idx] : batch_groups) groups.emplace_back(name, idx.size());
   const bool together = groups.size() <= budget;
   std::vector<size_t> share(groups.size());
-  for (size_t g = 0; g < groups.size(); ++g) share[g] = std::max<size_t>(1, budget * groups[g].second / instances.size());
+  for (size_t g = 0; g < groups.size(); ++g) share[g] = std::max<size_t>(1, budget * groups[g].second / count);
   size_t total = 0;
   for (size_t n : share) total += n;
   while (together && total > budget) {
@@ -188,17 +202,30 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
     for (auto& w : workers) w.join();
   };
   auto run_group = [&](const std::string& name, size_t share) {
-    const std::vector<size_t>& idx = batch_groups.at(name);
-    std::vector<const CheckSpec*> specs;
-    for (size_t i : idx) specs.push_back(&instances[i].spec);
-    try {
-      types.at(name)->RunBatch(specs, ctx, int(share),
-                               [&](size_t k, CheckResult r) { results[idx[k]] = std::move(r); });
-    } catch (const std::exception& e) {
-      for (size_t i : idx) {
-        results[i].state = State::kUnknown;
-        results[i].summary = std::string("check failed: ") + e.what();
+    const std::vector<uint32_t>& idx = batch_groups.at(name);
+    // The instances in flight, and why one could not be made.
+    std::vector<std::shared_ptr<const Instance>> live(idx.size());
+    std::vector<bool> reported(idx.size());
+    std::map<size_t, std::string> make_errors;
+    SpecSource specs(idx.size(), [&](size_t k) -> std::shared_ptr<const CheckSpec> {
+      try {
+        live[k] = make(idx[k]);
+        return std::shared_ptr<const CheckSpec>(live[k], &live[k]->spec);
+      } catch (const std::exception& e) {
+        make_errors[k] = e.what();
+        return nullptr;
       }
+    });
+    auto report = [&](size_t k, CheckResult r) {
+      reported[k] = true;
+      if (auto e = make_errors.find(k); e != make_errors.end()) r = failed(std::runtime_error(e->second));
+      finish(idx[k], std::move(live[k]), std::move(r));
+    };
+    try {
+      types.at(name)->RunBatch(specs, ctx, int(share), report);
+    } catch (const std::exception& e) {
+      for (size_t k = 0; k < idx.size(); ++k)
+        if (!reported[k]) report(k, failed(e));
     }
   };
   auto run = [&](size_t g, size_t n) {
@@ -211,6 +238,15 @@ std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int c
     else run(g, budget);  // more groups than --concurrency: one after another, each with all of it
   }
   for (auto& w : workers) w.join();
+}
+
+std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int concurrency, const CheckContext& ctx) {
+  std::vector<CheckResult> results(instances.size());
+  RunChecks(
+      instances.size(), [&](size_t i) -> const std::string& { return instances[i].spec.type; },
+      [&](size_t i) { return std::shared_ptr<const Instance>(std::shared_ptr<const Instance>(), &instances[i]); },
+      concurrency, ctx,
+      [&](size_t i, std::shared_ptr<const Instance>, CheckResult r) { results[i] = std::move(r); });
   return results;
 }
 
@@ -263,11 +299,44 @@ Color StatusColor(const std::string& s) {
 
 }  // namespace
 
-int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances, const RunOptions& opts,
+namespace {
+
+/// The statuses, changes and perfdata of finished checks, written a thousand checks at a time so
+/// that neither memory nor one transaction grows with the run.
+class StateWriter {
+ public:
+  explicit StateWriter(StateStore* store) : store_(store) {}
+  void Add(const Outcome& o, int64_t now) {
+    statuses_.push_back(o.next);
+    if (o.changed) changes_.push_back({o.next.key, now, o.previous, o.status, o.result.summary});
+    for (const Perfdata& p : o.result.perfdata)
+      if (!std::isnan(p.value)) samples_.push_back({o.next.key, p.label, now, p.value, p.uom});
+    if (statuses_.size() >= 1000) Flush();
+  }
+  void Flush() {
+    if (!statuses_.empty()) store_->PutMonitorStatuses(statuses_);
+    if (!changes_.empty()) store_->AppendStatusChanges(changes_);
+    if (!samples_.empty()) store_->AppendPerfSamples(samples_);
+    statuses_.clear();
+    changes_.clear();
+    samples_.clear();
+  }
+
+ private:
+  StateStore* store_;
+  std::vector<MonitorStatus> statuses_;
+  std::vector<StatusChange> changes_;
+  std::vector<PerfSample> samples_;
+};
+
+}  // namespace
+
+int RunMonitors(const MonitorFile& file, const std::vector<Target>& targets, const RunOptions& opts,
                 StateStore* store, const cal::Registry* calendars) {
   const int64_t now = NowMs();
+  const bool keep_state = store && opts.use_state;
   std::unique_ptr<StateLock> lock;
-  if (store && opts.use_state) {
+  if (keep_state) {
     char abs[PATH_MAX];
     std::string name = std::string("hmon-check:") + (realpath(file.path.c_str(), abs) ? abs : file.path.c_str());
     lock = store->Lock(name, std::string(kTool) + " run -f " + file.path, opts.lock_wait);
@@ -278,149 +347,203 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
                          "; gave up waiting after " + FormatDuration(opts.lock_wait));
     }
   }
-  // 1. Calendar suppression.
-  std::vector<std::string> raw(instances.size());
-  std::vector<Instance> to_run;
-  std::vector<size_t> run_index;
-  for (size_t i = 0; i < instances.size(); ++i) {
-    const MonitorDef& def = *instances[i].def;
-    if (!def.calendar.empty()) {
-      if (!calendars) throw UsageError("monitor '" + def.id + "' names calendar '" + def.calendar + "' but no calendars are loaded");
-      const cal::Calendar& c = calendars->Find(def.calendar);
-      if (!cal::IsOpenAt(c, date::floor<std::chrono::seconds>(std::chrono::system_clock::now()), nullptr)) {
-        raw[i] = "suppressed";
-        continue;
+  const size_t n = targets.size();
+  // Monitors are unpacked when their checks start; a monitor of several nodes is shared by the
+  // checks of its nodes while any is in flight (allocated apart from its control block, so that
+  // the weak reference does not keep it).
+  std::mutex defs_mu;
+  std::unordered_map<uint32_t, std::weak_ptr<const MonitorDef>> defs;
+  auto def_of = [&](uint32_t m) {
+    if (!file.per_node(m)) return std::shared_ptr<const MonitorDef>(new MonitorDef(file.at(m)));
+    std::lock_guard<std::mutex> l(defs_mu);
+    std::shared_ptr<const MonitorDef> d = defs[m].lock();
+    if (!d) {
+      d = std::shared_ptr<const MonitorDef>(new MonitorDef(file.at(m)));
+      defs[m] = d;
+    }
+    return d;
+  };
+  auto make = [&](size_t t) {
+    auto in = std::make_shared<Instance>(MakeInstance(file, targets[t], def_of(targets[t].monitor)));
+    if (!opts.state_key.empty()) in->spec.state_key = opts.state_key;
+    return std::shared_ptr<const Instance>(std::move(in));
+  };
+  // 1. Calendar suppression, once per monitor.
+  std::map<uint32_t, bool> closed;
+  for (const Target& t : targets) {
+    if (!file.has_calendar(t.monitor) || closed.count(t.monitor)) continue;
+    const auto def = def_of(t.monitor);
+    if (!calendars) throw UsageError("monitor '" + def->id + "' names calendar '" + def->calendar + "' but no calendars are loaded");
+    const cal::Calendar& c = calendars->Find(def->calendar);
+    closed[t.monitor] = !cal::IsOpenAt(c, date::floor<std::chrono::seconds>(std::chrono::system_clock::now()), nullptr);
+  }
+  auto suppressed = [&](size_t t) {
+    auto it = closed.find(targets[t].monitor);
+    return it != closed.end() && it->second;
+  };
+  // 2. Dependencies: a child of a failing parent on the same node is unreachable, not failing.
+  // parent[t] is the target whose result decides, or -1; parents run first.
+  std::vector<int32_t> parent(n, -1);
+  std::vector<int> depth(file.size(), 0);
+  {
+    std::map<uint32_t, std::string> parent_id;  // monitor → the monitor it depends on
+    for (const Target& t : targets)
+      if (file.has_parent(t.monitor) && !parent_id.count(t.monitor)) parent_id[t.monitor] = def_of(t.monitor)->depends_on;
+    std::set<std::string> parent_ids;
+    for (const auto& [m, p] : parent_id) parent_ids.insert(p);
+    std::unordered_map<std::string, int32_t> by_key;  // keys of the targets that are parents
+    for (size_t t = 0; t < n; ++t)
+      if (parent_ids.count(file.id(targets[t].monitor))) by_key.emplace(TargetKey(file, targets[t]), int32_t(t));
+    for (size_t t = 0; t < n; ++t) {
+      auto p = parent_id.find(targets[t].monitor);
+      if (p == parent_id.end()) continue;
+      auto it = targets[t].node ? by_key.find(p->second + "/" + targets[t].node->id) : by_key.end();
+      if (it == by_key.end()) it = by_key.find(p->second);
+      if (it != by_key.end()) parent[t] = it->second;
+    }
+    for (const auto& [m, p] : parent_id) {
+      int d = 0;
+      for (uint32_t q = m; file.has_parent(q) && d < 64; ++d) {
+        auto up = file.IndexOf(def_of(q)->depends_on);
+        if (!up) break;
+        q = uint32_t(*up);
+      }
+      depth[m] = d;
+    }
+  }
+  // 3. Each check's outcome as soon as it is known: its state against the stored history, then
+  // its output (JSON at once; text and Nagios lines in definition order at the end) and its rows.
+  StateWriter writer(store);
+  State worst = State::kOk;
+  std::map<std::string, int> counts;
+  size_t width = 7;
+  for (const Target& t : targets) width = std::max(width, file.id(t.monitor).size() + (t.node ? t.node->id.size() + 1 : 0));
+  const bool buffered = opts.format != "json";
+  std::vector<std::string> lines(buffered ? n : 0), perf_text(opts.format == "nagios" ? n : 0);
+  std::vector<std::string> final_raw(n);  // "" until the target's outcome is known
+  struct Parked {
+    size_t target;
+    std::shared_ptr<const Instance> instance;
+    CheckResult result;
+  };
+  std::multimap<int32_t, Parked> parked;  // children waiting for their parent's outcome
+  const bool color = ColorEnabled(1);
+  std::function<void(size_t, std::shared_ptr<const Instance>, CheckResult, std::string)> finalize;
+  finalize = [&](size_t t, std::shared_ptr<const Instance> in, CheckResult result, std::string raw) {
+    if (!in) {  // the instance could not be made: report against the monitor as written
+      auto bare = std::make_shared<Instance>();
+      bare->def = def_of(targets[t].monitor);
+      bare->node = targets[t].node;
+      bare->key = TargetKey(file, targets[t]);
+      bare->spec = bare->def->base;
+      in = std::move(bare);
+    }
+    if (parent[t] >= 0 && raw != "suppressed") {
+      const std::string& p = final_raw[size_t(parent[t])];
+      if (p.empty()) {
+        parked.emplace(parent[t], Parked{t, std::move(in), std::move(result)});
+        return;
+      }
+      if (p == "critical" || p == "unknown" || p == "unreachable") {
+        result.summary = "parent '" + TargetKey(file, targets[size_t(parent[t])]) + "' is " + p + " (own result: " +
+                         nagios::StateWord(result.state) + ", " + result.summary + ")";
+        raw = "unreachable";
       }
     }
-    run_index.push_back(i);
-    to_run.push_back(instances[i]);
+    std::optional<MonitorStatus> prev;
+    if (keep_state) prev = store->GetMonitorStatus(in->key);
+    Outcome o = EvaluateState(keep_state ? in->def->rules : StateRules{}, prev, raw, result.summary, now);
+    o.instance = in.get();
+    o.result = std::move(result);
+    o.next.key = in->key;
+    if (!keep_state) o.changed = false;
+    final_raw[t] = raw;
+    counts[o.status]++;
+    if (IsCheckStatus(o.status) || o.status == "flapping") worst = nagios::WorstOf(worst, o.hard);
+    if (keep_state) writer.Add(o, now);
+    const bool shown = !opts.changes_only || o.changed;
+    if (opts.format == "json") {
+      if (shown) WriteEvent(OutcomeEvent(o));
+    } else if (opts.format == "nagios") {
+      std::vector<Perfdata> perf = o.result.perfdata;
+      for (Perfdata& p : perf) p.label = in->key + " " + p.label;
+      perf_text[t] = nagios::FormatPerfdataList(perf);
+      if (shown)
+        lines[t] = "[" + std::string(IsCheckStatus(o.status) ? nagios::StateName(o.hard) : o.status) + "] " + in->key +
+                   ": " + (o.status == "suppressed" ? "calendar closed" : o.result.summary) + "\n";
+    } else if (shown) {
+      std::string st = o.status + (o.soft ? "?" : "") + (o.changed ? "*" : "");
+      char head[64];
+      std::snprintf(head, sizeof head, "%-12s", st.c_str());
+      std::string key = in->key;
+      key.resize(width, ' ');
+      std::string text = o.status == "suppressed" ? "calendar '" + in->def->calendar + "' closed" : o.result.summary;
+      if (o.soft) {
+        const int of = o.raw == "ok" ? in->def->rules.recover_after : in->def->rules.after;
+        text += " (soft " + o.raw + ", " + std::to_string(o.next.consecutive) +
+                (in->def->rules.window_m > 0 ? " in a row)" : " of " + std::to_string(of) + ")");
+      }
+      lines[t] = Colorize(head, StatusColor(o.status), color) + " " + key + "  " + text + "\n";
+    }
+    // Children that finished first get their outcome now.
+    auto range = parked.equal_range(int32_t(t));
+    std::vector<Parked> ready;
+    for (auto it = range.first; it != range.second; ++it) ready.push_back(std::move(it->second));
+    parked.erase(range.first, range.second);
+    for (Parked& c : ready) {
+      const std::string own = nagios::StateWord(c.result.state);
+      finalize(c.target, std::move(c.instance), std::move(c.result), own);
+    }
+  };
+  // 4. Run every check that is not suppressed, parents first.
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  for (size_t t = 0; t < n; ++t) {
+    if (suppressed(t)) finalize(t, make(t), CheckResult{}, "suppressed");
+    else order.push_back(uint32_t(t));
   }
-  // 2. Run every check that is not suppressed.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return depth[targets[a].monitor] < depth[targets[b].monitor]; });
   CheckContext ctx;
   ctx.state = store;
   ctx.now_ms = NowMs;
   ctx.per_host = opts.per_host;
-  std::vector<CheckResult> ran = RunChecks(to_run, opts.concurrency, ctx);
-  std::vector<CheckResult> results(instances.size());
-  for (size_t k = 0; k < run_index.size(); ++k) {
-    results[run_index[k]] = std::move(ran[k]);
-    raw[run_index[k]] = nagios::StateWord(results[run_index[k]].state);
+  RunChecks(
+      order.size(), [&](size_t k) -> const std::string& { return file.type(targets[order[k]].monitor); },
+      [&](size_t k) { return make(order[k]); }, opts.concurrency, ctx,
+      [&](size_t k, std::shared_ptr<const Instance> in, CheckResult r) {
+        const std::string raw = nagios::StateWord(r.state);
+        finalize(order[k], std::move(in), std::move(r), raw);
+      });
+  while (!parked.empty()) {  // a parent that never reported (it cannot happen): judge alone
+    Parked c = std::move(parked.begin()->second);
+    parked.erase(parked.begin());
+    parent[c.target] = -1;
+    const std::string own = nagios::StateWord(c.result.state);
+    finalize(c.target, std::move(c.instance), std::move(c.result), own);
   }
-  // 3. Dependencies: a child of a failing parent on the same node is unreachable, not failing.
-  std::map<std::string, size_t> by_key;
-  for (size_t i = 0; i < instances.size(); ++i) by_key[instances[i].key] = i;
-  auto depth = [&](const MonitorDef* d) {
-    int n = 0;
-    while (d && !d->depends_on.empty() && n < 64) {
-      d = file.Find(d->depends_on);
-      ++n;
-    }
-    return n;
-  };
-  std::vector<size_t> order(instances.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return depth(instances[a].def) < depth(instances[b].def); });
-  for (size_t i : order) {
-    const Instance& in = instances[i];
-    if (in.def->depends_on.empty() || raw[i] == "suppressed") continue;
-    std::string parent_key = in.def->depends_on + (in.node ? "/" + in.node->id : "");
-    auto it = by_key.find(parent_key);
-    if (it == by_key.end()) it = by_key.find(in.def->depends_on);
-    if (it == by_key.end()) continue;
-    const std::string& p = raw[it->second];
-    if (p == "critical" || p == "unknown" || p == "unreachable") {
-      raw[i] = "unreachable";
-      results[i].summary = "parent '" + instances[it->second].key + "' is " + p + " (own result: " +
-                           nagios::StateWord(results[i].state) + ", " + results[i].summary + ")";
-    }
-  }
-  // 4. Soft/hard states against the stored history.
-  std::map<std::string, MonitorStatus> previous;
-  if (store && opts.use_state) previous = store->GetAllMonitorStatus();
-  std::vector<Outcome> outcomes;
-  outcomes.reserve(instances.size());
-  for (size_t i = 0; i < instances.size(); ++i) {
-    std::optional<MonitorStatus> prev;
-    if (auto it = previous.find(instances[i].key); it != previous.end()) prev = it->second;
-    StateRules rules = opts.use_state && store ? instances[i].def->rules : StateRules{};
-    Outcome o = EvaluateState(rules, prev, raw[i], results[i].summary, now);
-    o.instance = &instances[i];
-    o.result = std::move(results[i]);
-    o.next.key = instances[i].key;
-    if (!(store && opts.use_state)) o.changed = false;
-    outcomes.push_back(std::move(o));
-  }
-  // 5. Store statuses, changes and perfdata, each in one transaction.
-  if (store && opts.use_state) {
-    std::vector<MonitorStatus> statuses;
-    std::vector<StatusChange> changes;
-    std::vector<PerfSample> samples;
-    for (const Outcome& o : outcomes) {
-      statuses.push_back(o.next);
-      if (o.changed) changes.push_back({o.next.key, now, o.previous, o.status, o.result.summary});
-      for (const Perfdata& p : o.result.perfdata)
-        if (!std::isnan(p.value)) samples.push_back({o.next.key, p.label, now, p.value, p.uom});
-    }
-    store->PutMonitorStatuses(statuses);
-    if (!changes.empty()) store->AppendStatusChanges(changes);
-    if (!samples.empty()) store->AppendPerfSamples(samples);
+  if (keep_state) {
+    writer.Flush();
     store->PrunePerfSamples(now - opts.retention.count());
     store->PruneStatusChanges(now - opts.retention.count());
   }
-  // 6. Output and exit code.
-  State worst = State::kOk;
-  std::map<std::string, int> counts;
-  for (const Outcome& o : outcomes) {
-    counts[o.status]++;
-    if (IsCheckStatus(o.status) || o.status == "flapping") worst = nagios::WorstOf(worst, o.hard);
-  }
-  if (opts.format == "json") {
-    for (const Outcome& o : outcomes)
-      if (!opts.changes_only || o.changed) WriteEvent(OutcomeEvent(o));
-  } else if (opts.format == "nagios") {
+  // 5. Output and exit code.
+  if (opts.format == "nagios") {
     std::string summary;
-    for (const char* s : {"critical", "warning", "unknown", "ok", "flapping", "unreachable", "suppressed"})
-      if (counts[s]) summary += (summary.empty() ? "" : ", ") + std::to_string(counts[s]) + " " + s;
-    std::vector<Perfdata> perf;
-    for (const Outcome& o : outcomes)
-      for (Perfdata p : o.result.perfdata) {
-        p.label = o.instance->key + " " + p.label;
-        perf.push_back(p);
-      }
-    std::string out = nagios::StatusLine("HMON-CHECK", worst, summary.empty() ? "no monitors" : summary, perf) + "\n";
-    for (const Outcome& o : outcomes) {
-      if (opts.changes_only && !o.changed) continue;
-      out += "[" + std::string(IsCheckStatus(o.status) ? nagios::StateName(o.hard) : o.status) + "] " +
-             o.instance->key + ": " + (o.status == "suppressed" ? "calendar closed" : o.result.summary) + "\n";
-    }
-    std::fputs(out.c_str(), stdout);
-  } else {
-    const bool color = ColorEnabled(1);
-    size_t wk = 7;
-    for (const Outcome& o : outcomes) wk = std::max(wk, o.instance->key.size());
-    std::string out;
-    for (const Outcome& o : outcomes) {
-      if (opts.changes_only && !o.changed) continue;
-      std::string st = o.status + (o.soft ? "?" : "") + (o.changed ? "*" : "");
-      char head[64];
-      std::snprintf(head, sizeof head, "%-12s", st.c_str());
-      std::string key = o.instance->key;
-      key.resize(wk, ' ');
-      std::string text = o.status == "suppressed" ? "calendar '" + o.instance->def->calendar + "' closed"
-                                                  : o.result.summary;
-      if (o.soft) {
-        const int of = o.raw == "ok" ? o.instance->def->rules.recover_after : o.instance->def->rules.after;
-        text += " (soft " + o.raw + ", " + std::to_string(o.next.consecutive) +
-                (o.instance->def->rules.window_m > 0 ? " in a row)" : " of " + std::to_string(of) + ")");
-      }
-      out += Colorize(head, StatusColor(o.status), color) + " " + key + "  " + text + "\n";
-    }
+    for (const char* st : {"critical", "warning", "unknown", "ok", "flapping", "unreachable", "suppressed"})
+      if (counts[st]) summary += (summary.empty() ? "" : ", ") + std::to_string(counts[st]) + " " + st;
+    std::string head = nagios::StatusLine("HMON-CHECK", worst, summary.empty() ? "no monitors" : summary, {});
+    std::string perf;
+    for (const std::string& p : perf_text)
+      if (!p.empty()) perf += (perf.empty() ? "" : " ") + p;
+    std::fputs((head + (perf.empty() ? "" : " | " + perf) + "\n").c_str(), stdout);
+    for (const std::string& l : lines) std::fputs(l.c_str(), stdout);
+  } else if (opts.format != "json") {
+    for (const std::string& l : lines) std::fputs(l.c_str(), stdout);
     std::string summary;
-    for (const char* s : {"ok", "warning", "critical", "unknown", "flapping", "unreachable", "suppressed"})
-      if (counts[s]) summary += (summary.empty() ? "" : ", ") + std::to_string(counts[s]) + " " + s;
-    out += std::to_string(outcomes.size()) + " checks: " + (summary.empty() ? "none" : summary) + "\n";
-    std::fputs(out.c_str(), stdout);
+    for (const char* st : {"ok", "warning", "critical", "unknown", "flapping", "unreachable", "suppressed"})
+      if (counts[st]) summary += (summary.empty() ? "" : ", ") + std::to_string(counts[st]) + " " + st;
+    std::printf("%zu checks: %s\n", n, summary.empty() ? "none" : summary.c_str());
   }
   return static_cast<int>(worst);
 }

@@ -2,6 +2,8 @@
 #ifndef HOPS_COMMON_MONITOR_RUN_HPP_
 #define HOPS_COMMON_MONITOR_RUN_HPP_
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +35,19 @@ struct Outcome {
 Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus>& previous,
                       const std::string& raw, const std::string& summary, int64_t now_ms);
 
-/// Runs @p instances concurrently (the checks of a type that runs batches in one RunBatch, the
-/// others in a bounded pool of @p concurrency threads); results are in instance order.
+/// Makes check i's instance when the check starts.
+using MakeInstanceFn = std::function<std::shared_ptr<const Instance>(size_t i)>;
+/// Gets check i's result, with its instance (null when MakeInstanceFn threw: the result says why).
+using CheckDoneFn = std::function<void(size_t i, std::shared_ptr<const Instance> instance, CheckResult result)>;
+
+/// Runs @p count checks concurrently: the checks of a type that runs batches in one RunBatch per
+/// type, the others in a bounded pool, all groups at once within @p concurrency. @p type_of(i)
+/// names check i's type; @p make makes its instance when it starts, and @p done gets its result
+/// as soon as it is known, one call at a time, after which nothing of the check is kept.
+void RunChecks(size_t count, const std::function<const std::string&(size_t)>& type_of,
+               const MakeInstanceFn& make, int concurrency, const CheckContext& ctx, const CheckDoneFn& done);
+
+/// Runs @p instances as RunChecks does; results are in instance order.
 std::vector<CheckResult> RunChecks(const std::vector<Instance>& instances, int concurrency,
                                    const CheckContext& ctx);
 
@@ -47,11 +60,14 @@ struct RunOptions {
   std::chrono::milliseconds lock_wait{30000};
   std::chrono::milliseconds retention{std::chrono::hours(24 * 400)};
   int per_host = 8;                 ///< HTTP/mail checks in flight to one host[:port] (settings)
+  std::string state_key;            ///< when set, the state key of every check (one ad-hoc check)
 };
 
-/// Runs the instances of a definition file and prints the results; returns the exit code
-/// (worst hard state). @p calendars may be null when no monitor names a calendar.
-int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances, const RunOptions& opts,
+/// Runs the targets of a definition file and prints the results; returns the exit code (worst
+/// hard state). Each check is made when it starts and its outcome is judged, stored and (as JSON)
+/// printed when it ends, so memory grows with the checks in flight, not with the file. @p
+/// calendars may be null when no monitor names a calendar.
+int RunMonitors(const MonitorFile& file, const std::vector<Target>& targets, const RunOptions& opts,
                 StateStore* store, const cal::Registry* calendars);
 
 /// Prints one ad-hoc check in Nagios plugin form and returns its state as the exit code.

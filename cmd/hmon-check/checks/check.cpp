@@ -93,9 +93,12 @@ void ApplyThresholds(const ThresholdMap& thresholds, CheckResult* result) {
   }
 }
 
-void CheckType::RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx,
-                         int /*max_parallel*/, const DoneFn& done) const {
-  for (size_t i = 0; i < specs.size(); ++i) done(i, Run(*specs[i], ctx));
+void CheckType::RunBatch(const SpecSource& specs, const CheckContext& ctx, int /*max_parallel*/,
+                         const DoneFn& done) const {
+  for (size_t i = 0; i < specs.size(); ++i) {
+    std::shared_ptr<const CheckSpec> spec = specs.Get(i);
+    done(i, Run(*spec, ctx));
+  }
 }
 
 }  // namespace hops::mon

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -112,6 +113,30 @@ void ApplyThresholds(const ThresholdMap& thresholds, CheckResult* result);
 /// Called by RunBatch once per check, on the calling thread, in completion order.
 using DoneFn = std::function<void(size_t index, CheckResult result)>;
 
+/// The checks of one RunBatch. Get(i) is called once, when check i starts, and RunBatch keeps the
+/// spec it returns only while check i is in flight: a run of 100,000 checks holds only those.
+class SpecSource {
+ public:
+  /// Makes spec i on demand.
+  SpecSource(size_t count, std::function<std::shared_ptr<const CheckSpec>(size_t)> get)
+      : count_(count), get_(std::move(get)) {}
+  /// Specs the caller keeps alive for the whole batch.
+  SpecSource(const std::vector<const CheckSpec*>& specs) : count_(specs.size()), borrowed_(specs) {}  // NOLINT
+  SpecSource(std::initializer_list<const CheckSpec*> specs) : count_(specs.size()), borrowed_(specs) {}
+  /// The number of checks.
+  size_t size() const { return count_; }
+  /// Spec @p i.
+  std::shared_ptr<const CheckSpec> Get(size_t i) const {
+    if (get_) return get_(i);
+    return std::shared_ptr<const CheckSpec>(std::shared_ptr<const CheckSpec>(), borrowed_.at(i));
+  }
+
+ private:
+  size_t count_;
+  std::function<std::shared_ptr<const CheckSpec>(size_t)> get_;
+  std::vector<const CheckSpec*> borrowed_;
+};
+
 /// A monitor type: validates parameters at load time and runs checks.
 class CheckType {
  public:
@@ -135,7 +160,7 @@ class CheckType {
   virtual CheckResult Run(const CheckSpec& spec, const CheckContext& ctx) const = 0;
   /// Runs several checks concurrently in one loop, at most @p max_parallel at once.
   /// Only types with UsesCurlMulti() implement it; the default runs them one by one.
-  virtual void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx,
+  virtual void RunBatch(const SpecSource& specs, const CheckContext& ctx,
                         int max_parallel, const DoneFn& done) const;
 };
 

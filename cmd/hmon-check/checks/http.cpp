@@ -888,7 +888,7 @@ class HttpCheck : public CheckType {
     return out;
   }
 
-  void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx, int max_parallel,
+  void RunBatch(const SpecSource& specs, const CheckContext& ctx, int max_parallel,
                 const DoneFn& done) const override {
     http::RunnerOptions options;
     options.max_parallel = static_cast<size_t>(std::max(1, max_parallel));

@@ -313,14 +313,14 @@ class MailCheck : public CheckType {
     RunBatch({&spec}, ctx, 1, [&](size_t, CheckResult r) { out = std::move(r); });
     return out;
   }
-  void RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx,
+  void RunBatch(const SpecSource& specs, const CheckContext& ctx,
                 int max_parallel, const DoneFn& done) const override;
 
  private:
   const Protocol* proto_;
 };
 
-void MailCheck::RunBatch(const std::vector<const CheckSpec*>& specs, const CheckContext& ctx,
+void MailCheck::RunBatch(const SpecSource& specs, const CheckContext& ctx,
                          int max_parallel, const DoneFn& done) const {
   http::RunnerOptions options;
   options.max_parallel = max_parallel > 0 ? static_cast<size_t>(max_parallel) : specs.size();

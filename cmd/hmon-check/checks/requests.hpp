@@ -12,33 +12,42 @@
 
 namespace hops::mon {
 
-/// Runs @p specs in one http::Runner with @p options. For check i, @p prepare is called as
+/// Runs @p specs in one http::Runner with @p options, taking each spec when its check starts and
+/// dropping it (and its State) as soon as the result is made. For check i, @p prepare is called as
 /// prepare(spec, State*, http::Request*, CheckResult* failed): it fills the request and the
 /// check's own State (what @p complete needs later, such as its secrets), or fills *failed and
 /// returns false when the check cannot run. complete(spec, const State&, const http::Response&)
 /// returns the check's result. @p done gets each check's result once, in completion order; a
 /// State lives only while its check is in flight.
 template <typename State, typename Prepare, typename Complete>
-void RunRequests(const std::vector<const CheckSpec*>& specs, const http::RunnerOptions& options,
-                 const Prepare& prepare, const Complete& complete, const DoneFn& done) {
-  if (specs.empty()) return;
+void RunRequests(const SpecSource& specs, const http::RunnerOptions& options, const Prepare& prepare,
+                 const Complete& complete, const DoneFn& done) {
+  if (specs.size() == 0) return;
   http::Runner runner(options);
-  std::vector<std::unique_ptr<State>> started(specs.size());
+  struct InFlight {
+    std::shared_ptr<const CheckSpec> spec;
+    State state;
+  };
+  std::vector<std::unique_ptr<InFlight>> started(specs.size());
   runner.Run(
       specs.size(),
       [&](size_t i, http::Request* request) {
-        auto state = std::make_unique<State>();
+        auto f = std::make_unique<InFlight>();
+        f->spec = specs.Get(i);
         CheckResult failed;
-        if (!prepare(*specs[i], state.get(), request, &failed)) {
+        if (!prepare(*f->spec, &f->state, request, &failed)) {
+          f.reset();  // what it holds goes before the result is handed on
           done(i, std::move(failed));
           return false;
         }
-        started[i] = std::move(state);
+        started[i] = std::move(f);
         return true;
       },
       [&](size_t i, http::Response response) {
-        const std::unique_ptr<State> state = std::move(started[i]);
-        done(i, complete(*specs[i], *state, response));
+        std::unique_ptr<InFlight> f = std::move(started[i]);
+        CheckResult r = complete(*f->spec, f->state, response);
+        f.reset();
+        done(i, std::move(r));
       });
 }
 

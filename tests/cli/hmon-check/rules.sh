@@ -30,6 +30,18 @@ monitors:
 YAML
 source "$HOPS_SOURCE_DIR/tests/cli/lib/nginx.sh"
 hmon-check run -f mon.yaml --calendars cal.yaml --format json | events; echo "[exit ${PIPESTATUS[0]}]"
+# A child that finishes long before its parent waits for the parent's outcome: unreachable under
+# a failing parent, down a chain of two, and judged on its own under a passing one.
+cat > chain.yaml <<'YAML'
+monitors:
+  gateway: {type: command, command: [sh, -c, "sleep 1; echo gateway down; exit 2"]}
+  router:  {type: command, command: [sh, -c, "echo router down; exit 2"], depends_on: gateway}
+  host:    {type: command, command: [sh, -c, "echo host ok"], depends_on: router}
+  fine:    {type: command, command: [sh, -c, "sleep 1; echo fine"]}
+  leaf:    {type: command, command: [sh, -c, "echo leaf down; exit 1"], depends_on: fine}
+YAML
+hmon-check run -f chain.yaml --no-state --concurrency 8 --format json | events; echo "[exit ${PIPESTATUS[0]}]"
+hmon-check run -f chain.yaml --no-state --concurrency 8 --format text; echo "[exit $?]"
 run hmon-check validate -f mon.yaml --calendars /dev/null
 printf 'calendars:\n  always: {timezone: Asia/Tokyo, weekdays: mon-sun}\n  nevr: {weekdays: []}\n' > only-always.yaml
 run hmon-check validate -f mon.yaml --calendars only-always.yaml

@@ -33,7 +33,7 @@ for format in text json nagios; do
   hmon-check run -f monitors.yaml --format "$format" > "out.$format" 2>&1
   rc=$?
   if [[ $format == json ]]; then
-    python3 -c 'import json, sys; [print(e["key"], e["status"], e["summary"]) for e in map(json.loads, sys.stdin)]' \
+    python3 -c 'import json, sys; [print(e["key"], e["status"], e["summary"]) for e in sorted(map(json.loads, sys.stdin), key=lambda e: e["key"])]' \
       < out.json | stable_out
   else
     stable_out < "out.$format"

@@ -35,12 +35,12 @@ CONF
 }
 # Replaces measured numbers so output can be compared.
 stable() { sed -E 's/[0-9]+\.[0-9]+ ?(s|ms|%)/N\1/g; s/=[0-9.]+(s|ms|B|%)?;/=N\1;/g; s/=[0-9.]+(s|ms|B|%)?$/=N\1/g; s/=[0-9.]+(s|ms|B|%)? /=N\1 /g; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g; s/ [0-9]+ bytes/ N bytes/g; s/^[0-9]+ ([A-Z]) /PID \1 /'; }
-# Prints key fields of hmon-check JSON events, one per line.
+# Prints key fields of hmon-check JSON events, one per line, sorted by key (a run writes each
+# event as its check completes).
 events() {
   python3 -c '
 import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
+for e in sorted(map(json.loads, sys.stdin), key=lambda e: e["key"]):
     d = e.get("data", {})
     print(e["key"], e["status"], "changed" if e.get("changed") else "-", "prev=" + e.get("previous_status", ""),
           "raw=" + d.get("raw_status", ""), "soft" if d.get("soft") else "", sep="\t")

@@ -324,3 +324,64 @@ TEST_CASE("FromFile reports unreadable files") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("FromStringSplit reads a block mapping one entry at a time, with the file's positions") {
+  const std::string text =
+      "---\n"
+      "version: 1\n"
+      "monitors:\n"
+      "  # the web tier\n"
+      "  web: {type: http, target: 'http://127.0.0.1/'}\n"
+      "\n"
+      "  db:\n"
+      "    type: tcp\n"
+      "    note: |\n"
+      "      two lines\n"
+      "      of text\n"
+      "# between\n"
+      "  'quoted id': {type: tcp}\n"
+      "defaults: {timeout: 5s}\n";
+  auto split = YamlDoc::FromStringSplit(text, "s.yaml", "monitors");
+  REQUIRE(split);
+  REQUIRE(split->EntryCount() == 3);
+  CHECK(split->root()["monitors"].IsMap());
+  CHECK(split->root()["monitors"].size() == 0);
+  CHECK(split->root()["defaults"]["timeout"].as<std::string>() == "5s");
+  CHECK(split->Loc(split->root()["defaults"]).line == 14);
+  const YamlDoc whole = YamlDoc::FromString(text, "s.yaml");
+  const YAML::Node all = whole.root()["monitors"];
+  size_t i = 0;
+  for (auto it = all.begin(); it != all.end(); ++it, ++i) {
+    auto e = split->Entry(i);
+    REQUIRE(e);
+    const YAML::Node key = e->root().begin()->first, value = e->root().begin()->second;
+    CHECK(key.Scalar() == it->first.Scalar());
+    CHECK(e->Loc(key).Str() == whole.Loc(it->first).Str());
+    CHECK(e->Loc(value["type"]).Str() == whole.Loc(it->second["type"]).Str());
+    CHECK(e->Line(e->Loc(key).line) == whole.Line(whole.Loc(it->first).line));
+  }
+  CHECK(split->Entry(1)->root()["db"]["note"].Scalar() == "two lines\nof text\n");
+  CHECK(split->Entry(1)->Loc(split->Entry(1)->root()["db"]["note"]).line == 9);
+}
+
+TEST_CASE("FromStringSplit declines layouts it cannot cut by lines, which the caller reads whole") {
+  auto split = [](const std::string& text) { return YamlDoc::FromStringSplit(text, "s.yaml", "monitors"); };
+  CHECK_FALSE(split("monitors: {a: {type: tcp}, b: {type: tcp}}\n"));     // flow style
+  CHECK_FALSE(split("monitors:\n- a\n- b\n"));                             // a list
+  CHECK_FALSE(split("monitors:\n"));                                       // empty
+  CHECK_FALSE(split("monitors: &m\n  a: {type: tcp}\n"));                  // an anchor on the mapping
+  CHECK_FALSE(split("monitors:\n  a: {type: tcp}\n\tb: {type: tcp}\n"));   // a tab
+  CHECK_FALSE(split("other:\n  monitors:\n    a: {type: tcp}\n"));         // not at the top
+  CHECK_FALSE(split("monitors:\n  ? complex\n  : {type: tcp}\n"));         // a complex key
+  CHECK_FALSE(split("monitors:\n  a: {type: tcp}\nmonitors: [\n"));        // the rest is broken
+  // An entry that uses an anchor of another entry does not read alone.
+  auto s = split("monitors:\n  a: &base {type: tcp}\n  b: *base\n");
+  REQUIRE(s);
+  CHECK(s->Entry(0));
+  CHECK_FALSE(s->Entry(1));
+  // Nor does one with a syntax error: the whole read reports it.
+  s = split("monitors:\n  a: {type: tcp\n  b: {type: tcp}\n");
+  REQUIRE(s);
+  CHECK_FALSE(s->Entry(0));
+  CHECK(ParseError("monitors:\n  a: {type: tcp\n  b: {type: tcp}\n").loc().line > 0);
+}

@@ -11,17 +11,26 @@ using namespace hops::mon;
 
 namespace {
 
+// Loads @p text as a run does (one monitor at a time where the layout allows) and checks that
+// reading the file whole gives the same monitors.
 MonitorFile LoadOk(const std::string& text) {
-  std::vector<DefinitionError> errors;
-  MonitorFile f = LoadMonitorFile(YamlDoc::FromString(text, "m.yaml"), &errors);
+  std::vector<DefinitionError> errors, whole_errors;
+  MonitorFile f = LoadMonitorText(text, "m.yaml", &errors);
   for (const auto& e : errors) FAIL_CHECK(e.what());
   REQUIRE(errors.empty());
+  MonitorFile whole = LoadMonitorFile(YamlDoc::FromString(text, "m.yaml"), &whole_errors);
+  CHECK(whole_errors.empty());
+  CHECK(whole.Serialize() == f.Serialize());
   return f;
 }
 
+// The errors of @p text as a run reports them; reading the file whole reports the same.
 std::vector<DefinitionError> Errors(const std::string& text) {
-  std::vector<DefinitionError> errors;
-  LoadMonitorFile(YamlDoc::FromString(text, "m.yaml"), &errors);
+  std::vector<DefinitionError> errors, whole_errors;
+  LoadMonitorText(text, "m.yaml", &errors);
+  LoadMonitorFile(YamlDoc::FromString(text, "m.yaml"), &whole_errors);
+  REQUIRE(errors.size() == whole_errors.size());
+  for (size_t i = 0; i < errors.size(); ++i) CHECK(std::string(errors[i].what()) == whole_errors[i].what());
   return errors;
 }
 
@@ -53,8 +62,8 @@ monitors:
     thresholds:
       used_pct: {warning: "~:80", critical: "~:90"}
 )");
-    REQUIRE(f.monitors.size() == 2);
-    const MonitorDef& web = f.monitors[0];
+    REQUIRE(f.size() == 2);
+    const MonitorDef web = f.at(0);
     CHECK(web.timeout.count() == 3000);
     CHECK(web.rules.after == 2);
     CHECK(web.rules.window_m == 3);
@@ -63,9 +72,9 @@ monitors:
     CHECK(web.rules.flap_high == 40);
     CHECK(web.base.thresholds.at("time").warning->text == "0.5");
     CHECK(web.base.thresholds.at("time").critical->text == "2");
-    CHECK(f.monitors[1].rules.after == 1);
-    CHECK(f.monitors[1].base.thresholds.at("used_pct").critical->Alerts(91));
-    CHECK_FALSE(f.monitors[1].base.thresholds.at("used_pct").critical->Alerts(89));
+    CHECK(f.at(1).rules.after == 1);
+    CHECK(f.at(1).base.thresholds.at("used_pct").critical->Alerts(91));
+    CHECK_FALSE(f.at(1).base.thresholds.at("used_pct").critical->Alerts(89));
   }
 
   TEST_CASE("errors name file:line:column") {
@@ -182,9 +191,9 @@ monitors:
     const std::string hash = ContentHash(text);
     auto back = MonitorFileFromCache(MonitorFileToCache(f, hash), hash);
     REQUIRE(back);
-    REQUIRE(back->monitors.size() == 1);
-    const MonitorDef& a = f.monitors[0];
-    const MonitorDef& b = back->monitors[0];
+    REQUIRE(back->size() == 1);
+    const MonitorDef a = f.at(0);
+    const MonitorDef b = back->at(0);
     CHECK(b.id == a.id);
     CHECK(b.calendar == "biz");
     CHECK(b.calendar_loc.line == a.calendar_loc.line);
@@ -205,19 +214,40 @@ monitors:
     const std::string text = "monitors:\n  web: {type: tcp, target: 127.0.0.1:1}\n";
     MonitorFile f = LoadOk(text);
     const std::string hash = ContentHash(text);
-    nlohmann::json j = nlohmann::json::parse(MonitorFileToCache(f, hash));
-    const std::string stamp = j.at("stamp").get<std::string>();
+    const std::string cached = MonitorFileToCache(f, hash);
+    const std::string stamp = cached.substr(0, cached.find('\n'));
     // Reproducible: the same for every build of the same sources, whenever it was built.
-    const std::string prefix = "hops " HOPS_VERSION " cache-format 1 build ";
+    const std::string prefix = "hops " HOPS_VERSION " cache-format 2 build ";
     REQUIRE(stamp.rfind(prefix, 0) == 0);
     const std::string build_id = stamp.substr(prefix.size());
     CHECK(build_id.size() >= 16);  // the toolchain writes a GNU build ID (SHA-1: 40 digits)
     CHECK(build_id.find_first_not_of("0123456789abcdef") == std::string::npos);
-    CHECK(j.dump() == MonitorFileToCache(f, hash));
+    CHECK(cached == MonitorFileToCache(f, hash));
     // An entry of another build (here: one stamped with a build time) is not used.
-    j["stamp"] = "0.1.0 Jan  1 2026 00:00:00";
-    CHECK_FALSE(MonitorFileFromCache(j.dump(), hash));
-    CHECK(MonitorFileFromCache(MonitorFileToCache(f, hash), hash));
+    CHECK_FALSE(MonitorFileFromCache("0.1.0 Jan  1 2026 00:00:00" + cached.substr(stamp.size()), hash));
+    CHECK(MonitorFileFromCache(cached, hash));
+    // Nor is a cut one.
+    for (size_t cut : {cached.size() - 1, cached.size() - 7, stamp.size() + 3})
+      CHECK_FALSE(MonitorFileFromCache(cached.substr(0, cut), hash));
+  }
+
+  TEST_CASE("a file read one monitor at a time equals the file read whole, whatever its layout") {
+    // LoadOk compares both reads; these are layouts the line cutter must get right or decline.
+    LoadOk("monitors:\n  a: {type: tcp, target: '127.0.0.1:1'}\n  b: {type: tcp, target: '127.0.0.1:2', depends_on: a}\n");
+    LoadOk("# head\nversion: 1\nmonitors:\n\n    a:\n        type: tcp\n        target: 127.0.0.1:1\n# c\n    b: {type: tcp,\n      target: '127.0.0.1:2'}\ndefaults: {after: 2}\n");
+    LoadOk("monitors:\n  a: &t {type: tcp, target: '127.0.0.1:1'}\n  b: *t\n");  // read whole
+    LoadOk("monitors: {a: {type: tcp, target: '127.0.0.1:1'}}\n");                  // read whole
+    LoadOk("defaults:\n  timeout: 3s\nmonitors:\n  web:\n    type: http\n    target: http://127.0.0.1/\n    headers:\n      X-A: \"1\"\n    conditions:\n      - {status: [200, 301]}\n      - {time: 2s, severity: warning}\n    thresholds: {size: {critical: \"~:1000\"}}\n");
+    // Errors point into the file, not into the entry: line 5 is monitor 'c'.
+    auto e = Errors("monitors:\n  a: {type: tcp, target: '127.0.0.1:1'}\n  b: {type: tcp, target: '127.0.0.1:1'}\n\n  c: {type: tcp, target: '127.0.0.1:1', aftr: 2}\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().Str() == "m.yaml:5:41");
+    e = Errors("monitors:\n  a: {type: tcp, target: '127.0.0.1:1'}\n  a: {type: tcp, target: '127.0.0.1:2'}\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().Str() == "m.yaml:3:3");
+    e = Errors("monitors:\n  a: {type: tcp, target: '127.0.0.1:1'}\n  b: {type: tcp, target: '127.0.0.1:1', depends_on: x}\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().Str() == "m.yaml:3:53");
   }
 
   TEST_CASE("time thresholds take durations in m, s and ms, and refuse longer units") {
