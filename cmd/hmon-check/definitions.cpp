@@ -181,6 +181,22 @@ nagios::Thresholds ThresholdPair(const YamlDoc& doc, const std::string& measure,
   return t;
 }
 
+/// Where a type's validation message @p err points: at the value of the first key it names in
+/// quotes that the monitor writes, at 'target' when it is about the target or URL, else at
+/// @p fallback (the monitor's id).
+YAML::Node ValidationNode(const MapReader& m, const std::string& err, const YAML::Node& fallback) {
+  for (size_t open = err.find('\''); open != std::string::npos; open = err.find('\'', open + 1)) {
+    const size_t close = err.find('\'', open + 1);
+    if (close == std::string::npos) break;
+    const std::string k = err.substr(open + 1, close - open - 1);
+    if (m.Has(k)) return m.Get(k);
+    open = close;
+  }
+  if ((err.find("target") != std::string::npos || err.find("URL") != std::string::npos) && m.Has("target"))
+    return m.Get("target");
+  return fallback;
+}
+
 MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::Node& value,
                         const MonitorDef& defaults) {
   MonitorDef d = defaults;
@@ -313,7 +329,7 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
       for (const auto& v : d.base.params.All(k)) templated = templated || v.find("{{") != std::string::npos;
     if (!templated) {
       std::string err = type.Validate(d.base);
-      if (!err.empty()) doc.Fail(key, what + ": " + err);
+      if (!err.empty()) doc.Fail(ValidationNode(m, err, key), what + ": " + err);
     }
   }
   return d;

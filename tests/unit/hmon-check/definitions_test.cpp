@@ -250,6 +250,21 @@ monitors:
     CHECK(e[0].loc().Str() == "m.yaml:3:53");
   }
 
+  TEST_CASE("a type's parameter error points at the parameter it names, or at the target") {
+    auto e = Errors("monitors:\n  api:\n    type: http\n    target: http://127.0.0.1/\n    json_equals: up\n");
+    REQUIRE(e.size() == 1);
+    CHECK(std::string(e[0].what()) == "m.yaml:5:18: monitor 'api': 'json_equals' needs 'json_path'\n"
+                                      "      json_equals: up\n"
+                                      "                   ^");
+    e = Errors("monitors:\n  api:\n    type: http\n    target: ftp://127.0.0.1/\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().Str() == "m.yaml:4:13");
+    // A message naming no key of the monitor stays at the monitor.
+    e = Errors("monitors:\n  plugin:\n    type: command\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().Str() == "m.yaml:2:3");
+  }
+
   TEST_CASE("time thresholds take durations in m, s and ms, and refuse longer units") {
     std::string err;
     CHECK(ParseThresholdRange("time", "1500ms", &err)->text == "1.5");
