@@ -365,8 +365,7 @@ int RunMonitors(const MonitorFile& file, const std::vector<Instance>& instances,
     store->PutMonitorStatuses(statuses);
     if (!changes.empty()) store->AppendStatusChanges(changes);
     if (!samples.empty()) store->AppendPerfSamples(samples);
-    store->PrunePerfSamples(now - opts.retention.count());
-    store->PruneStatusChanges(now - opts.retention.count());
+    store->MaintainMonitorHistory(now, opts.history);
   }
   // 6. Output and exit code.
   State worst = State::kOk;
