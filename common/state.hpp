@@ -202,7 +202,8 @@ class StateStore {
   std::map<std::string, MonitorStatus> GetAllMonitorStatus();
   /// Inserts or replaces all @p statuses in one transaction; on any error none is written.
   void PutMonitorStatuses(const std::vector<MonitorStatus>& statuses);
-  /// Forgets the statuses of @p keys (monitors that no longer exist) in one transaction.
+  /// Forgets the statuses of @p keys (monitors that no longer exist) in one transaction; their
+  /// perfdata goes with the next removal of gone monitor instances.
   void DeleteMonitorStatuses(const std::vector<std::string>& keys);
 
   // --- Status change log ---
