@@ -43,24 +43,32 @@ struct KeySpec {
   const char* expected;  ///< what the value is, for messages ("a duration such as \"400d\"")
   std::string Settings::*text = nullptr;  ///< target of kString / kPath / kOptionalPath
   std::vector<std::string> Settings::*list = nullptr;  ///< target of kPathList
-  /// Checks a kString value: "" when valid, else the message.
-  std::string (*check)(const std::string& value) = nullptr;
+  /// Checks a kString value of the key named @p name: "" when valid, else the message.
+  std::string (*check)(const std::string& name, const std::string& value) = nullptr;
   int Settings::*integer = nullptr;  ///< target of kInteger
   int64_t min = 0, max = 0;          ///< range of kInteger
 };
 
 /// "" for a known IANA zone name (or "" for the system's zone), else the message.
-std::string CheckTimezone(const std::string& name) {
+std::string CheckTimezone(const std::string& /*key*/, const std::string& name) {
   if (name.empty() || FindZone(name)) return "";
   return "unknown timezone '" + name + "'" + DidYouMean(name, AllZoneNames()) +
          " (expected an IANA name such as Asia/Tokyo)";
 }
 
 /// "" for a positive duration, else the message.
-std::string CheckRetention(const std::string& text) {
+std::string CheckDuration(const std::string& key, const std::string& text) {
   auto d = ParseDuration(text);
   if (d && d->count() > 0) return "";
-  return "'monitor.retention' must be a positive duration such as \"400d\" or \"8w\", got '" + text + "'";
+  return "'" + key + "' must be a positive duration such as \"400d\" or \"8w\", got '" + text + "'";
+}
+
+/// "" for a duration of at least kMinMonitorRawRetention, else the message.
+std::string CheckRawRetention(const std::string& key, const std::string& text) {
+  if (std::string problem = CheckDuration(key, text); !problem.empty()) return problem;
+  if (*ParseDuration(text) >= kMinMonitorRawRetention) return "";
+  return "'" + key + "' must be at least " + FormatDuration(kMinMonitorRawRetention) +
+         " (two months, so that a monthly report finds the whole previous month), got '" + text + "'";
 }
 
 // Every key the settings file may contain. Tools that add settings add their keys (and the
@@ -76,7 +84,17 @@ const KeySpec kKnownKeys[] = {
      &Settings::jp_holidays_file},
     {"monitor", KeyType::kTable, "a [monitor] section"},
     {"monitor.retention", KeyType::kString, "a duration such as \"400d\"", &Settings::monitor_retention,
-     nullptr, CheckRetention},
+     nullptr, CheckDuration},
+    {"monitor.raw_retention", KeyType::kString, "a duration of at least 62d", &Settings::monitor_raw_retention,
+     nullptr, CheckRawRetention},
+    {"monitor.hourly_retention", KeyType::kString, "a duration such as \"400d\"",
+     &Settings::monitor_hourly_retention, nullptr, CheckDuration},
+    {"monitor.daily_retention", KeyType::kString, "a duration such as \"1830d\"",
+     &Settings::monitor_daily_retention, nullptr, CheckDuration},
+    {"monitor.status_retention", KeyType::kString, "a duration such as \"400d\"",
+     &Settings::monitor_status_retention, nullptr, CheckDuration},
+    {"monitor.prune_after", KeyType::kString, "a duration such as \"30d\"", &Settings::monitor_prune_after,
+     nullptr, CheckDuration},
     {"monitor.per_host", KeyType::kInteger, "requests in flight to one host, 1 to 1000", nullptr, nullptr, nullptr,
      &Settings::monitor_per_host, 1, 1000},
 };
@@ -197,7 +215,7 @@ class Checker {
         const std::string& v = s->get();
         if (spec.type == KeyType::kString) {
           if (spec.check) {
-            if (std::string problem = spec.check(v); !problem.empty()) {
+            if (std::string problem = spec.check(name, v); !problem.empty()) {
               Report(node.source(), problem);
               return;
             }

@@ -2,10 +2,15 @@
 #ifndef HOPS_COMMON_SETTINGS_HPP_
 #define HOPS_COMMON_SETTINGS_HPP_
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 namespace hops {
+
+/// The shortest `[monitor] raw_retention`: two months, so the whole previous month is always
+/// there for a monthly report.
+constexpr std::chrono::hours kMinMonitorRawRetention{24 * 62};
 
 /// Tool-wide settings, from the settings file with defaults for every key it leaves out.
 struct Settings {
@@ -19,8 +24,19 @@ struct Settings {
   std::string jp_holidays_file;
   /// Path of the settings file these came from; "" when only defaults apply.
   std::string source;
-  /// How long hmon-check keeps perfdata history and status changes, e.g. "400d"; "" = 400 days.
+  /// Deprecated `[monitor] retention`: raw samples (at least kMinMonitorRawRetention) and status
+  /// changes, where their own keys are not set; "" = unset.
   std::string monitor_retention;
+  /// How long hmon-check keeps raw perfdata samples, e.g. "62d"; "" = the default.
+  std::string monitor_raw_retention;
+  /// How long hmon-check keeps hourly perfdata roll-ups; "" = the default.
+  std::string monitor_hourly_retention;
+  /// How long hmon-check keeps daily perfdata roll-ups; "" = the default.
+  std::string monitor_daily_retention;
+  /// How long hmon-check keeps status changes; "" = the default.
+  std::string monitor_status_retention;
+  /// After how long without a check hmon-check removes a monitor instance; "" = the default.
+  std::string monitor_prune_after;
   /// How many HTTP/mail checks hmon-check runs at once against one host[:port] (`[monitor] per_host`).
   int monitor_per_host = 8;
 };

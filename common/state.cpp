@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -134,6 +135,65 @@ CREATE INDEX perf_sample_by_key ON perf_sample (key, label, time_ms);
 CREATE INDEX perf_sample_by_time ON perf_sample (time_ms);
 )sql";
 
+/// hmon-check version 2: perfdata history that stays small. Samples are keyed by time, then
+/// series (no second index), so inserts append; hourly and daily (UTC) roll-ups keep the
+/// summaries once raw samples are pruned. perf_purge holds the series of removed monitor
+/// instances whose rows are still being deleted. Existing samples are moved over and rolled up.
+constexpr const char* kMonitorV2 = R"sql(
+CREATE TABLE perf_series (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  label TEXT NOT NULL,
+  uom TEXT NOT NULL,
+  UNIQUE (key, label, uom)
+);
+
+CREATE TABLE perf_raw (
+  time_ms INTEGER NOT NULL,
+  series INTEGER NOT NULL,
+  value REAL,
+  PRIMARY KEY (time_ms, series)
+) WITHOUT ROWID;
+
+CREATE TABLE perf_hourly (
+  bucket_ms INTEGER NOT NULL,
+  series INTEGER NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  sum REAL NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (bucket_ms, series)
+) WITHOUT ROWID;
+
+CREATE TABLE perf_daily (
+  bucket_ms INTEGER NOT NULL,
+  series INTEGER NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  sum REAL NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (bucket_ms, series)
+) WITHOUT ROWID;
+
+CREATE TABLE perf_purge (series INTEGER PRIMARY KEY);
+
+INSERT INTO perf_series (key, label, uom)
+  SELECT DISTINCT key, label, uom FROM perf_sample ORDER BY key, label, uom;
+INSERT OR IGNORE INTO perf_raw (time_ms, series, value)
+  SELECT p.time_ms, s.id, p.value FROM perf_sample p
+  JOIN perf_series s ON s.key = p.key AND s.label = p.label AND s.uom = p.uom
+  ORDER BY p.time_ms, s.id, p.rowid;
+INSERT INTO perf_hourly (bucket_ms, series, min, max, sum, count)
+  SELECT time_ms - (time_ms % 3600000 + 3600000) % 3600000, series, min(value), max(value),
+         sum(value), count(value)
+  FROM perf_raw WHERE value IS NOT NULL GROUP BY 1, 2;
+INSERT INTO perf_daily (bucket_ms, series, min, max, sum, count)
+  SELECT bucket_ms - (bucket_ms % 86400000 + 86400000) % 86400000, series, min(min), max(max),
+         sum(sum), sum(count)
+  FROM perf_hourly GROUP BY 1, 2;
+DROP TABLE perf_sample;
+)sql";
+
 /// A schema component: a group of tables migrated on its own, with its own version.
 struct Component {
   const char* name;
@@ -150,7 +210,7 @@ struct Component {
 const std::vector<Component>& Components() {
   static const std::vector<Component> all = {
       {kStateCore, {kCoreV1, kCoreV2}, 1},
-      {kStateMonitor, {kMonitorV1}, 1},
+      {kStateMonitor, {kMonitorV1, kMonitorV2}, 1},
   };
   return all;
 }
@@ -583,6 +643,27 @@ struct StateStore::Impl {
   /// Brings the file to format 2 and the opened components to their versions, in one
   /// transaction.
   void Migrate();
+
+  // Perfdata history (defined with the perfdata calls below).
+
+  /// Rows of @p table, keyed by (@p time_column, series), of the series of keys starting with
+  /// @p key_prefix and label @p label ("" = any) with since_ms <= time < until_ms, ordered by
+  /// key, label, time and unit: "SELECT time, series, @p columns" rows made by
+  /// @p make_row(Stmt&, const SeriesInfo&).
+  template <typename Row, typename MakeRow>
+  std::vector<Row> ReadSeriesRows(const char* table, const char* time_column, const char* columns,
+                                  const std::string& key_prefix, const std::string& label,
+                                  int64_t since_ms, int64_t until_ms, MakeRow make_row);
+  /// The id of series (@p key, @p label, @p uom), created when new; call in a write transaction.
+  int64_t SeriesId(const std::string& key, const std::string& label, const std::string& uom);
+  /// Counts (@p dry_run) or deletes the history rows older than @p policy keeps them.
+  HistoryRows Expire(int64_t now_ms, const MonitorHistoryPolicy& policy, bool dry_run);
+  /// True when the gone monitor instances are due to be looked for at @p now_ms, which is then
+  /// recorded as the latest look.
+  bool GoneCheckDue(int64_t now_ms, std::chrono::milliseconds every);
+  /// Removes (or, with @p dry_run, counts) the gone monitor instances into @p report.
+  void RemoveGone(int64_t now_ms, const MonitorHistoryPolicy& policy, bool dry_run,
+                  HistoryPruneReport* report);
 };
 
 namespace {
@@ -974,19 +1055,190 @@ int64_t StateStore::PruneStatusChanges(int64_t older_than_ms) {
 // ---------------------------------------------------------------------------------------------
 // Perfdata
 
+namespace {
+
+constexpr int64_t kHourMs = 3'600'000;
+constexpr int64_t kDayMs = 24 * kHourMs;
+
+/// The start of the bucket @p width_ms wide that holds @p t_ms; buckets start at whole multiples
+/// of their width since the epoch, so daily buckets are UTC days.
+int64_t BucketStart(int64_t t_ms, int64_t width_ms) {
+  return t_ms - (t_ms % width_ms + width_ms) % width_ms;
+}
+
+/// A roll-up table and the width of its buckets.
+struct RollupTable {
+  const char* table;
+  int64_t width_ms;
+};
+constexpr RollupTable kHourly{"perf_hourly", kHourMs};
+constexpr RollupTable kDaily{"perf_daily", kDayMs};
+
+/// A table of monitor history whose rows expire: where their time is, which count of
+/// HistoryRows and which retention of MonitorHistoryPolicy they are, and, for tables keyed by
+/// perfdata series, how much time one transaction of a removal covers.
+struct HistoryTable {
+  const char* table;
+  const char* time_column;
+  int64_t HistoryRows::*rows;
+  std::chrono::milliseconds MonitorHistoryPolicy::*retention;
+  int64_t purge_chunk_ms;  ///< 0: not keyed by series
+};
+const HistoryTable kHistoryTables[] = {
+    {"perf_raw", "time_ms", &HistoryRows::samples, &MonitorHistoryPolicy::raw, 6 * kHourMs},
+    {"perf_hourly", "bucket_ms", &HistoryRows::hourly, &MonitorHistoryPolicy::hourly,
+     15 * kDayMs},
+    {"perf_daily", "bucket_ms", &HistoryRows::daily, &MonitorHistoryPolicy::daily, 366 * kDayMs},
+    {"status_change", "time_ms", &HistoryRows::status_changes,
+     &MonitorHistoryPolicy::status_changes, 0},
+};
+
+/// The rows of @p t that @p policy keeps at @p now_ms have times at or after this.
+int64_t ExpiryCutoff(const HistoryTable& t, const MonitorHistoryPolicy& policy, int64_t now_ms) {
+  return SaturatingAdd(now_ms, -(policy.*t.retention).count());
+}
+
+/// The series of keys starting with ?1 (?2: PrefixEnd of it) and label ?3 ("" = any).
+constexpr const char* kSeriesFilter =
+    "key >= ?1 AND (?2 IS NULL OR key < ?2) AND (?3 = '' OR label = ?3)";
+
+/// A perfdata series as readers report it, with its place in (key, label, uom) order.
+struct SeriesInfo {
+  std::string key, label, uom;
+  size_t key_label_rank = 0;  ///< rank of (key, label) among the series found
+  size_t rank = 0;            ///< rank of (key, label, uom)
+};
+
+/// The kv entry holding when gone monitor instances were last looked for (ms, decimal).
+constexpr const char* kGoneCheckNs = "hmon-check";
+constexpr const char* kGoneCheckKey = "history.gone-checked-ms";
+
+/// A JSON array of @p ids, for json_each().
+std::string JsonIds(const std::vector<int64_t>& ids) {
+  std::string out = "[";
+  for (int64_t id : ids) out += (out.size() > 1 ? "," : "") + std::to_string(id);
+  return out + "]";
+}
+
+}  // namespace
+
+int64_t StateStore::Impl::SeriesId(const std::string& key, const std::string& label,
+                                   const std::string& uom) {
+  {
+    Stmt s = Prepare("SELECT id FROM perf_series WHERE key = ?1 AND label = ?2 AND uom = ?3");
+    if (s.Bind(1, key).Bind(2, label).Bind(3, uom).Step()) return s.Int(0);
+  }
+  Stmt s = Prepare("INSERT INTO perf_series (key, label, uom) VALUES (?1, ?2, ?3)");
+  s.Bind(1, key).Bind(2, label).Bind(3, uom).Exec();
+  return sqlite3_last_insert_rowid(db);
+}
+
 void StateStore::AppendPerfSamples(const std::vector<PerfSample>& samples) {
   impl_->Need(kStateMonitor);
   impl_->Do("record perfdata", [&] {
     WriteTxn txn(impl_->db);
-    Stmt s = impl_->Prepare(
-        "INSERT INTO perf_sample (key, label, time_ms, value, uom) VALUES (?1, ?2, ?3, ?4, ?5)");
-    for (const PerfSample& p : samples) {
-      s.Reset();
-      s.Bind(1, p.key).Bind(2, p.label).Bind(3, p.time_ms).Bind(4, p.value).Bind(5, p.uom);
-      s.Exec();
+    // Each sample with its series, in (time, series) order: each insert lands at the end of
+    // perf_raw, and a run's roll-ups all sit in the latest bucket.
+    std::map<std::tuple<std::string, std::string, std::string>, int64_t> ids;
+    std::vector<std::pair<int64_t, size_t>> order;  // series, index in samples
+    order.reserve(samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) {
+      const PerfSample& p = samples[i];
+      auto [it, added] = ids.try_emplace({p.key, p.label, p.uom}, 0);
+      if (added) it->second = impl_->SeriesId(p.key, p.label, p.uom);
+      order.emplace_back(it->second, i);
+    }
+    std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+      return std::make_tuple(samples[a.second].time_ms, a.first, a.second) <
+             std::make_tuple(samples[b.second].time_ms, b.first, b.second);
+    });
+    Stmt raw = impl_->Prepare(
+        "INSERT INTO perf_raw (time_ms, series, value) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
+    for (const auto& [series, i] : order) {
+      const PerfSample& p = samples[i];
+      raw.Reset();
+      if (raw.Bind(1, p.time_ms).Bind(2, series).Bind(3, p.value).Exec() == 0) continue;
+      if (std::isnan(p.value)) continue;
+      for (const RollupTable& r : {kHourly, kDaily}) {
+        const std::string sql =
+            std::string("INSERT INTO ") + r.table +
+            " (bucket_ms, series, min, max, sum, count) VALUES (?1, ?2, ?3, ?3, ?3, 1)"
+            " ON CONFLICT (bucket_ms, series) DO UPDATE SET min = min(min, excluded.min),"
+            " max = max(max, excluded.max), sum = sum + excluded.sum, count = count + 1";
+        Stmt up = impl_->Prepare(sql.c_str());
+        up.Bind(1, BucketStart(p.time_ms, r.width_ms)).Bind(2, series).Bind(3, p.value).Exec();
+      }
     }
     txn.Commit();
   });
+}
+
+namespace {
+
+/// The series a statement "SELECT id, key, label, uom FROM perf_series ..." finds, by id.
+std::unordered_map<int64_t, SeriesInfo> ReadSeries(Stmt& s) {
+  std::unordered_map<int64_t, SeriesInfo> found;
+  std::vector<SeriesInfo*> sorted;
+  while (s.Step()) {
+    SeriesInfo& info = found[s.Int(0)];
+    info = SeriesInfo{s.Text(1), s.Text(2), s.Text(3)};
+    sorted.push_back(&info);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const SeriesInfo* a, const SeriesInfo* b) {
+    return std::tie(a->key, a->label, a->uom) < std::tie(b->key, b->label, b->uom);
+  });
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    sorted[i]->rank = i;
+    const bool same = i > 0 && sorted[i]->key == sorted[i - 1]->key &&
+                      sorted[i]->label == sorted[i - 1]->label;
+    sorted[i]->key_label_rank = i == 0 ? 0 : sorted[i - 1]->key_label_rank + (same ? 0 : 1);
+  }
+  return found;
+}
+
+}  // namespace
+
+template <typename Row, typename MakeRow>
+std::vector<Row> StateStore::Impl::ReadSeriesRows(const char* table, const char* time_column,
+                                                  const char* columns,
+                                                  const std::string& key_prefix,
+                                                  const std::string& label, int64_t since_ms,
+                                                  int64_t until_ms, MakeRow make_row) {
+  std::vector<Row> out;
+  Txn snapshot(db, "BEGIN");
+  std::unordered_map<int64_t, SeriesInfo> series;
+  {
+    const std::string sql =
+        std::string("SELECT id, key, label, uom FROM perf_series WHERE ") + kSeriesFilter;
+    Stmt s = Prepare(sql.c_str());
+    s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, label);
+    series = ReadSeries(s);
+  }
+  if (series.empty()) return out;
+  // Rows are keyed by time, then series: the time range is read once, keeping the series found.
+  const std::string sql = std::string("SELECT ") + time_column + ", series, " + columns +
+                          " FROM " + table + " WHERE " + time_column + " >= ?4 AND " +
+                          time_column + " < ?5 AND series IN (SELECT id FROM perf_series WHERE " +
+                          kSeriesFilter + ")";
+  Stmt s = Prepare(sql.c_str());
+  s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, label);
+  s.Bind(4, since_ms).Bind(5, until_ms);
+  struct Found {
+    std::tuple<size_t, int64_t, size_t> order;  // (key, label), time, uom
+    Row row;
+  };
+  std::vector<Found> found;
+  while (s.Step()) {
+    const auto it = series.find(s.Int(1));
+    if (it == series.end()) continue;  // a series removed since it was read
+    const SeriesInfo& info = it->second;
+    found.push_back(Found{{info.key_label_rank, s.Int(0), info.rank}, make_row(s, info)});
+  }
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.order < b.order; });
+  out.reserve(found.size());
+  for (Found& f : found) out.push_back(std::move(f.row));
+  return out;
 }
 
 std::vector<PerfSample> StateStore::ListPerfSamples(const std::string& key_prefix,
@@ -994,17 +1246,27 @@ std::vector<PerfSample> StateStore::ListPerfSamples(const std::string& key_prefi
                                                     int64_t until_ms) {
   impl_->Need(kStateMonitor);
   return impl_->Do("read perfdata", [&] {
-    std::vector<PerfSample> out;
-    Stmt s = impl_->Prepare(
-        "SELECT key, label, time_ms, value, uom FROM perf_sample"
-        " WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) AND (?3 = '' OR label = ?3)"
-        " AND time_ms >= ?4 AND time_ms < ?5 ORDER BY key, label, time_ms, rowid");
-    s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, label);
-    s.Bind(4, since_ms).Bind(5, until_ms);
-    while (s.Step()) {
-      out.push_back(PerfSample{s.Text(0), s.Text(1), s.Int(2), s.Real(3), s.Text(4)});
-    }
-    return out;
+    return impl_->ReadSeriesRows<PerfSample>(
+        "perf_raw", "time_ms", "value", key_prefix, label, since_ms, until_ms,
+        [](Stmt& s, const SeriesInfo& info) {
+          return PerfSample{info.key, info.label, s.Int(0), s.Real(2), info.uom};
+        });
+  });
+}
+
+std::vector<PerfRollup> StateStore::ListPerfRollups(const std::string& key_prefix,
+                                                    const std::string& label, int64_t since_ms,
+                                                    int64_t until_ms,
+                                                    RollupGranularity granularity) {
+  impl_->Need(kStateMonitor);
+  const RollupTable& table = granularity == RollupGranularity::kHourly ? kHourly : kDaily;
+  return impl_->Do("read perfdata roll-ups", [&] {
+    return impl_->ReadSeriesRows<PerfRollup>(
+        table.table, "bucket_ms", "min, max, sum, count", key_prefix, label, since_ms, until_ms,
+        [](Stmt& s, const SeriesInfo& info) {
+          return PerfRollup{info.key,  info.label, info.uom,  s.Int(0),
+                            s.Real(2), s.Real(3),  s.Real(4), s.Int(5)};
+        });
   });
 }
 
@@ -1012,10 +1274,190 @@ int64_t StateStore::PrunePerfSamples(int64_t older_than_ms) {
   impl_->Need(kStateMonitor);
   return impl_->Do("prune perfdata", [&] {
     WriteTxn txn(impl_->db);
-    Stmt s = impl_->Prepare("DELETE FROM perf_sample WHERE time_ms < ?1");
+    Stmt s = impl_->Prepare("DELETE FROM perf_raw WHERE time_ms < ?1");
     const int64_t n = s.Bind(1, older_than_ms).Exec();
     txn.Commit();
     return n;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitor history upkeep
+
+HistoryRows StateStore::Impl::Expire(int64_t now_ms, const MonitorHistoryPolicy& policy,
+                                     bool dry_run) {
+  HistoryRows rows;
+  Txn txn(db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE");
+  for (const HistoryTable& t : kHistoryTables) {
+    const std::string where =
+        std::string(" FROM ") + t.table + " WHERE " + t.time_column + " < ?1";
+    Stmt s = Prepare(((dry_run ? "SELECT count(*)" : "DELETE") + where).c_str());
+    s.Bind(1, ExpiryCutoff(t, policy, now_ms));
+    rows.*t.rows = dry_run ? (s.Step() ? s.Int(0) : 0) : s.Exec();
+  }
+  if (!dry_run) txn.Commit();
+  return rows;
+}
+
+bool StateStore::Impl::GoneCheckDue(int64_t now_ms, std::chrono::milliseconds every) {
+  auto due = [&] {
+    Stmt s = Prepare("SELECT value FROM kv WHERE ns = ?1 AND key = ?2");
+    s.Bind(1, std::string(kGoneCheckNs)).Bind(2, std::string(kGoneCheckKey));
+    if (!s.Step()) return true;
+    const int64_t last = std::strtoll(s.Text(0).c_str(), nullptr, 10);
+    // A clock set back makes the latest look lie in the future: look again.
+    return last > now_ms || now_ms - last >= every.count();
+  };
+  {
+    // Most runs find it is not time yet, without taking the write lock.
+    Txn snapshot(db, "BEGIN");
+    if (!due()) return false;
+  }
+  WriteTxn txn(db);
+  if (!due()) return false;  // another process has just looked
+  Stmt s = Prepare(
+      "INSERT OR REPLACE INTO kv (ns, key, value, expires_ms) VALUES (?1, ?2, ?3, NULL)");
+  s.Bind(1, std::string(kGoneCheckNs)).Bind(2, std::string(kGoneCheckKey));
+  s.Bind(3, std::to_string(now_ms)).Exec();
+  txn.Commit();
+  return true;
+}
+
+void StateStore::Impl::RemoveGone(int64_t now_ms, const MonitorHistoryPolicy& policy,
+                                  bool dry_run, HistoryPruneReport* report) {
+  report->gone_checked = true;
+  const int64_t cutoff = SaturatingAdd(now_ms, -policy.gone_after.count());
+  // The gone instances: statuses last checked before the cutoff, then the keys of series left
+  // without a status (DeleteMonitorStatuses).
+  auto find_gone = [&] {
+    std::vector<GoneMonitor> gone;
+    {
+      Stmt s = Prepare("SELECT key, last_check_ms FROM monitor_status WHERE last_check_ms < ?1");
+      s.Bind(1, cutoff);
+      while (s.Step()) gone.push_back(GoneMonitor{s.Text(0), s.Int(1)});
+    }
+    Stmt s = Prepare(
+        "SELECT DISTINCT key FROM perf_series WHERE key NOT IN (SELECT key FROM monitor_status)");
+    while (s.Step()) gone.push_back(GoneMonitor{s.Text(0), 0});
+    std::sort(gone.begin(), gone.end(),
+              [](const GoneMonitor& a, const GoneMonitor& b) { return a.key < b.key; });
+    return gone;
+  };
+
+  if (dry_run) {
+    Txn snapshot(db, "BEGIN");
+    report->gone = find_gone();
+    // What the removal would delete after expiry: the gone keys' series and status changes, and
+    // the rows of their series and of those still being deleted.
+    std::vector<int64_t> ids;
+    const int64_t changes_cutoff = SaturatingAdd(now_ms, -policy.status_changes.count());
+    for (const GoneMonitor& g : report->gone) {
+      {
+        Stmt s = Prepare("SELECT id FROM perf_series WHERE key = ?1");
+        s.Bind(1, g.key);
+        while (s.Step()) ids.push_back(s.Int(0));
+      }
+      Stmt s = Prepare("SELECT count(*) FROM status_change WHERE key = ?1 AND time_ms >= ?2");
+      s.Bind(1, g.key).Bind(2, changes_cutoff);
+      if (s.Step()) report->gone_rows.status_changes += s.Int(0);
+    }
+    report->gone_series = static_cast<int64_t>(ids.size());
+    {
+      Stmt s = Prepare("SELECT series FROM perf_purge");
+      while (s.Step()) ids.push_back(s.Int(0));
+    }
+    if (ids.empty()) return;
+    const std::string json = JsonIds(ids);
+    for (const HistoryTable& t : kHistoryTables) {
+      if (t.purge_chunk_ms == 0) continue;
+      const std::string sql = std::string("SELECT count(*) FROM ") + t.table + " WHERE " +
+                              t.time_column +
+                              " >= ?2 AND series IN (SELECT value FROM json_each(?1))";
+      Stmt s = Prepare(sql.c_str());
+      s.Bind(1, json).Bind(2, ExpiryCutoff(t, policy, now_ms));
+      if (s.Step()) report->gone_rows.*t.rows += s.Int(0);
+    }
+    return;
+  }
+
+  {
+    // One transaction forgets the instances: their statuses, status changes and series. Their
+    // samples and roll-ups, no longer visible, are queued in perf_purge.
+    WriteTxn txn(db);
+    report->gone = find_gone();
+    for (const GoneMonitor& g : report->gone) {
+      Prepare("DELETE FROM monitor_status WHERE key = ?1").Bind(1, g.key).Exec();
+      report->gone_rows.status_changes +=
+          Prepare("DELETE FROM status_change WHERE key = ?1").Bind(1, g.key).Exec();
+      Prepare("INSERT OR IGNORE INTO perf_purge (series) SELECT id FROM perf_series WHERE key = ?1")
+          .Bind(1, g.key)
+          .Exec();
+      report->gone_series +=
+          Prepare("DELETE FROM perf_series WHERE key = ?1").Bind(1, g.key).Exec();
+    }
+    txn.Commit();
+  }
+
+  // Then the rows of every queued series (also those an interrupted removal left), a stretch of
+  // time per transaction: samples are keyed by time, so each stretch is one range of the table.
+  std::vector<int64_t> queued;
+  {
+    Txn snapshot(db, "BEGIN");
+    Stmt s = Prepare("SELECT series FROM perf_purge");
+    while (s.Step()) queued.push_back(s.Int(0));
+  }
+  if (queued.empty()) return;
+  for (const HistoryTable& t : kHistoryTables) {
+    if (t.purge_chunk_ms == 0) continue;
+    const std::string col = t.time_column;
+    const std::string next_sql =
+        "SELECT min(" + col + ") FROM " + t.table + " WHERE " + col + " >= ?1";
+    const std::string delete_sql = std::string("DELETE FROM ") + t.table + " WHERE " + col +
+                                   " BETWEEN ?1 AND ?2 AND series IN (SELECT series FROM perf_purge)";
+    int64_t from = std::numeric_limits<int64_t>::min();
+    for (;;) {
+      WriteTxn txn(db);
+      int64_t first = 0;
+      {
+        Stmt s = Prepare(next_sql.c_str());
+        if (!s.Bind(1, from).Step() || s.IsNull(0)) break;
+        first = s.Int(0);
+      }
+      const int64_t last = SaturatingAdd(first, t.purge_chunk_ms - 1);
+      report->gone_rows.*t.rows +=
+          Prepare(delete_sql.c_str()).Bind(1, first).Bind(2, last).Exec();
+      txn.Commit();
+      if (last == std::numeric_limits<int64_t>::max()) break;
+      from = last + 1;
+    }
+  }
+  WriteTxn txn(db);
+  for (int64_t id : queued) Prepare("DELETE FROM perf_purge WHERE series = ?1").Bind(1, id).Exec();
+  txn.Commit();
+}
+
+HistoryPruneReport StateStore::MaintainMonitorHistory(int64_t now_ms,
+                                                      const MonitorHistoryPolicy& policy) {
+  impl_->Need(kStateMonitor);
+  return impl_->Do("prune monitor history", [&] {
+    HistoryPruneReport report;
+    report.expired = impl_->Expire(now_ms, policy, false);
+    if (impl_->GoneCheckDue(now_ms, policy.gone_check_every)) {
+      impl_->RemoveGone(now_ms, policy, false, &report);
+    }
+    return report;
+  });
+}
+
+HistoryPruneReport StateStore::PruneMonitorHistory(int64_t now_ms,
+                                                   const MonitorHistoryPolicy& policy,
+                                                   bool dry_run) {
+  impl_->Need(kStateMonitor);
+  return impl_->Do(dry_run ? "read monitor history" : "prune monitor history", [&] {
+    HistoryPruneReport report;
+    report.expired = impl_->Expire(now_ms, policy, dry_run);
+    impl_->RemoveGone(now_ms, policy, dry_run, &report);
+    return report;
   });
 }
 

@@ -25,7 +25,8 @@ constexpr int kStateFileFormat = 2;
 
 /// The schema component of the tables every tool shares: kv, queue_item, run, job_state.
 constexpr const char* kStateCore = "core";
-/// The schema component of hmon-check's tables: monitor_status, status_change, perf_sample.
+/// The schema component of hmon-check's tables: monitor_status, status_change, perf_series,
+/// perf_raw, perf_hourly, perf_daily, perf_purge.
 constexpr const char* kStateMonitor = "hmon-check";
 
 /// The schema components this build knows, each with the version it creates and understands.
@@ -73,6 +74,60 @@ struct PerfSample {
   int64_t time_ms = 0;  ///< when it was measured, ms since the epoch
   double value = 0;     ///< the measured value
   std::string uom;      ///< unit of measure as in perfdata ("s", "%", "B", ""...)
+};
+
+/// The width of a roll-up bucket of perfdata: an hour, or a day (UTC).
+enum class RollupGranularity { kHourly, kDaily };
+
+/// The summary of one measure of one monitor instance over one hour or UTC day.
+struct PerfRollup {
+  std::string key;        ///< monitor instance
+  std::string label;      ///< perfdata label
+  std::string uom;        ///< unit of measure
+  int64_t bucket_ms = 0;  ///< start of the hour or UTC day, ms since the epoch
+  double min = 0;         ///< smallest value in the bucket
+  double max = 0;         ///< largest value in the bucket
+  double sum = 0;         ///< sum of the values (sum / count is the average)
+  int64_t count = 0;      ///< how many numeric values the bucket holds
+};
+
+/// How long hmon-check keeps each kind of history; see MaintainMonitorHistory.
+struct MonitorHistoryPolicy {
+  /// Raw perfdata samples (the settings accept no less than two months).
+  std::chrono::milliseconds raw{std::chrono::hours(24 * 62)};
+  /// Hourly roll-ups, by the start of their hour.
+  std::chrono::milliseconds hourly{std::chrono::hours(24 * 400)};
+  /// Daily roll-ups, by the start of their UTC day.
+  std::chrono::milliseconds daily{std::chrono::hours(24 * 1830)};
+  /// Status changes.
+  std::chrono::milliseconds status_changes{std::chrono::hours(24 * 400)};
+  /// A monitor instance no run has checked for this long is gone: its status and history go.
+  std::chrono::milliseconds gone_after{std::chrono::hours(24 * 30)};
+  /// MaintainMonitorHistory looks for gone monitor instances at most this often.
+  std::chrono::milliseconds gone_check_every{std::chrono::hours(1)};
+};
+
+/// A monitor instance that no run has checked within the grace period.
+struct GoneMonitor {
+  std::string key;            ///< monitor instance
+  int64_t last_check_ms = 0;  ///< its latest check; 0 when only perfdata without a status was left
+};
+
+/// How many rows of each kind of history were (or would be) deleted.
+struct HistoryRows {
+  int64_t samples = 0;         ///< raw perfdata samples
+  int64_t hourly = 0;          ///< hourly roll-ups
+  int64_t daily = 0;           ///< daily roll-ups
+  int64_t status_changes = 0;  ///< status change log entries
+};
+
+/// What pruning the monitor history did (or, for a dry run, would do).
+struct HistoryPruneReport {
+  bool gone_checked = false;       ///< whether gone monitor instances were looked for
+  std::vector<GoneMonitor> gone;   ///< the gone monitor instances removed, by key
+  int64_t gone_series = 0;         ///< their perfdata series (one per label and unit)
+  HistoryRows gone_rows;           ///< their rows (samples and roll-ups of earlier removals too)
+  HistoryRows expired;             ///< rows older than their retention
 };
 
 /// One item of a spool queue (hnotify).
@@ -147,7 +202,8 @@ class StateStore {
   std::map<std::string, MonitorStatus> GetAllMonitorStatus();
   /// Inserts or replaces all @p statuses in one transaction; on any error none is written.
   void PutMonitorStatuses(const std::vector<MonitorStatus>& statuses);
-  /// Forgets the statuses of @p keys (monitors that no longer exist) in one transaction.
+  /// Forgets the statuses of @p keys (monitors that no longer exist) in one transaction; their
+  /// perfdata goes with the next removal of gone monitor instances.
   void DeleteMonitorStatuses(const std::vector<std::string>& keys);
 
   // --- Status change log ---
@@ -162,15 +218,40 @@ class StateStore {
   int64_t PruneStatusChanges(int64_t older_than_ms);
 
   // --- Perfdata history ---
+  // A series is one label of one monitor instance in one unit. Raw samples are keyed by time
+  // first, so a run's samples go to the end of the table whatever its size; each sample also
+  // updates the hourly and daily (UTC) roll-up of its series in the same transaction.
 
-  /// Appends @p samples in one transaction.
+  /// Appends @p samples, and adds them to their roll-ups, in one transaction. A second sample
+  /// of a series at the same millisecond is ignored; NaN is kept as a sample but not rolled up.
   void AppendPerfSamples(const std::vector<PerfSample>& samples);
   /// Samples of keys starting with @p key_prefix and label @p label ("" = any) with
   /// since_ms <= time_ms < until_ms, ordered by key, label and time.
   std::vector<PerfSample> ListPerfSamples(const std::string& key_prefix, const std::string& label,
                                           int64_t since_ms, int64_t until_ms);
-  /// Deletes samples older than @p older_than_ms; returns how many were deleted.
+  /// Roll-ups of keys starting with @p key_prefix and label @p label ("" = any) whose bucket
+  /// starts at since_ms <= bucket_ms < until_ms, ordered by key, label and bucket.
+  std::vector<PerfRollup> ListPerfRollups(const std::string& key_prefix, const std::string& label,
+                                          int64_t since_ms, int64_t until_ms,
+                                          RollupGranularity granularity);
+  /// Deletes raw samples older than @p older_than_ms (their roll-ups stay); returns how many
+  /// were deleted.
   int64_t PrunePerfSamples(int64_t older_than_ms);
+
+  // --- Monitor history upkeep (hmon-check) ---
+
+  /// What a run does after saving its results: deletes the rows older than @p policy keeps
+  /// them, and, at most once per policy.gone_check_every (remembered in kv), removes the
+  /// monitor instances gone at @p now_ms as PruneMonitorHistory does.
+  HistoryPruneReport MaintainMonitorHistory(int64_t now_ms, const MonitorHistoryPolicy& policy);
+  /// Deletes the rows older than @p policy keeps them, and removes every monitor instance whose
+  /// last check is more than policy.gone_after before @p now_ms (and perfdata series left
+  /// without a status): its status, status changes, series, samples and roll-ups. The removal
+  /// takes several short transactions, so concurrent runs are never kept waiting long; one
+  /// that is interrupted is finished by the next. With @p dry_run nothing changes and the
+  /// report says what would be deleted.
+  HistoryPruneReport PruneMonitorHistory(int64_t now_ms, const MonitorHistoryPolicy& policy,
+                                         bool dry_run);
 
   // --- Key/value blobs (per-tool state: log offsets, dedupe keys) ---
 

@@ -54,6 +54,11 @@ std::chrono::milliseconds DurationArg(const std::string& text, const std::string
   return *d;
 }
 
+/// @p ms since the epoch as an RFC 3339 UTC timestamp.
+std::string Iso(int64_t ms) {
+  return FormatTimestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
 /// Everything a run needs, loaded once.
 struct Loaded {
   MonitorFile file;
@@ -178,6 +183,24 @@ std::string DefaultMonitorsPath() {
   return "/etc/hops/monitors.yaml";
 }
 
+MonitorHistoryPolicy HistoryPolicyOf(const Settings& settings) {
+  MonitorHistoryPolicy p;
+  auto set = [](const std::string& text, std::chrono::milliseconds* out) {
+    if (auto d = ParseDuration(text); d && d->count() > 0) *out = *d;
+  };
+  // The deprecated `retention` stands for raw samples (never under the minimum) and status
+  // changes; their own keys win.
+  set(settings.monitor_retention, &p.raw);
+  p.raw = std::max<std::chrono::milliseconds>(p.raw, kMinMonitorRawRetention);
+  set(settings.monitor_retention, &p.status_changes);
+  set(settings.monitor_raw_retention, &p.raw);
+  set(settings.monitor_status_retention, &p.status_changes);
+  set(settings.monitor_hourly_retention, &p.hourly);
+  set(settings.monitor_daily_retention, &p.daily);
+  set(settings.monitor_prune_after, &p.gone_after);
+  return p;
+}
+
 bool IsMapParam(const std::string& key) { return key == "headers" || key == "expect_header" || key == "env"; }
 
 int CmdRun(const MonitorOptions& o) {
@@ -192,8 +215,7 @@ int CmdRun(const MonitorOptions& o) {
   ro.format = o.format;
   ro.use_state = !o.no_state;
   ro.lock_wait = DurationArg(o.lock_wait, "--lock-wait");
-  // LoadSettings has checked the value (and reported a bad one at its place in the file).
-  if (auto d = ParseDuration(settings.monitor_retention); d && d->count() > 0) ro.retention = *d;
+  ro.history = HistoryPolicyOf(settings);
   ro.per_host = settings.monitor_per_host;
   return RunMonitors(l->file, l->targets, ro, store.get(), l->calendars.get());
 }
@@ -272,18 +294,15 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
                          DidYouMean(prefix, {names.begin(), names.end()}));
     }
   }
-  auto iso = [](int64_t ms) {
-    return FormatTimestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
-  };
   if (o.format == "json") {
     for (const auto& c : changes) {
       if (!keep(c.key)) continue;
-      WriteJsonLine(nlohmann::ordered_json{{"kind", "change"}, {"key", c.key}, {"time", iso(c.time_ms)},
+      WriteJsonLine(nlohmann::ordered_json{{"kind", "change"}, {"key", c.key}, {"time", Iso(c.time_ms)},
                                            {"from", c.from}, {"to", c.to}, {"summary", c.summary}});
     }
     for (const auto& s : samples) {
       if (!keep(s.key)) continue;
-      WriteJsonLine(nlohmann::ordered_json{{"kind", "perfdata"}, {"key", s.key}, {"time", iso(s.time_ms)},
+      WriteJsonLine(nlohmann::ordered_json{{"kind", "perfdata"}, {"key", s.key}, {"time", Iso(s.time_ms)},
                                            {"label", s.label}, {"value", s.value}, {"uom", s.uom}});
     }
     return 0;
@@ -298,18 +317,46 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
   if (csv) std::puts("kind,time,key,from_or_label,to_or_value,summary_or_uom");
   for (const auto& c : changes) {
     if (!keep(c.key)) continue;
-    if (csv) std::printf("change,%s,%s,%s,%s,%s\n", iso(c.time_ms).c_str(), quote(c.key).c_str(), c.from.c_str(),
+    if (csv) std::printf("change,%s,%s,%s,%s,%s\n", Iso(c.time_ms).c_str(), quote(c.key).c_str(), c.from.c_str(),
                          c.to.c_str(), quote(c.summary).c_str());
-    else std::printf("%s\t%s\t%s -> %s\t%s\n", iso(c.time_ms).c_str(), c.key.c_str(),
+    else std::printf("%s\t%s\t%s -> %s\t%s\n", Iso(c.time_ms).c_str(), c.key.c_str(),
                      c.from.empty() ? "(new)" : c.from.c_str(), c.to.c_str(), c.summary.c_str());
   }
   for (const auto& s : samples) {
     if (!keep(s.key)) continue;
-    if (csv) std::printf("perfdata,%s,%s,%s,%.6g,%s\n", iso(s.time_ms).c_str(), quote(s.key).c_str(),
+    if (csv) std::printf("perfdata,%s,%s,%s,%.6g,%s\n", Iso(s.time_ms).c_str(), quote(s.key).c_str(),
                          quote(s.label).c_str(), s.value, s.uom.c_str());
-    else std::printf("%s\t%s\t%s=%.6g%s\n", iso(s.time_ms).c_str(), s.key.c_str(), s.label.c_str(), s.value,
+    else std::printf("%s\t%s\t%s=%.6g%s\n", Iso(s.time_ms).c_str(), s.key.c_str(), s.label.c_str(), s.value,
                      s.uom.c_str());
   }
+  return 0;
+}
+
+int CmdPrune(bool dry_run, const std::string& older_than) {
+  const Settings settings = LoadSettings();
+  MonitorHistoryPolicy policy = HistoryPolicyOf(settings);
+  if (!older_than.empty()) {
+    policy.gone_after = DurationArg(older_than, "--older-than");
+    if (policy.gone_after.count() <= 0) throw UsageError("--older-than must be a positive duration, got '" + older_than + "'");
+  }
+  auto store = OpenState(settings);
+  const HistoryPruneReport r = store->PruneMonitorHistory(NowMs(), policy, dry_run);
+  auto count = [](int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  auto rows = [&](const HistoryRows& h) {
+    return count(h.samples, "sample", "samples") + ", " + std::to_string(h.hourly) + " hourly and " +
+           count(h.daily, "daily roll-up", "daily roll-ups") + ", " +
+           count(h.status_changes, "status change", "status changes");
+  };
+  const char* verb = dry_run ? "would remove" : "removed";
+  std::string out;
+  for (const GoneMonitor& g : r.gone)
+    out += std::string(verb) + " " + g.key + " (" + (g.last_check_ms ? "last checked " + Iso(g.last_check_ms) : "no status") + ")\n";
+  out += std::string(verb) + " " + count(int64_t(r.gone.size()), "monitor", "monitors") + " not checked for " +
+         FormatDuration(policy.gone_after) + ": " + count(r.gone_series, "series", "series") + ", " + rows(r.gone_rows) + "\n";
+  out += std::string(verb) + " by age: " + rows(r.expired) + "\n";
+  std::fputs(out.c_str(), stdout);
   return 0;
 }
 

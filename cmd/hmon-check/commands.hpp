@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/settings.hpp"
+#include "common/state.hpp"
+
 namespace hops::mon {
 
 /// Options shared by the commands that read a definition file.
@@ -39,8 +42,15 @@ int CmdRun(const MonitorOptions& o);
 int CmdValidate(const MonitorOptions& o);
 int CmdList(const MonitorOptions& o);
 int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string& node, const std::string& since);
+/// `hmon-check prune`: deletes expired history and the monitor instances not checked for
+/// @p older_than ("" = the settings' prune_after), printing what went (@p dry_run: what would).
+int CmdPrune(bool dry_run, const std::string& older_than);
 int CmdAdHoc(const AdHocOptions& o);
 int CmdMonitorSchema();
+
+/// How long the monitor history is kept, from the [monitor] settings (as LoadSettings checked
+/// them): the defaults of MonitorHistoryPolicy where a key is not set.
+MonitorHistoryPolicy HistoryPolicyOf(const Settings& settings);
 
 /// Parameter keys of a type whose values are NAME=VALUE mappings on the command line.
 bool IsMapParam(const std::string& key);

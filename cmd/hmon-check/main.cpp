@@ -61,6 +61,13 @@ int main(int argc, char** argv) {
   history->add_option("--since", since, "Duration back from now (7d) or a date (2026-11-01)");
   history->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json", "csv"}));
 
+  bool dry_run = false;
+  std::string older_than;
+  auto* prune = app.add_subcommand("prune", "Delete expired history, and monitors no run has checked for a while");
+  prune->add_flag("--dry-run", dry_run, "Only print what would be deleted");
+  prune->add_option("--older-than", older_than, "Remove monitors not checked for this long (default: [monitor] prune_after, 30d)")
+      ->type_name("DURATION");
+
   auto* schema = app.add_subcommand("schema", "Print the JSON Schema of the monitor file format");
 
   // One ad-hoc subcommand per monitor type: hmon-check http URL --status 200 --crit-time 2s
@@ -93,6 +100,7 @@ int main(int argc, char** argv) {
     if (*validate) return CmdValidate(o);
     if (*list) return CmdList(o);
     if (*history) return CmdHistory(o, id, node, since);
+    if (*prune) return CmdPrune(dry_run, older_than);
     if (*schema) return CmdMonitorSchema();
     for (auto& [sub, opts] : adhoc) {
       if (!*sub) continue;

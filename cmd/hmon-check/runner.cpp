@@ -524,8 +524,7 @@ int RunMonitors(const MonitorFile& file, const std::vector<Target>& targets, con
   }
   if (keep_state) {
     writer.Flush();
-    store->PrunePerfSamples(now - opts.retention.count());
-    store->PruneStatusChanges(now - opts.retention.count());
+    store->MaintainMonitorHistory(now, opts.history);
   }
   // 5. Output and exit code.
   if (opts.format == "nagios") {

@@ -58,7 +58,7 @@ struct RunOptions {
   bool changes_only = false;
   std::string format = "text";      ///< text, json or nagios
   std::chrono::milliseconds lock_wait{30000};
-  std::chrono::milliseconds retention{std::chrono::hours(24 * 400)};
+  MonitorHistoryPolicy history;     ///< retention of perfdata and status changes ([monitor] settings)
   int per_host = 8;                 ///< HTTP/mail checks in flight to one host[:port] (settings)
   std::string state_key;            ///< when set, the state key of every check (one ad-hoc check)
 };

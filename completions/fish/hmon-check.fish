@@ -41,7 +41,7 @@ function __hmon_check_positionals
             continue
         end
         switch $t
-            case --changes-only --no-state -h --help
+            case --changes-only --no-state --dry-run -h --help
             case '-*'
                 set skip 1
             case '*'
@@ -303,6 +303,7 @@ complete -c hmon-check -n __hmon_check_no_subcommand -a run -d 'Run every monito
 complete -c hmon-check -n __hmon_check_no_subcommand -a validate -d 'Check definitions, inventory, calendars'
 complete -c hmon-check -n __hmon_check_no_subcommand -a list -d 'List the monitor x node checks that would run'
 complete -c hmon-check -n __hmon_check_no_subcommand -a history -d 'State changes and perfdata of a monitor'
+complete -c hmon-check -n __hmon_check_no_subcommand -a prune -d 'Delete expired history and monitors not checked for a while'
 complete -c hmon-check -n __hmon_check_no_subcommand -a schema -d 'JSON Schema of the monitor file format'
 complete -c hmon-check -n __hmon_check_no_subcommand -a http -d 'Ad-hoc check: HTTP request'
 complete -c hmon-check -n __hmon_check_no_subcommand -a https -d 'Ad-hoc check: HTTPS request'
@@ -342,6 +343,10 @@ complete -c hmon-check -n '__hmon_check_using list' -l format -x -a 'text json' 
 complete -c hmon-check -n '__hmon_check_at_position 0 history' -x -a '(__hmon_check_monitors)' -d 'Monitor id'
 complete -c hmon-check -n '__hmon_check_using history' -l since -x -a '1h 1d 7d 30d' -d 'Duration back from now, or a date'
 complete -c hmon-check -n '__hmon_check_using history' -l format -x -a 'text json csv' -d 'Output format'
+
+# prune
+complete -c hmon-check -n '__hmon_check_using prune' -l dry-run -d 'Only print what would be deleted'
+complete -c hmon-check -n '__hmon_check_using prune' -l older-than -x -a '7d 30d 90d' -d 'Remove monitors not checked for this long'
 
 # Ad-hoc checks: common options, then the measures and parameters of each type
 for t in http https tls-cert smtp imap pop3 ftp tcp dns ping sql process disk load cpu memory swap logfile command

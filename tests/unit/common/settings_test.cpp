@@ -145,6 +145,38 @@ TEST_CASE("settings: monitor.retention is read, and misspellings are suggested")
   }
 }
 
+TEST_CASE("settings: the monitor history keys are read, raw samples kept at least two months") {
+  EnvGuard env;
+  FixedEnv(&env);
+  const Settings s = ParseSettings(
+      "[monitor]\nraw_retention = \"90d\"\nhourly_retention = \"2w\"\ndaily_retention = \"3650d\"\n"
+      "status_retention = \"100d\"\nprune_after = \"7d\"\n",
+      "/etc/hops/config.toml");
+  CHECK(s.monitor_raw_retention == "90d");
+  CHECK(s.monitor_hourly_retention == "2w");
+  CHECK(s.monitor_daily_retention == "3650d");
+  CHECK(s.monitor_status_retention == "100d");
+  CHECK(s.monitor_prune_after == "7d");
+  const Settings defaults = ParseSettings("", "/etc/hops/config.toml");
+  CHECK(defaults.monitor_raw_retention == "");
+  CHECK(defaults.monitor_prune_after == "");
+  CHECK(ParseError("[monitor]\nraw_retention = \"62d\"\n") == "(no error)");
+  CHECK(ParseError("[monitor]\nraw_retention = \"1487h\"\n") ==
+        "/etc/hops/config.toml:2:17: 'monitor.raw_retention' must be at least 62d (two months, so that "
+        "a monthly report finds the whole previous month), got '1487h'\n"
+        "  raw_retention = \"1487h\"\n"
+        "                  ^");
+  CHECK(ParseError("[monitor]\nprune_after = \"soon\"\n") ==
+        "/etc/hops/config.toml:2:15: 'monitor.prune_after' must be a positive duration such as \"400d\" or "
+        "\"8w\", got 'soon'\n"
+        "  prune_after = \"soon\"\n"
+        "                ^");
+  CHECK(ParseError("[monitor]\nhourly_retention = \"0s\"\n")
+            .rfind("/etc/hops/config.toml:2:20: 'monitor.hourly_retention' must be a positive duration", 0) == 0);
+  // The deprecated key still takes what it always took, shorter than two months included.
+  CHECK(ParseError("[monitor]\nretention = \"30d\"\n") == "(no error)");
+}
+
 TEST_CASE("settings: a string calendar.path and dotted keys are accepted") {
   EnvGuard env;
   FixedEnv(&env);
