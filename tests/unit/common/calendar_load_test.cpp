@@ -243,8 +243,8 @@ TEST_CASE("rule errors") {
              "rule 1 of calendar 'pay' has two selectors ('day' and 'weekday'); use one rule for each");
   // No selector.
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {shift: before}\n", 6, 9,
-             "rule 1 of calendar 'pay' needs one selector: day, business_day, closed_day, weekday, "
-             "nearest_weekday, gotobi, every");
+             "rule 1 of calendar 'pay' needs one selector: day, relative_day, business_day, closed_day, weekday, "
+             "relative_weekday, nearest_weekday, gotobi, every");
   // 'every' without 'from', 'from' without 'every'.
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1}\n      - {every: 2w}\n", 7, 9,
              "rule 2 of calendar 'pay': 'every' needs 'from', the anchor date");
@@ -261,16 +261,63 @@ TEST_CASE("rule errors") {
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1, months: [1, 13]}\n", 6, 30,
              "'months' must list months 1..12 or jan..dec, got '13'");
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {gotobi: false}\n", 6, 18,
-             "'gotobi' can only be true; remove the rule instead");
+             "'gotobi' cannot be false; remove the rule instead");
+  CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {gotobi: 31}\n", 6, 18,
+             "'gotobi' must be true (or last), 30 or both, got '31'");
+  CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {relative_weekday: fri#0}\n", 6, 28,
+             "'relative_weekday' must be like tue#2, fri#last or mon, got 'fri#0'");
+  CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 28, shift: after, within: week}\n", 6, 41,
+             "'within' must be month or none, got 'week'");
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1, shift: befor}\n", 6, 25,
              "'shift' must be one of before, after, skip, keep, got 'befor', did you mean 'before'?");
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1, max_shift: 32}\n", 6, 29,
              "'max_shift' must be between 0 and 31, got 32");
-  CheckError(head + "  pay:\n    base: biz\n    month_start: 29\n    rules:\n      - {day: 1}\n", 5, 18,
-             "'month_start' must be between 1 and 28, got 29");
+  for (const char* bad : {"0", "32", "mon#5", "mon", "first"}) {
+    CAPTURE(bad);
+    CheckError(head + "  pay:\n    base: biz\n    month_start: " + bad + "\n    rules:\n      - {day: 1}\n", 5, 18,
+               std::string("'month_start' must be a day 1..31 or last, or a weekday occurrence such as mon#1 or "
+                           "fri#last (#1..#4), got '") + bad + "'");
+  }
+  CheckError(head + "  pay:\n    base: biz\n    base_month: following\n    rules:\n      - {day: 1}\n", 5, 17,
+             "'base_month' must be current (当月) or next (翌月), got 'following'");
+  CheckError(head + "  pay:\n    base: biz\n    within: month\n", 5, 13,
+             "'within' only applies to calendars with 'rules'");
   CheckError(head + "  pay:\n    base: biz\n    month_start: 21\n", 5, 18,
              "'month_start' only applies to calendars with 'rules'");
   CheckError(head + "  pay:\n    base: biz\n    rules: []\n", 5, 12, "'rules' must be a non-empty list of rules");
+}
+
+TEST_CASE("an hours mapping must give hours to every day the calendar can open") {
+  // 2026-08-01 is a Saturday (a stocktaking day); the mapping gives Saturdays no hours.
+  CheckError("calendars:\n  o:\n    hours: {mon-fri: \"09:00-18:00\"}\n    open: [2026-08-01]\n", 4, 12,
+             "'open' entry 2026-08-01 falls on sat, for which 'hours' lists no hours: give the entry its own "
+             "'hours', or list sat in 'hours'");
+  // A yearly entry falls on every weekday over the years; a range on each of its days' weekdays.
+  CheckError("calendars:\n  o:\n    hours: {mon-fri: \"09:00-18:00\"}\n    open: [{date: 12-28, name: x}]\n", 4, 12,
+             "'open' entry 12-28 falls on sun, sat, for which 'hours' lists no hours: give the entry its own "
+             "'hours', or list sun, sat in 'hours'");
+  CheckError("calendars:\n  o:\n    hours: {mon-fri: \"09:00-18:00\"}\n    open: [2026-08-07..2026-08-09]\n", 4,
+             12,
+             "'open' entry 2026-08-07..2026-08-09 falls on sun, sat, for which 'hours' lists no hours: give the "
+             "entry its own 'hours', or list sun, sat in 'hours'");
+  // Own hours, a listed weekday or special_hours cover the day.
+  for (const char* ok : {"open: [{date: 2026-08-01, hours: \"09:00-12:00\"}]",
+                         "open: [2026-08-01], special_hours: {2026-08-01: \"09:00-12:00\"}",
+                         "open: [2026-08-07]"}) {  // a Friday
+    CAPTURE(ok);
+    CHECK(Errors(std::string("calendars:\n  o: {hours: {mon-fri: \"09:00-18:00\"}, ") + ok + "}\n").empty());
+  }
+  // Through a base: its weekly pattern and the days it opens by exception.
+  CheckError("calendars:\n  b: {weekdays: mon-sat}\n  c:\n    base: b\n    hours: {mon-fri: \"09:00-18:00\"}\n", 5,
+             12, "'hours' gives no hours for sat, business days of 'b' (list them in 'hours')");
+  CheckError("calendars:\n  b: {open: [2026-08-01]}\n  c:\n    base: b\n    hours: {mon-fri: \"09:00-18:00\"}\n",
+             5, 12, "'hours' lists no hours for sat, on which 'b' opens 2026-08-01 by exception (list sat in 'hours')");
+  CHECK(Errors("calendars:\n  b: {open: [2026-08-01]}\n  c: {base: b, hours: {mon-sat: \"09:00-18:00\"}}\n").empty());
+  // An open entry's own hours are parsed like any hours.
+  CheckError("calendars:\n  o:\n    open: [{date: 2026-08-01, hours: \"09:00-25:61\"}]\n", 3, 38,
+             "malformed time range '09:00-25:61': expected 'HH:MM-HH:MM' with hours 00..48 and minutes 00..59");
+  CheckError("calendars:\n  o:\n    closed: [{date: 2026-08-01, hours: \"09:00-12:00\"}]\n", 3, 33,
+             "unknown key 'hours' in an entry of 'closed'; expected one of: date, name");
 }
 
 TEST_CASE("file-level errors") {

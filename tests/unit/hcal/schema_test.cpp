@@ -161,7 +161,8 @@ TEST_CASE("numeric bounds in the schema are the loader's bounds") {
     std::string (*body)(long);
   };
   const std::vector<Bound> bounds = {
-      {&cal.at("month_start"), [](long v) { return "base: b, month_start: " + std::to_string(v) + ", rules: [{day: 1}]"; }},
+      {&cal.at("month_start").at("oneOf")[0],
+       [](long v) { return "base: b, month_start: " + std::to_string(v) + ", rules: [{day: 1}]"; }},
       {&cal.at("max_shift"), [](long v) { return "base: b, max_shift: " + std::to_string(v) + ", rules: [{day: 1}]"; }},
       {&rule.at("max_shift"), [](long v) { return "base: b, rules: [{day: 1, max_shift: " + std::to_string(v) + "}]"; }},
       {&rule.at("offset"), [](long v) { return "base: b, rules: [{day: 1, offset: " + std::to_string(v) + "}]"; }},
