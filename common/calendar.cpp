@@ -532,7 +532,7 @@ const Calendar::PeriodRuns& Calendar::Runs(int period) const {
     for (Day s : picked) {
       RuleHit hit{s, ri, s};
       std::optional<Day> d = s;
-      RuleMiss::Why why = RuleMiss::Why::kSkip;
+      RuleMiss miss{s, ri, RuleMiss::Why::kSkip};
       if (!BaseOpen(b, s)) {
         switch (r.shift) {
           case Shift::kKeep: break;  // an offset then counts from the closed day itself
@@ -541,7 +541,7 @@ const Calendar::PeriodRuns& Calendar::Runs(int period) const {
           case Shift::kAfter: {
             const int dir = r.shift == Shift::kAfter ? 1 : -1;
             d.reset();
-            why = RuleMiss::Why::kNoBusinessDay;
+            miss.why = RuleMiss::Why::kNoBusinessDay;
             bool at_edge = false;  // 'within: month' stopped the search at the month's edge
             for (int k = 1; k <= r.max_shift && !d; ++k) {
               Day c = s + date::days{dir * k};
@@ -551,6 +551,7 @@ const Calendar::PeriodRuns& Calendar::Runs(int period) const {
               }
               if (BaseOpen(b, c)) d = c;
             }
+            miss.both_ways = at_edge;
             for (int k = 1; at_edge && k <= r.max_shift && !d; ++k) {
               Day c = s - date::days{dir * k};
               if (!in_period(c)) break;
@@ -566,13 +567,13 @@ const Calendar::PeriodRuns& Calendar::Runs(int period) const {
       }
       if (d && r.offset != 0) {
         d = StepBusinessDays(b, *d, r.offset);
-        if (!d) why = RuleMiss::Why::kOutOfRange;
+        if (!d) miss.why = RuleMiss::Why::kOutOfRange;
       }
       if (d) {
         hit.date = *d;
         runs.hits.push_back(hit);
       } else {
-        runs.dropped.push_back({s, ri, why});
+        runs.dropped.push_back(miss);
       }
     }
   }
@@ -712,8 +713,9 @@ DayInfo Calendar::ClassifyByRules(Day d) const {
         case RuleMiss::Why::kNoBusinessDay:
           why += closed + " and no business day of '" + base->name + "' is within " + std::to_string(r.max_shift) +
                  " day" + (r.max_shift == 1 ? "" : "s") + (r.shift == Shift::kAfter ? " after" : " before") + " it" +
-                 (r.within_month ? " (or the other way) inside its month" : "") + " (max_shift " +
-                 std::to_string(r.max_shift) + ")";
+                 (m.both_ways ? std::string(" inside its month, nor ") + (r.shift == Shift::kAfter ? "before" : "after") +
+                                    " it (max_shift " + std::to_string(r.max_shift) + ", within: month)"
+                              : " (max_shift " + std::to_string(r.max_shift) + ")");
           break;
         case RuleMiss::Why::kOutOfRange:
           why += "its offset of " + BusinessDays(r.offset) + " runs off the supported date range";

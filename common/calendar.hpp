@@ -123,6 +123,7 @@ struct RuleMiss {
   Day selected;
   size_t rule = 0;
   Why why = Why::kSkip;
+  bool both_ways = false;  ///< kNoBusinessDay: 'within: month' turned the search the other way too
 };
 
 /// A rule month in which a once-a-month rule runs other than once because runs moved across its

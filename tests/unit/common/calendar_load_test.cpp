@@ -551,6 +551,54 @@ TEST_CASE("the example file loads and answers hand-checked dates") {
   CHECK(reg.Find("bank").IsBusinessDay(D("2026-12-30")));
 }
 
+TEST_CASE("the JP1/Hinemos example file loads and answers hand-checked dates") {
+  Registry reg;
+  reg.AddPath(HOPS_SOURCE_DIR "/examples/jp1-rules.yaml");
+  reg.Resolve();
+  for (const auto& e : reg.errors()) FAIL_CHECK(e.what());
+  REQUIRE(reg.errors().empty());
+  auto open_days = [&](const std::string& name, const std::string& from, const std::string& to) {
+    std::vector<std::string> out;
+    const Calendar& cal = reg.Find(name);
+    for (Day d = D(from); d <= D(to); d += date::days{1})
+      if (cal.IsBusinessDay(d)) out.push_back(FormatIsoDate(d));
+    return out;
+  };
+  using Days = std::vector<std::string>;
+  // The 25th, or the business day before it, whatever the 基準日.
+  CHECK(open_days("sales-close", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-23", "2026-02-25", "2026-03-25", "2026-04-24", "2026-05-25", "2026-06-25", "2026-07-24",
+             "2026-08-25", "2026-09-25", "2026-10-23", "2026-11-25", "2026-12-25"});
+  // The 21st plus 24 days, or the business day after: 02-14 (sat) -> 16th, 06-14 (sun) -> 15th,
+  // 08-14 (夏季休暇) -> 17th, 11-14 (sat) -> 16th.
+  CHECK(open_days("sales-review", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-14", "2026-02-16", "2026-03-17", "2026-04-14", "2026-05-15", "2026-06-15", "2026-07-15",
+             "2026-08-17", "2026-09-14", "2026-10-15", "2026-11-16", "2026-12-15"});
+  // Fiscal April: 2026-03-21 is a Saturday; 2027-03-21 is 春分の日 (a Sunday) and the 22nd its
+  // substitute holiday.
+  CHECK(open_days("fiscal-april", "2026-01-01", "2027-12-31") == Days{"2026-03-23", "2027-03-23"});
+  // The working Saturday 2026-08-01 ends the month that runs from 07-06 to 08-02.
+  CHECK(open_days("weekly-cycle", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-30", "2026-02-27", "2026-04-03", "2026-05-01", "2026-05-29", "2026-07-03", "2026-08-01",
+             "2026-09-04", "2026-10-02", "2026-10-30", "2026-12-04", "2026-12-28"});
+  CHECK(open_days("after-meeting", "2026-07-01", "2026-09-30") == Days{"2026-07-15", "2026-08-12", "2026-09-09"});
+  // 02-28 (sat) turns back to the 27th; 2025-12-28 (sun) finds only closed days within 3 days.
+  CHECK(open_days("month-28", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-28", "2026-02-27", "2026-03-30", "2026-04-28", "2026-05-28", "2026-06-29", "2026-07-28",
+             "2026-08-28", "2026-09-28", "2026-10-28", "2026-11-30", "2026-12-28"});
+  CHECK(open_days("month-28", "2025-12-01", "2025-12-31").empty());
+  CHECK(reg.Find("month-28").Classify(D("2025-12-28")).reason ==
+        "rule 1 (day 28, shift after, within month) selected this date, but it is not a business day in 'office' "
+        "(weekly day off (sun)) and no business day of 'office' is within 3 days after it (max_shift 3): no run");
+  CHECK(open_days("gotobi-30", "2026-07-01", "2026-07-31") ==
+        Days{"2026-07-03", "2026-07-10", "2026-07-15", "2026-07-17", "2026-07-24", "2026-07-30"});
+  CHECK(open_days("gotobi-30", "2026-02-01", "2026-02-28") ==
+        Days{"2026-02-05", "2026-02-10", "2026-02-13", "2026-02-20", "2026-02-25", "2026-02-27"});
+  // The working Saturday has its own hours.
+  CHECK(IsOpenAt(reg.Find("office"), T("2026-08-01T16:59:00+09:00"), nullptr));
+  CHECK_FALSE(IsOpenAt(reg.Find("office"), T("2026-08-01T17:00:00+09:00"), nullptr));
+}
+
 TEST_CASE("loading a directory: *.yaml and *.yml in name order, hidden files skipped") {
   const std::string dir = HOPS_SOURCE_DIR "/tests/fixtures/calendars";
   Registry reg;

@@ -1295,6 +1295,8 @@ TEST_CASE("JP1: a shift can be kept inside its month ('within: month')") {
   auto reg = Load(kBase + R"(  out: {base: biz, rules: [{day: 28, shift: after}]}
   in: {base: biz, rules: [{day: 28, shift: after, within: month}]}
   cal-in: {base: biz, within: month, rules: [{day: 28, shift: after}]}
+  feb: {base: biz, closed: [2026-02-26..2026-02-27]}
+  edge: {base: feb, rules: [{day: 28, shift: after, within: month, max_shift: 2}]}
 )");
   // 2025-12-28 is a Sunday before the year-end closure (to 01-05), 2026-02-28 and 03-28 are
   // Saturdays, 06-28 a Sunday; 11-28 is the working Saturday.
@@ -1312,6 +1314,13 @@ TEST_CASE("JP1: a shift can be kept inside its month ('within: month')") {
   CHECK(reg->Find("in").Classify(D("2026-02-27")).reason ==
         "rule 1 (day 28, shift after, within month): selected 2026-02-28, shifted before (after would leave the "
         "month)");
+
+  // Turned at the month's edge and still no business day within max_shift: no run, and why.
+  CHECK(OpenDays(reg->Find("edge"), "2026-02-01", "2026-02-28").empty());
+  CHECK(reg->Find("edge").Classify(D("2026-02-28")).reason ==
+        "rule 1 (day 28, shift after, within month) selected this date, but it is not a business day in 'feb' "
+        "(weekly day off (sat)) and no business day of 'feb' is within 2 days after it inside its month, nor before "
+        "it (max_shift 2, within: month): no run");
 
   // January and March have two runs, February none: said for the months that overlap the period.
   auto issues = reg->Find("out").RunCountIssues(D("2026-01-01"), D("2026-12-31"));
