@@ -202,6 +202,7 @@ std::string EntryLabel(const DatedEntry& e) { return e.name.empty() ? e.text : e
 // The Japanese holiday, or the year-end closure of a preset, that one of @p cal's own holiday sets
 // closes @p d (month-day @p md) with; false when none does.
 bool HolidayOf(const Calendar& cal, Day d, unsigned md, DayInfo* info) {
+  const bool year_end_window = md >= 1229 || md <= 103;  // compare set names only there
   for (const auto& set : cal.holiday_sets) {
     if (const jp::Holiday* h = cal.jp ? cal.jp->Find(d) : nullptr) {
       info->reason = h->name;
@@ -219,9 +220,8 @@ bool HolidayOf(const Calendar& cal, Day d, unsigned md, DayInfo* info) {
       info->named = true;
       return true;
     }
-    bool year_end = (set == "jp-gov" && (md >= 1229 || md <= 103)) ||
-                    (set == "jp-bank" && (md >= 1231 || md <= 103));
-    if (year_end) {
+    if (!year_end_window) continue;
+    if (set == "jp-gov" || (set == "jp-bank" && (md >= 1231 || md <= 103))) {
       info->reason = set == "jp-gov" ? "年末年始 (12-29..01-03)" : "年末年始 (12-31..01-03)";
       info->reason_en = set == "jp-gov" ? "Year-end holidays (12-29..01-03)" : "Bank holidays (12-31..01-03)";
       info->source = set;
@@ -387,13 +387,15 @@ std::string BusinessDays(int n) {
 
 Day Calendar::PeriodStart(int year, unsigned month) const {
   if (month_start_weekday) return *NthWeekday(year, month, month_start_weekday->first, month_start_weekday->second);
-  return *MakeDay(year, month, std::min(unsigned(month_start), DaysInMonth(year, month)));
+  const unsigned day = month_start <= 28 ? unsigned(month_start) : std::min(unsigned(month_start), DaysInMonth(year, month));
+  return Day{date::year{year} / date::month{month} / date::day{day}};
 }
 
 int Calendar::PeriodOf(Day d) const {
   Ymd v = ToYmd(d);
   int p = v.y * 12 + int(v.m) - 1;
-  if (d < PeriodStart(v.y, v.m)) --p;
+  if (month_start_weekday ? d < PeriodStart(v.y, v.m) : v.d < unsigned(month_start) && v.d < DaysInMonth(v.y, v.m))
+    --p;  // before the start of its civil month's rule month (a short month starts on its last day)
   return p;
 }
 
@@ -675,10 +677,11 @@ DayInfo Calendar::ClassifyByRules(Day d) const {
     info.open = true;
     info.loc = r.loc;
     info.reason = RuleLabel(rules, h.rule);
-    const bool anchor_closed = !BaseOpen(*base, h.selected);
+    // Only a kept date can be closed in the base without having been shifted.
+    const bool kept_closed = r.shift == Shift::kKeep && !h.shifted && !BaseOpen(*base, h.selected);
     if (h.selected != d) {
       info.reason += ": selected " + FormatIsoDate(h.selected);
-      if (anchor_closed && !h.shifted)  // kept, then offset from it as it is
+      if (kept_closed)  // then offset from it as it is
         info.reason += " (not a business day in '" + base->name + "': " + BaseReason(*base, h.selected) + ")";
       if (h.shifted && h.turned)
         info.reason += std::string(", shifted ") + (r.shift == Shift::kAfter ? "before" : "after") + " (" +
@@ -686,7 +689,7 @@ DayInfo Calendar::ClassifyByRules(Day d) const {
       else if (h.shifted)
         info.reason += std::string(", shifted ") + ShiftName(r.shift);
       if (r.offset) info.reason += ", offset " + BusinessDays(r.offset);
-    } else if (anchor_closed) {
+    } else if (kept_closed) {
       info.reason += ": kept, although not a business day in '" + base->name + "': " + BaseReason(*base, d);
     }
     info.reason_en = info.reason;
@@ -695,36 +698,35 @@ DayInfo Calendar::ClassifyByRules(Day d) const {
   // Say why no rule produced this date: a selector may have picked it and moved it away, or
   // dropped it (a selected date always lies in its own period).
   std::string why;
-  for (const RuleHit& h : PeriodHits(PeriodOf(d))) {
+  const PeriodRuns& runs = Runs(PeriodOf(d));
+  for (const RuleHit& h : runs.hits) {
     if (h.selected != d) continue;
     why = RuleLabel(rules, h.rule) + " selected this date and moved it to " + FormatIsoDate(h.date);
     info.loc = rules[h.rule].loc;
     break;
   }
-  if (why.empty()) {
-    for (const RuleMiss& m : DroppedOn(d)) {
-      const Rule& r = rules[m.rule];
-      why = RuleLabel(rules, m.rule) + " selected this date, but ";
-      const std::string closed = "it is not a business day in '" + base->name + "' (" + BaseReason(*base, d) + ")";
-      switch (m.why) {
-        case RuleMiss::Why::kSkip:
-          why += closed + " and the rule's shift is skip";
-          break;
-        case RuleMiss::Why::kNoBusinessDay:
-          why += closed + " and no business day of '" + base->name + "' is within " + std::to_string(r.max_shift) +
-                 " day" + (r.max_shift == 1 ? "" : "s") + (r.shift == Shift::kAfter ? " after" : " before") + " it" +
-                 (m.both_ways ? std::string(" inside its month, nor ") + (r.shift == Shift::kAfter ? "before" : "after") +
-                                    " it (max_shift " + std::to_string(r.max_shift) + ", within: month)"
-                              : " (max_shift " + std::to_string(r.max_shift) + ")");
-          break;
-        case RuleMiss::Why::kOutOfRange:
-          why += "its offset of " + BusinessDays(r.offset) + " runs off the supported date range";
-          break;
-      }
-      why += ": no run";
-      info.loc = r.loc;
-      break;
+  for (const RuleMiss& m : runs.dropped) {
+    if (m.selected != d || !why.empty()) continue;
+    const Rule& r = rules[m.rule];
+    why = RuleLabel(rules, m.rule) + " selected this date, but ";
+    const std::string closed = "it is not a business day in '" + base->name + "' (" + BaseReason(*base, d) + ")";
+    switch (m.why) {
+      case RuleMiss::Why::kSkip:
+        why += closed + " and the rule's shift is skip";
+        break;
+      case RuleMiss::Why::kNoBusinessDay:
+        why += closed + " and no business day of '" + base->name + "' is within " + std::to_string(r.max_shift) +
+               " day" + (r.max_shift == 1 ? "" : "s") + (r.shift == Shift::kAfter ? " after" : " before") + " it" +
+               (m.both_ways ? std::string(" inside its month, nor ") + (r.shift == Shift::kAfter ? "before" : "after") +
+                                  " it (max_shift " + std::to_string(r.max_shift) + ", within: month)"
+                            : " (max_shift " + std::to_string(r.max_shift) + ")");
+        break;
+      case RuleMiss::Why::kOutOfRange:
+        why += "its offset of " + BusinessDays(r.offset) + " runs off the supported date range";
+        break;
     }
+    why += ": no run";
+    info.loc = r.loc;
   }
   if (why.empty()) {
     why = "no rule selects this date";

@@ -1345,6 +1345,7 @@ TEST_CASE("explain says why a selected date did not run") {
   own: {base: biz, rules: [{business_day: last}], closed: [{date: 2026-03-31, name: 決算棚卸}]}
   hol: {base: all, holidays: [jp], rules: [{day: 11}]}
   valid: {base: biz, valid: {to: 2026-06-30}, rules: [{business_day: last}]}
+  early: {base: biz, rules: [{day: 20, months: [7], offset: -5}]}
 )");
   DayInfo skip = reg->Find("d25").Classify(D("2026-04-25"));
   CHECK_FALSE(skip.open);
@@ -1362,6 +1363,10 @@ TEST_CASE("explain says why a selected date did not run") {
   CHECK(reg->Find("hol").Classify(D("2026-08-11")).reason == "山の日; cancels the run of rule 1 (day 11)");
   CHECK(reg->Find("valid").Classify(D("2026-07-31")).reason ==
         "outside the validity period (until 2026-06-30); cancels the run of rule 1 (business_day last)");
+  // Japanese holidays are defined from 1948-07-20: five business days before it are not.
+  CHECK(reg->Find("early").Classify(D("1948-07-20")).reason ==
+        "rule 1 (day 20 in months 7, shift keep, offset -5) selected this date, but its offset of -5 business days "
+        "runs off the supported date range: no run");
   // Dates no rule selected say so.
   CHECK(reg->Find("d25").Classify(D("2026-04-24")).reason == "no rule selects this date");
   auto dropped = reg->Find("d25").DroppedOn(D("2026-04-25"));
