@@ -177,6 +177,17 @@ bool Calendar::HasHours() const {
   return has_hours || !special_hours.empty() || (base && base->HasHours());
 }
 
+const Calendar* Calendar::HoursOwner() const {
+  for (const Calendar* c = this; c; c = c->base)
+    if (c->has_hours) return c;
+  return nullptr;
+}
+
+ZoneOrigin Calendar::EffectiveZoneOrigin() const {
+  if (zone_origin == ZoneOrigin::kBase && base) return base->EffectiveZoneOrigin();
+  return zone_origin;
+}
+
 DayInfo Calendar::Classify(Day d) const {
   CheckRange(d);
   return ClassifyUnchecked(d);
@@ -184,9 +195,45 @@ DayInfo Calendar::Classify(Day d) const {
 
 bool Calendar::IsBusinessDay(Day d) const { return Classify(d).open; }
 
-static std::string EntryLabel(const DatedEntry& e) {
-  return e.name.empty() ? e.text : e.name + " (" + e.text + ")";
+namespace {
+
+std::string EntryLabel(const DatedEntry& e) { return e.name.empty() ? e.text : e.name + " (" + e.text + ")"; }
+
+// The Japanese holiday, or the year-end closure of a preset, that one of @p cal's own holiday sets
+// closes @p d (month-day @p md) with; false when none does.
+bool HolidayOf(const Calendar& cal, Day d, unsigned md, DayInfo* info) {
+  const bool year_end_window = md >= 1229 || md <= 103;  // compare set names only there
+  for (const auto& set : cal.holiday_sets) {
+    if (const jp::Holiday* h = cal.jp ? cal.jp->Find(d) : nullptr) {
+      info->reason = h->name;
+      info->reason_en = h->name_en;
+      if (h->kind == jp::HolidayKind::kSubstitute && h->substitute_for) {
+        const jp::Holiday* orig = cal.jp->Find(*h->substitute_for);
+        std::string of = orig ? orig->name : "?";
+        std::string of_en = orig ? orig->name_en : "?";
+        info->reason += " (substitute for " + of + " " + FormatIsoDate(*h->substitute_for) + ")";
+        info->reason_en += " (substitute for " + of_en + " " + FormatIsoDate(*h->substitute_for) + ")";
+      }
+      info->source = set;
+      info->loc = cal.holidays_loc;
+      info->predicted = h->predicted;
+      info->named = true;
+      return true;
+    }
+    if (!year_end_window) continue;
+    if (set == "jp-gov" || (set == "jp-bank" && (md >= 1231 || md <= 103))) {
+      info->reason = set == "jp-gov" ? "年末年始 (12-29..01-03)" : "年末年始 (12-31..01-03)";
+      info->reason_en = set == "jp-gov" ? "Year-end holidays (12-29..01-03)" : "Bank holidays (12-31..01-03)";
+      info->source = set;
+      info->loc = cal.holidays_loc;
+      info->named = true;
+      return true;
+    }
+  }
+  return false;
 }
+
+}  // namespace
 
 DayInfo Calendar::ClassifyUnchecked(Day d) const {
   DayInfo info;
@@ -196,6 +243,7 @@ DayInfo Calendar::ClassifyUnchecked(Day d) const {
     if (valid_from && valid_to) info.reason += FormatIsoDate(*valid_from) + ".." + FormatIsoDate(*valid_to) + ")";
     else if (valid_from) info.reason += "from " + FormatIsoDate(*valid_from) + ")";
     else info.reason += "until " + FormatIsoDate(*valid_to) + ")";
+    info.reason += RuleRunsText(d);
     info.source = "validity";
     info.loc = loc;
     info.reason_en = info.reason;
@@ -216,40 +264,28 @@ DayInfo Calendar::ClassifyUnchecked(Day d) const {
     if (e.spec.Contains(d, md)) {
       info.reason = "closure: " + EntryLabel(e);
       info.reason_en = info.reason;
+      // A holiday on the same day is named too, from this calendar's sets or its bases'.
+      DayInfo hol;
+      for (const Calendar* c = this; c; c = c->base) {
+        if (!HolidayOf(*c, d, md, &hol)) continue;
+        info.reason += "; also " + hol.reason;
+        info.reason_en += "; also " + hol.reason_en;
+        break;
+      }
+      const std::string runs = RuleRunsText(d);
+      info.reason += runs;
+      info.reason_en += runs;
       info.source = "closed";
       info.loc = e.loc;
       info.named = true;
       return info;
     }
   }
-  for (const auto& set : holiday_sets) {
-    if (const jp::Holiday* h = jp ? jp->Find(d) : nullptr) {
-      info.reason = h->name;
-      info.reason_en = h->name_en;
-      if (h->kind == jp::HolidayKind::kSubstitute && h->substitute_for) {
-        const jp::Holiday* orig = jp->Find(*h->substitute_for);
-        std::string of = orig ? orig->name : "?";
-        std::string of_en = orig ? orig->name_en : "?";
-        info.reason += " (substitute for " + of + " " + FormatIsoDate(*h->substitute_for) + ")";
-        info.reason_en += " (substitute for " + of_en + " " + FormatIsoDate(*h->substitute_for) + ")";
-      }
-      info.source = set;
-      info.loc = holidays_loc;
-      info.predicted = h->predicted;
-      info.named = true;
-      return info;
-    }
-    bool year_end = (set == "jp-gov" && (md >= 1229 || md <= 103)) ||
-                    (set == "jp-bank" && (md >= 1231 || md <= 103));
-    if (year_end) {
-      info.reason = set == "jp-gov" ? "年末年始 (12-29..01-03)" : "年末年始 (12-31..01-03)";
-      info.reason_en = set == "jp-gov" ? "Year-end holidays (12-29..01-03)"
-                                       : "Bank holidays (12-31..01-03)";
-      info.source = set;
-      info.loc = holidays_loc;
-      info.named = true;
-      return info;
-    }
+  if (HolidayOf(*this, d, md, &info)) {
+    const std::string runs = RuleRunsText(d);
+    info.reason += runs;
+    info.reason_en += runs;
+    return info;
   }
   if (!rules.empty()) return ClassifyByRules(d);
   if (base) {
@@ -270,22 +306,47 @@ DayInfo Calendar::ClassifyUnchecked(Day d) const {
 // ---------------------------------------------------------------------------------------------
 // Rule calendars
 
-int Calendar::PeriodOf(Day d) const {
-  Ymd v = ToYmd(d);
-  int p = v.y * 12 + int(v.m) - 1;
-  if (int(v.d) < month_start) --p;
-  return p;
-}
-
-std::pair<Day, Day> Calendar::PeriodBounds(int period) const {
-  int y = period / 12, m = period % 12 + 1;
-  Day start = Day{date::year{y} / date::month(m) / date::day(month_start)};
-  int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
-  Day next = Day{date::year{ny} / date::month(nm) / date::day(month_start)};
-  return {start, next - date::days{1}};
+bool Rule::OncePerMonth() const {
+  switch (kind) {
+    case Kind::kDay:
+    case Kind::kRelativeDay:
+    case Kind::kBusinessDay:
+    case Kind::kClosedDay:
+    case Kind::kNearestWeekday:
+      return numbers.size() == 1;
+    case Kind::kWeekday:
+    case Kind::kRelativeWeekday:
+      return weekdays.size() == 1 && weekdays[0].second != 0;
+    case Kind::kGotobi:
+    case Kind::kEvery:
+      return false;
+  }
+  return false;
 }
 
 namespace {
+
+// The @p occ-th (1..5; -1 = last) weekday @p wd of civil month @p y/@p m, if there is one.
+std::optional<Day> NthWeekday(int y, unsigned m, unsigned wd, int occ) {
+  if (occ < 0) {
+    Day d = *MakeDay(y, m, DaysInMonth(y, m));
+    while (WeekdayOf(d) != wd) d -= date::days{1};
+    return d;
+  }
+  Day d = *MakeDay(y, m, 1);
+  while (WeekdayOf(d) != wd) d += date::days{1};
+  d += date::days{7 * (occ - 1)};
+  if (ToYmd(d).m != m) return std::nullopt;
+  return d;
+}
+
+// Day @p n of civil month @p y/@p m (n <= 0 counts back from its last day: 0 = last), if it has one.
+std::optional<Day> CivilDay(int y, unsigned m, int n) {
+  const int len = int(DaysInMonth(y, m));
+  const int dom = n > 0 ? n : len + n;
+  if (dom < 1 || dom > len) return std::nullopt;
+  return MakeDay(y, m, unsigned(dom));
+}
 
 // Business-day test on the base calendar that treats days outside its range as closed, so rules
 // near the edges of the supported range degrade instead of throwing.
@@ -293,6 +354,13 @@ bool BaseOpen(const Calendar& base, Day d) {
   auto [lo, hi] = base.SupportedRange();
   if (d < lo || d > hi) return false;
   return base.IsBusinessDay(d);
+}
+
+// Why @p d is not a business day of @p base ("みどりの日", "weekly day off (sat)").
+std::string BaseReason(const Calendar& base, Day d) {
+  auto [lo, hi] = base.SupportedRange();
+  if (d < lo || d > hi) return "outside its supported range";
+  return base.Classify(d).reason;
 }
 
 std::optional<Day> StepBusinessDays(const Calendar& base, Day d, int n) {
@@ -307,29 +375,84 @@ std::optional<Day> StepBusinessDays(const Calendar& base, Day d, int n) {
   return d;
 }
 
+std::string RuleLabel(const std::vector<Rule>& rules, size_t i) {
+  return "rule " + std::to_string(i + 1) + " (" + rules[i].text + ")";
+}
+
+std::string BusinessDays(int n) {
+  return std::to_string(n) + " business day" + (std::abs(n) == 1 ? "" : "s");
+}
+
 }  // namespace
 
-const std::vector<RuleHit>& Calendar::PeriodHits(int period) const {
+Day Calendar::PeriodStart(int year, unsigned month) const {
+  if (month_start_weekday) return *NthWeekday(year, month, month_start_weekday->first, month_start_weekday->second);
+  const unsigned day = month_start <= 28 ? unsigned(month_start) : std::min(unsigned(month_start), DaysInMonth(year, month));
+  return Day{date::year{year} / date::month{month} / date::day{day}};
+}
+
+int Calendar::PeriodOf(Day d) const {
+  Ymd v = ToYmd(d);
+  int p = v.y * 12 + int(v.m) - 1;
+  if (month_start_weekday ? d < PeriodStart(v.y, v.m) : v.d < unsigned(month_start) && v.d < DaysInMonth(v.y, v.m))
+    --p;  // before the start of its civil month's rule month (a short month starts on its last day)
+  return p;
+}
+
+std::pair<Day, Day> Calendar::PeriodBounds(int period) const {
+  const int y = period / 12;
+  const unsigned m = unsigned(period % 12 + 1);
+  const Day next = m == 12 ? PeriodStart(y + 1, 1) : PeriodStart(y, m + 1);
+  return {PeriodStart(y, m), next - date::days{1}};
+}
+
+unsigned Calendar::PeriodMonth(int period) const {
+  unsigned m = unsigned(period % 12 + 1);
+  return base_month_next ? m % 12 + 1 : m;
+}
+
+std::string Calendar::PeriodName(int period) const {
+  const int p = base_month_next ? period + 1 : period;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", p / 12, p % 12 + 1);
+  std::string name = buf;
+  if (month_start == 1 && !month_start_weekday && !base_month_next) return name;
+  auto [first, last] = PeriodBounds(period);
+  return name + " (" + FormatIsoDate(first) + ".." + FormatIsoDate(last) + ")";
+}
+
+const Calendar::PeriodRuns& Calendar::Runs(int period) const {
   std::lock_guard<std::mutex> lock(cache_mu_);
-  auto it = hits_cache_.find(period);
-  if (it != hits_cache_.end()) return it->second;
-  std::vector<RuleHit> hits;
-  auto [start, end] = PeriodBounds(period);
-  const unsigned month = unsigned(period % 12 + 1);
+  auto it = runs_cache_.find(period);
+  if (it != runs_cache_.end()) return it->second;
+  PeriodRuns runs;
+  const auto [start, end] = PeriodBounds(period);
+  const unsigned month = PeriodMonth(period);
   const Calendar& b = *base;
+  auto in_period = [&, start = start, end = end](Day d) { return d >= start && d <= end; };
+  // The civil months the period overlaps (one or two): absolute selectors name their days.
+  std::vector<std::pair<int, unsigned>> civil;
+  for (Day d : {start, end}) {
+    Ymd v = ToYmd(d);
+    if (civil.empty() || civil.back() != std::make_pair(v.y, v.m)) civil.emplace_back(v.y, v.m);
+  }
   for (size_t ri = 0; ri < rules.size(); ++ri) {
     const Rule& r = rules[ri];
     if (!r.months[month]) continue;
     std::vector<Day> picked;
-    auto day_at = [&](int n) -> std::optional<Day> {
-      Day d = n > 0 ? start + date::days{n - 1} : end + date::days{n};
-      if (d < start || d > end) return std::nullopt;
-      return d;
+    auto pick = [&](std::optional<Day> d) {
+      if (d && in_period(*d)) picked.push_back(*d);
+    };
+    auto relative_day = [&, start = start, end = end](int n) -> std::optional<Day> {
+      return n > 0 ? start + date::days{n - 1} : end + date::days{n};
     };
     switch (r.kind) {
       case Rule::Kind::kDay:
         for (int n : r.numbers)
-          if (auto d = day_at(n)) picked.push_back(*d);
+          for (auto [y, m] : civil) pick(CivilDay(y, m, n));
+        break;
+      case Rule::Kind::kRelativeDay:
+        for (int n : r.numbers) pick(relative_day(n));
         break;
       case Rule::Kind::kBusinessDay:
       case Rule::Kind::kClosedDay: {
@@ -345,13 +468,23 @@ const std::vector<RuleHit>& Calendar::PeriodHits(int period) const {
       }
       case Rule::Kind::kWeekday:
         for (auto [wd, occ] : r.weekdays) {
+          for (auto [y, m] : civil) {
+            if (occ != 0) {
+              pick(NthWeekday(y, m, wd, occ));
+              continue;
+            }
+            for (auto d = NthWeekday(y, m, wd, 1); d && ToYmd(*d).m == m; *d += date::days{7}) pick(d);
+          }
+        }
+        break;
+      case Rule::Kind::kRelativeWeekday:
+        for (auto [wd, occ] : r.weekdays) {
           Day first = start;
           while (WeekdayOf(first) != wd) first += date::days{1};
           if (occ == 0) {
             for (Day d = first; d <= end; d += date::days{7}) picked.push_back(d);
           } else if (occ > 0) {
-            Day d = first + date::days{7 * (occ - 1)};
-            if (d <= end) picked.push_back(d);
+            pick(first + date::days{7 * (occ - 1)});
           } else {
             Day d = first;
             while (d + date::days{7} <= end) d += date::days{7};
@@ -361,20 +494,31 @@ const std::vector<RuleHit>& Calendar::PeriodHits(int period) const {
         break;
       case Rule::Kind::kNearestWeekday:
         for (int n : r.numbers) {
-          auto t = day_at(n);
-          if (!t) continue;
-          Day d = *t;
-          unsigned wd = WeekdayOf(d);
-          if (wd == 6) d = (d - date::days{1} >= start) ? d - date::days{1} : d + date::days{2};
-          else if (wd == 0) d = (d + date::days{1} <= end) ? d + date::days{1} : d - date::days{2};
-          if (d >= start && d <= end) picked.push_back(d);
+          for (auto [y, m] : civil) {
+            auto t = CivilDay(y, m, n);
+            if (!t || !in_period(*t)) continue;
+            // Quartz "W": never out of the civil month, nor out of the rule month.
+            const Day lo = std::max(start, *MakeDay(y, m, 1));
+            const Day hi = std::min(end, *MakeDay(y, m, DaysInMonth(y, m)));
+            Day d = *t;
+            unsigned wd = WeekdayOf(d);
+            if (wd == 6) d = (d - date::days{1} >= lo) ? d - date::days{1} : d + date::days{2};
+            else if (wd == 0) d = (d + date::days{1} <= hi) ? d + date::days{1} : d - date::days{2};
+            if (d >= lo && d <= hi) picked.push_back(d);
+          }
         }
         break;
       case Rule::Kind::kGotobi:
         for (Day d = start; d <= end; d += date::days{1}) {
           Ymd v = ToYmd(d);
-          if (v.d % 5 == 0 ? v.d <= 25 : false) picked.push_back(d);
-          else if (v.d == DaysInMonth(v.y, v.m)) picked.push_back(d);
+          const unsigned len = DaysInMonth(v.y, v.m);
+          bool on = v.d % 5 == 0 && v.d <= 25;
+          switch (r.gotobi) {
+            case Gotobi::kLastDay: on = on || v.d == len; break;
+            case Gotobi::kThirtieth: on = on || v.d == 30 || (len < 30 && v.d == len); break;
+            case Gotobi::kBoth: on = on || v.d >= 30 || (len < 30 && v.d == len); break;
+          }
+          if (on) picked.push_back(d);
         }
         break;
       case Rule::Kind::kEvery: {
@@ -388,34 +532,60 @@ const std::vector<RuleHit>& Calendar::PeriodHits(int period) const {
     std::sort(picked.begin(), picked.end());
     picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
     for (Day s : picked) {
+      RuleHit hit{s, ri, s};
       std::optional<Day> d = s;
+      RuleMiss miss{s, ri, RuleMiss::Why::kSkip};
       if (!BaseOpen(b, s)) {
         switch (r.shift) {
-          case Shift::kKeep: break;
+          case Shift::kKeep: break;  // an offset then counts from the closed day itself
           case Shift::kSkip: d.reset(); break;
           case Shift::kBefore:
           case Shift::kAfter: {
-            int dir = r.shift == Shift::kAfter ? 1 : -1;
+            const int dir = r.shift == Shift::kAfter ? 1 : -1;
             d.reset();
-            for (int k = 1; k <= r.max_shift; ++k) {
+            miss.why = RuleMiss::Why::kNoBusinessDay;
+            bool at_edge = false;  // 'within: month' stopped the search at the month's edge
+            for (int k = 1; k <= r.max_shift && !d; ++k) {
               Day c = s + date::days{dir * k};
-              if (BaseOpen(b, c)) {
-                d = c;
+              if (r.within_month && !in_period(c)) {
+                at_edge = true;
                 break;
               }
+              if (BaseOpen(b, c)) d = c;
             }
+            miss.both_ways = at_edge;
+            for (int k = 1; at_edge && k <= r.max_shift && !d; ++k) {
+              Day c = s - date::days{dir * k};
+              if (!in_period(c)) break;
+              if (BaseOpen(b, c)) {
+                d = c;
+                hit.turned = true;
+              }
+            }
+            hit.shifted = d.has_value();
             break;
           }
         }
       }
-      if (d && r.offset != 0) d = StepBusinessDays(b, *d, r.offset);
-      if (d) hits.push_back({*d, ri, s});
+      if (d && r.offset != 0) {
+        d = StepBusinessDays(b, *d, r.offset);
+        if (!d) miss.why = RuleMiss::Why::kOutOfRange;
+      }
+      if (d) {
+        hit.date = *d;
+        runs.hits.push_back(hit);
+      } else {
+        runs.dropped.push_back(miss);
+      }
     }
   }
-  std::sort(hits.begin(), hits.end(), [](const RuleHit& x, const RuleHit& y) {
+  std::sort(runs.hits.begin(), runs.hits.end(), [](const RuleHit& x, const RuleHit& y) {
     return x.date != y.date ? x.date < y.date : x.rule < y.rule;
   });
-  return hits_cache_.emplace(period, std::move(hits)).first->second;
+  std::sort(runs.dropped.begin(), runs.dropped.end(), [](const RuleMiss& x, const RuleMiss& y) {
+    return x.selected != y.selected ? x.selected < y.selected : x.rule < y.rule;
+  });
+  return runs_cache_.emplace(period, std::move(runs)).first->second;
 }
 
 std::vector<RuleHit> Calendar::HitsOn(Day d) const {
@@ -455,6 +625,48 @@ std::vector<RuleHit> Calendar::HitsOn(Day d) const {
   return out;
 }
 
+std::vector<RuleMiss> Calendar::DroppedOn(Day d) const {
+  std::vector<RuleMiss> out;
+  if (rules.empty()) return out;
+  for (const RuleMiss& m : Runs(PeriodOf(d)).dropped)
+    if (m.selected == d) out.push_back(m);
+  return out;
+}
+
+std::string Calendar::RuleRunsText(Day d) const {
+  if (rules.empty() || !base) return "";
+  std::string text;
+  for (const RuleHit& h : HitsOn(d)) text += (text.empty() ? "" : " and ") + RuleLabel(rules, h.rule);
+  return text.empty() ? "" : "; cancels the run of " + text;
+}
+
+std::vector<RunCountIssue> Calendar::RunCountIssues(Day from, Day to) const {
+  std::vector<RunCountIssue> out;
+  if (!base || std::none_of(rules.begin(), rules.end(), [](const Rule& r) { return r.OncePerMonth(); })) return out;
+  const int pf = PeriodOf(from), pt = PeriodOf(to);
+  constexpr int kMargin = 12;  // offsets can carry a run months away (enough for warnings)
+  std::map<std::pair<int, size_t>, RunCountIssue> issues;  // by (month, rule)
+  std::map<std::pair<int, size_t>, int> runs;
+  auto inside = [&](int p) { return p >= pf && p <= pt; };
+  for (int p = pf - kMargin; p <= pt + kMargin; ++p) {
+    for (const RuleHit& h : PeriodHits(p)) {
+      if (!rules[h.rule].OncePerMonth()) continue;
+      const int lp = PeriodOf(h.date);
+      if (inside(lp)) ++runs[{lp, h.rule}];
+      if (lp == p) continue;
+      if (inside(p)) issues[{p, h.rule}].moved_out.push_back(h);
+      if (inside(lp)) issues[{lp, h.rule}].moved_in.push_back(h);
+    }
+  }
+  for (auto& [key, issue] : issues) {
+    issue.period = key.first;
+    issue.rule = key.second;
+    issue.runs = runs[key];
+    if (issue.runs != 1) out.push_back(std::move(issue));
+  }
+  return out;
+}
+
 DayInfo Calendar::ClassifyByRules(Day d) const {
   DayInfo info;
   info.source = "rule";
@@ -464,30 +676,61 @@ DayInfo Calendar::ClassifyByRules(Day d) const {
     const Rule& r = rules[h.rule];
     info.open = true;
     info.loc = r.loc;
-    info.reason = "rule " + std::to_string(h.rule + 1) + " (" + r.text + ")";
+    info.reason = RuleLabel(rules, h.rule);
+    // Only a kept date can be closed in the base without having been shifted.
+    const bool kept_closed = r.shift == Shift::kKeep && !h.shifted && !BaseOpen(*base, h.selected);
     if (h.selected != d) {
       info.reason += ": selected " + FormatIsoDate(h.selected);
-      if (!BaseOpen(*base, h.selected) && (r.shift == Shift::kBefore || r.shift == Shift::kAfter))
+      if (kept_closed)  // then offset from it as it is
+        info.reason += " (not a business day in '" + base->name + "': " + BaseReason(*base, h.selected) + ")";
+      if (h.shifted && h.turned)
+        info.reason += std::string(", shifted ") + (r.shift == Shift::kAfter ? "before" : "after") + " (" +
+                       ShiftName(r.shift) + " would leave the month)";
+      else if (h.shifted)
         info.reason += std::string(", shifted ") + ShiftName(r.shift);
-      if (r.offset)
-        info.reason += ", offset " + std::to_string(r.offset) + " business day" + (std::abs(r.offset) == 1 ? "" : "s");
+      if (r.offset) info.reason += ", offset " + BusinessDays(r.offset);
+    } else if (kept_closed) {
+      info.reason += ": kept, although not a business day in '" + base->name + "': " + BaseReason(*base, d);
     }
     info.reason_en = info.reason;
     return info;
   }
-  // Say why no rule produced this date: a selector may have picked it and moved it away
-  // (a selected date always lies in its own period).
-  std::string why = "no rule selects this date";
-  for (const RuleHit& h : PeriodHits(PeriodOf(d))) {
+  // Say why no rule produced this date: a selector may have picked it and moved it away, or
+  // dropped it (a selected date always lies in its own period).
+  std::string why;
+  const PeriodRuns& runs = Runs(PeriodOf(d));
+  for (const RuleHit& h : runs.hits) {
     if (h.selected != d) continue;
-    why = "rule " + std::to_string(h.rule + 1) + " (" + rules[h.rule].text + ") selected this date and moved it to " +
-          FormatIsoDate(h.date);
+    why = RuleLabel(rules, h.rule) + " selected this date and moved it to " + FormatIsoDate(h.date);
     info.loc = rules[h.rule].loc;
     break;
   }
-  if (why.rfind("no rule", 0) == 0 && !BaseOpen(*base, d)) {
-    DayInfo bi = base->ClassifyUnchecked(d);
-    why += "; not a business day in '" + base->name + "': " + bi.reason;
+  for (const RuleMiss& m : runs.dropped) {
+    if (m.selected != d || !why.empty()) continue;
+    const Rule& r = rules[m.rule];
+    why = RuleLabel(rules, m.rule) + " selected this date, but ";
+    const std::string closed = "it is not a business day in '" + base->name + "' (" + BaseReason(*base, d) + ")";
+    switch (m.why) {
+      case RuleMiss::Why::kSkip:
+        why += closed + " and the rule's shift is skip";
+        break;
+      case RuleMiss::Why::kNoBusinessDay:
+        why += closed + " and no business day of '" + base->name + "' is within " + std::to_string(r.max_shift) +
+               " day" + (r.max_shift == 1 ? "" : "s") + (r.shift == Shift::kAfter ? " after" : " before") + " it" +
+               (m.both_ways ? std::string(" inside its month, nor ") + (r.shift == Shift::kAfter ? "before" : "after") +
+                                  " it (max_shift " + std::to_string(r.max_shift) + ", within: month)"
+                            : " (max_shift " + std::to_string(r.max_shift) + ")");
+        break;
+      case RuleMiss::Why::kOutOfRange:
+        why += "its offset of " + BusinessDays(r.offset) + " runs off the supported date range";
+        break;
+    }
+    why += ": no run";
+    info.loc = r.loc;
+  }
+  if (why.empty()) {
+    why = "no rule selects this date";
+    if (!BaseOpen(*base, d)) why += "; not a business day in '" + base->name + "': " + BaseReason(*base, d);
   }
   info.reason = why;
   info.reason_en = why;
@@ -501,11 +744,16 @@ std::vector<TimeRange> Calendar::WindowsOf(Day d) const {
   const unsigned md = MonthDayOf(d);
   for (const auto& e : special_hours)
     if (e.spec.Contains(d, md)) return e.hours;
+  for (const auto& e : open) {  // the deciding open entry, when it gives hours of its own
+    if (!e.spec.Contains(d, md)) continue;
+    if (!e.hours.empty()) return e.hours;
+    break;
+  }
   if (has_hours) {
     const auto& wh = weekday_hours[WeekdayOf(d)];
     if (wh) return *wh;
     if (!hours.empty()) return hours;
-    return {};  // a per-weekday mapping that leaves this weekday out: no open hours
+    return {};  // a per-weekday mapping that leaves this weekday out (the loader refuses that)
   } else if (base && base->HasHours()) {
     return base->WindowsOf(d);
   }
@@ -521,19 +769,26 @@ Instant LocalToInstant(const TimeZone* zone, Day d, int minutes) {
   return zone->FromLocal(ls).instant;
 }
 
-static Day LocalDay(const TimeZone* zone, Instant t, int minus_minutes) {
+namespace {
+
+Day LocalDay(const TimeZone* zone, Instant t, int minus_minutes) {
   auto local = zone ? zone->ToLocal(t) : date::local_seconds{t.time_since_epoch()};
   local -= std::chrono::minutes{minus_minutes};
   return Day{date::floor<date::days>(local).time_since_epoch()};
 }
 
-Day BusinessDateOf(const Calendar& cal, Instant t) { return LocalDay(cal.Zone(), t, cal.DayStart()); }
+// An open window of a business day, and that day.
+struct OpenWindow {
+  Day date;
+  Instant start, end;
+  DayInfo info;
+};
 
-bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info,
-              std::optional<std::pair<Instant, Instant>>* window) {
+// The business day whose open window contains @p t: its local date or one of the two days before
+// (the earliest of them when windows overlap). The local date must be in the supported range.
+std::optional<OpenWindow> WindowAt(const Calendar& cal, Instant t) {
   const TimeZone* zone = cal.Zone();
-  Day l = LocalDay(zone, t, 0);
-  cal.CheckRange(l);
+  const Day l = LocalDay(zone, t, 0);
   auto [lo, hi] = cal.SupportedRange();
   for (int back = 2; back >= 0; --back) {
     Day d = l - date::days{back};
@@ -542,22 +797,52 @@ bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info,
     if (!di.open) continue;
     for (const TimeRange& w : cal.WindowsOf(d)) {
       Instant s = LocalToInstant(zone, d, w.start), e = LocalToInstant(zone, d, w.end);
-      if (s <= t && t < e) {
-        if (info) *info = di;
-        if (window) *window = std::make_pair(s, e);
-        return true;
-      }
+      if (s <= t && t < e) return OpenWindow{d, s, e, std::move(di)};
     }
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Day BusinessDateOf(const Calendar& cal, Instant t) {
+  if (cal.HasHours()) {  // without hours every window is day start to day start: the plain rule
+    auto [lo, hi] = cal.SupportedRange();
+    const Day l = LocalDay(cal.Zone(), t, 0);
+    if (l >= lo && l <= hi)
+      if (auto w = WindowAt(cal, t)) return w->date;
+  }
+  return LocalDay(cal.Zone(), t, cal.DayStart());
+}
+
+bool IsOpenAt(const Calendar& cal, Instant t, DayInfo* info,
+              std::optional<std::pair<Instant, Instant>>* window) {
+  cal.CheckRange(LocalDay(cal.Zone(), t, 0));
+  if (auto w = WindowAt(cal, t)) {
+    if (info) *info = std::move(w->info);
+    if (window) *window = std::make_pair(w->start, w->end);
+    return true;
+  }
   if (info) {
-    Day bd = BusinessDateOf(cal, t);
-    if (bd < lo) bd = lo;
+    auto [lo, hi] = cal.SupportedRange();
+    Day bd = std::max(LocalDay(cal.Zone(), t, cal.DayStart()), lo);
     DayInfo di = cal.Classify(bd);
     if (di.open) {
+      const std::vector<TimeRange> windows = cal.WindowsOf(bd);
+      const Calendar* owner = cal.HoursOwner();
       std::string hours;
-      for (const TimeRange& w : cal.WindowsOf(bd)) hours += (hours.empty() ? "" : ", ") + FormatTimeRange(w);
+      for (const TimeRange& w : windows) hours += (hours.empty() ? "" : ", ") + FormatTimeRange(w);
+      if (windows.empty()) {
+        di.reason = "no business hours on business day " + FormatIsoDate(bd) + " (" + WeekdayName(WeekdayOf(bd)) +
+                    " is not in the 'hours' of '" + (owner ? owner->name : cal.name) + "')";
+      } else if (!cal.rules.empty() && owner && owner != &cal) {
+        // A rule calendar is read as a set of dates; say that only the inherited hours close it.
+        di.reason = "outside the business hours (" + hours + ") that '" + cal.name + "' inherits from '" +
+                    owner->name + "'; " + FormatIsoDate(bd) + " is a run date: " + di.reason;
+      } else {
+        di.reason = "outside business hours (" + hours + ") of business day " + FormatIsoDate(bd);
+      }
       di.open = false;
-      di.reason = "outside business hours (" + hours + ") of business day " + FormatIsoDate(bd);
       di.reason_en = di.reason;
       di.source = "hours";
     }

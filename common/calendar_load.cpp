@@ -16,16 +16,18 @@ namespace hops::cal {
 
 const std::vector<std::string> kFileKeys = {"version", "calendars"};
 const std::vector<std::string> kCalendarKeys = {
-    "description", "timezone", "base",          "weekdays",  "holidays",    "closed",
-    "open",        "hours",    "special_hours", "day_start", "valid",       "rules",
-    "shift",       "max_shift", "month_start"};
-const std::vector<std::string> kRuleSelectors = {"day",     "business_day", "closed_day",
-                                                 "weekday", "nearest_weekday", "gotobi", "every"};
-const std::vector<std::string> kRuleKeys = {"day",        "business_day", "closed_day", "weekday",
-                                            "nearest_weekday", "gotobi", "every",      "from",
-                                            "months",     "shift",        "max_shift",  "offset",
-                                            "name"};
+    "description", "timezone",  "base",        "weekdays",  "holidays", "closed",
+    "open",        "hours",     "special_hours", "day_start", "valid",  "rules",
+    "shift",       "max_shift", "within",      "month_start", "base_month"};
+const std::vector<std::string> kRuleSelectors = {"day",     "relative_day",     "business_day",    "closed_day",
+                                                 "weekday", "relative_weekday", "nearest_weekday", "gotobi",
+                                                 "every"};
+const std::vector<std::string> kRuleKeys = {"day",          "relative_day",     "business_day", "closed_day",
+                                            "weekday",      "relative_weekday", "nearest_weekday", "gotobi",
+                                            "every",        "from",             "months",       "shift",
+                                            "max_shift",    "within",           "offset",       "name"};
 const std::vector<std::string> kEntryKeys = {"date", "name"};
+const std::vector<std::string> kOpenEntryKeys = {"date", "name", "hours"};
 const std::vector<std::string> kSpecialHoursKeys = {"date", "hours", "name"};
 const std::vector<std::string> kValidKeys = {"from", "to"};
 const std::vector<std::string> kHolidaySets = {"jp", "jp-gov", "jp-bank"};
@@ -146,8 +148,10 @@ Day ParseDayNode(const YamlDoc& doc, const YAML::Node& n, const std::string& wha
   return *d;
 }
 
+// The entries of 'closed' or 'open' (whose entries may give their own hours).
 std::vector<DatedEntry> ParseEntries(const YamlDoc& doc, const YAML::Node& n, const std::string& what,
                                      Collector& errs) {
+  const bool open = what == "open";
   std::vector<DatedEntry> out;
   if (!n.IsSequence()) doc.Fail(n, "'" + what + "' must be a list of dates, got " + NodeTypeName(n));
   for (const YAML::Node& item : n) {
@@ -157,8 +161,9 @@ std::vector<DatedEntry> ParseEntries(const YamlDoc& doc, const YAML::Node& n, co
       YAML::Node date_node;  // never assign Nodes: yaml-cpp assignment rewrites the aliased node
       date_node.reset(item);
       if (item.IsMap()) {
-        MapReader m(doc, item, "an entry of '" + what + "'", kEntryKeys, errs.list());
+        MapReader m(doc, item, "an entry of '" + what + "'", open ? kOpenEntryKeys : kEntryKeys, errs.list());
         errs.Try([&] { e.name = m.String("name").value_or(""); });
+        if (open && m.Has("hours")) e.hours = ParseHoursList(doc, m.Get("hours"), "'hours' of an 'open' entry", errs);
         date_node.reset(m.Require("date"));
       }
       e.text = ScalarText(doc, date_node, "an entry of '" + what + "'");
@@ -221,6 +226,21 @@ Shift ParseShiftNode(const YamlDoc& doc, const YAML::Node& n) {
                   DidYouMean(s, {"before", "after", "skip", "keep"}));
 }
 
+// "tue#2" -> (2, 2), "fri#last" -> (5, -1), "mon" -> (1, 0) when @p every is allowed; occurrences
+// up to @p max_occ.
+std::optional<std::pair<unsigned, int>> ParseWeekdayOccurrence(const std::string& text, bool every, int max_occ) {
+  const std::string s = Lower(text);
+  size_t hash = s.find('#');
+  auto wd = ParseWeekdayName(s.substr(0, hash));
+  if (!wd) return std::nullopt;
+  if (hash == std::string::npos) return every ? std::make_optional(std::make_pair(*wd, 0)) : std::nullopt;
+  std::string o = s.substr(hash + 1);
+  if (o == "last") return std::make_pair(*wd, -1);
+  auto k = ParseLong(o);
+  if (k && *k >= 1 && *k <= max_occ) return std::make_pair(*wd, int(*k));
+  return std::nullopt;
+}
+
 // "last" -> 0, "last-3" -> -3, "25" -> 25 (days), with bounds checks.
 int ParseDayNumber(const YamlDoc& doc, const YAML::Node& n, const std::string& what, bool business) {
   std::string s = Lower(ScalarText(doc, n, what));
@@ -243,14 +263,30 @@ std::string NodeText(const YAML::Node& n) {
   return s;
 }
 
+// 'within': "month" keeps shifts inside the rule month, "none" does not.
+bool ParseWithinNode(const YamlDoc& doc, const YAML::Node& n) {
+  std::string s = ScalarText(doc, n, "'within'");
+  if (s == "month") return true;
+  if (s == "none") return false;
+  doc.Fail(n, "'within' must be month or none, got '" + s + "'" + DidYouMean(s, {"month", "none"}));
+}
+
+// The defaults a calendar gives its rules.
+struct RuleDefaults {
+  std::optional<Shift> shift;  ///< written at the calendar level
+  int max_shift = 10;
+  bool within_month = false;
+};
+
 Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Calendar& cal,
-               Shift default_shift, int default_max_shift, Collector& errs) {
+               const RuleDefaults& defaults, Collector& errs) {
   const std::string what = "rule " + std::to_string(index + 1) + " of calendar '" + cal.name + "'";
   MapReader m(doc, n, what, kRuleKeys, errs.list());
   Rule r;
   r.loc = doc.Loc(n);
-  r.shift = default_shift;
-  r.max_shift = default_max_shift;
+  r.shift = defaults.shift.value_or(Shift::kSkip);
+  r.max_shift = defaults.max_shift;
+  r.within_month = defaults.within_month;
   r.months.fill(true);
   r.months[0] = false;
   std::string selector;
@@ -273,36 +309,35 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
   auto each = [&](const std::function<void(const YAML::Node&)>& f) {
     for (const YAML::Node& i : Items(v)) errs.Try([&] { f(i); });
   };
-  if (selector == "day" || selector == "nearest_weekday") {
-    r.kind = selector == "day" ? Rule::Kind::kDay : Rule::Kind::kNearestWeekday;
+  if (selector == "day" || selector == "relative_day" || selector == "nearest_weekday") {
+    r.kind = selector == "day"            ? Rule::Kind::kDay
+             : selector == "relative_day" ? Rule::Kind::kRelativeDay
+                                          : Rule::Kind::kNearestWeekday;
     each([&](const YAML::Node& i) { r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", false)); });
   } else if (selector == "business_day" || selector == "closed_day") {
     r.kind = selector == "business_day" ? Rule::Kind::kBusinessDay : Rule::Kind::kClosedDay;
     each([&](const YAML::Node& i) { r.numbers.push_back(ParseDayNumber(doc, i, "'" + selector + "'", true)); });
-  } else if (selector == "weekday") {
-    r.kind = Rule::Kind::kWeekday;
+  } else if (selector == "weekday" || selector == "relative_weekday") {
+    r.kind = selector == "weekday" ? Rule::Kind::kWeekday : Rule::Kind::kRelativeWeekday;
     each([&](const YAML::Node& i) {
-      std::string s = Lower(ScalarText(doc, i, "'weekday'"));
-      size_t hash = s.find('#');
-      auto wd = ParseWeekdayName(s.substr(0, hash));
-      int occ = 0;
-      bool ok = wd.has_value();
-      if (ok && hash != std::string::npos) {
-        std::string o = s.substr(hash + 1);
-        auto k = ParseLong(o);
-        if (o == "last") occ = -1;
-        else if (k && *k >= 1 && *k <= 5) occ = int(*k);
-        else ok = false;
-      }
-      if (!ok) doc.Fail(i, "'weekday' must be like tue#2, fri#last or mon, got '" + s + "'");
-      r.weekdays.emplace_back(*wd, occ);
+      std::string s = ScalarText(doc, i, "'" + selector + "'");
+      auto wd = ParseWeekdayOccurrence(s, true, 5);
+      if (!wd) doc.Fail(i, "'" + selector + "' must be like tue#2, fri#last or mon, got '" + Lower(s) + "'");
+      r.weekdays.push_back(*wd);
     });
   } else if (selector == "gotobi") {
     r.kind = Rule::Kind::kGotobi;
     errs.Try([&] {
-      if (!m.Bool("gotobi").value()) doc.Fail(v, "'gotobi' can only be true; remove the rule instead");
+      const std::string s = Lower(ScalarText(doc, v, "'gotobi'"));
+      if (s == "true" || s == "last") r.gotobi = Gotobi::kLastDay;
+      else if (s == "30") r.gotobi = Gotobi::kThirtieth;
+      else if (s == "both") r.gotobi = Gotobi::kBoth;
+      else if (s == "false") doc.Fail(v, "'gotobi' cannot be false; remove the rule instead");
+      else doc.Fail(v, "'gotobi' must be true (or last), 30 or both, got '" + s + "'");
     });
-    desc = "gotobi (5, 10, 15, 20, 25 and month end)";
+    desc = r.gotobi == Gotobi::kLastDay     ? "gotobi (5, 10, 15, 20, 25 and month end)"
+           : r.gotobi == Gotobi::kThirtieth ? "gotobi (5, 10, 15, 20, 25 and 30, or February's last day)"
+                                            : "gotobi (5, 10, 15, 20, 25, 30 and 31, or February's last day)";
   } else if (selector == "every") {
     r.kind = Rule::Kind::kEvery;
     errs.Try([&] {
@@ -349,14 +384,62 @@ Rule ParseRule(const YamlDoc& doc, const YAML::Node& n, size_t index, const Cale
   errs.Try([&] {
     if (auto ms = m.Int("max_shift", 0, 31)) r.max_shift = int(*ms);
   });
+  if (m.Has("within")) errs.Try([&] { r.within_month = ParseWithinNode(doc, m.Get("within")); });
   errs.Try([&] {
     if (auto off = m.Int("offset", -31, 31)) r.offset = int(*off);
   });
-  if (r.shift == Shift::kBefore || r.shift == Shift::kAfter) desc += std::string(", shift ") + ShiftName(r.shift);
+  // JP1 起算 and Hinemos "x days after" count from the selected day even when it is closed: with
+  // an offset and no shift written, the selected day is kept as the anchor.
+  if (r.offset != 0 && !m.Has("shift") && !defaults.shift && r.kind != Rule::Kind::kClosedDay) r.shift = Shift::kKeep;
+  if (r.shift != Shift::kSkip) desc += std::string(", shift ") + ShiftName(r.shift);
+  if (r.within_month && (r.shift == Shift::kBefore || r.shift == Shift::kAfter)) desc += ", within month";
   if (r.offset) desc += ", offset " + std::to_string(r.offset);
   r.text = desc;
   errs.Try([&] { r.text = m.String("name").value_or(desc); });
   return r;
+}
+
+// Whether @p cal's own 'hours' is the per-weekday mapping form.
+bool HasHoursMapping(const Calendar& cal) {
+  if (!cal.has_hours || !cal.hours.empty()) return false;
+  return std::any_of(cal.weekday_hours.begin(), cal.weekday_hours.end(), [](const auto& h) { return h.has_value(); });
+}
+
+// The weekdays on which open entry @p e opens a day that @p cal (with an hours mapping) gives no
+// hours: the entry gives none of its own, no special_hours entry of @p cal covers the day, and
+// the mapping leaves its weekday out.
+std::array<bool, 7> WeekdaysWithoutHours(const Calendar& cal, const DatedEntry& e) {
+  std::array<bool, 7> missing{};
+  if (!e.hours.empty()) return missing;
+  auto check = [&](Day d, unsigned md) {
+    for (const DatedEntry& sh : cal.special_hours)
+      if (sh.spec.Contains(d, md)) return;
+    if (!cal.weekday_hours[WeekdayOf(d)]) missing[WeekdayOf(d)] = true;
+  };
+  auto month_day = [](Day d) {
+    Ymd v = ToYmd(d);
+    return v.m * 100 + v.d;
+  };
+  if (!e.spec.recurring) {
+    int n = 0;  // a range longer than ten years has shown every weekday long before its end
+    for (Day d = e.spec.from; d <= e.spec.to && n < 3660; d += date::days{1}, ++n) check(d, month_day(d));
+    return missing;
+  }
+  // A yearly date falls on every weekday over the years: 28 years are a whole cycle of weekdays
+  // and leap years.
+  for (Day d = *MakeDay(2001, 1, 1); d <= *MakeDay(2028, 12, 31); d += date::days{1}) {
+    const unsigned md = month_day(d);
+    if (e.spec.Contains(d, md)) check(d, md);
+  }
+  return missing;
+}
+
+// "sat, sun" for the days set in @p days; "" when none is.
+std::string WeekdayList(const std::array<bool, 7>& days) {
+  std::string out;
+  for (unsigned d = 0; d < 7; ++d)
+    if (days[d]) out += (out.empty() ? "" : ", ") + std::string(WeekdayName(d));
+  return out;
 }
 
 }  // namespace
@@ -524,6 +607,8 @@ void Registry::LoadCalendarBody(const YamlDoc& doc, const YAML::Node& value, Cal
   if (m.Has("hours")) {
     YAML::Node h = m.Get("hours");
     cal->has_hours = true;
+    cal->hours_loc = doc.Loc(h);
+    cal->hours_line = doc.Line(cal->hours_loc.line);
     if (h.IsMap()) {
       for (auto it = h.begin(); it != h.end(); ++it) {
         errs.Try([&] {
@@ -551,6 +636,18 @@ void Registry::LoadCalendarBody(const YamlDoc& doc, const YAML::Node& value, Cal
   }
   if (m.Has("special_hours"))
     errs.Try([&] { cal->special_hours = ParseSpecialHours(doc, m.Get("special_hours"), errs); });
+  // An open-by-exception day needs hours too: its own, special_hours', or its weekday's.
+  if (HasHoursMapping(*cal) && errs.count() == before_week) {
+    for (const DatedEntry& e : cal->open) {
+      const std::string missing = WeekdayList(WeekdaysWithoutHours(*cal, e));
+      if (!missing.empty())
+        errs.Add(DefinitionError(e.loc,
+                                 "'open' entry " + e.text + " falls on " + missing +
+                                     ", for which 'hours' lists no hours: give the entry its own 'hours', or list " +
+                                     missing + " in 'hours'",
+                                 doc.Line(e.loc.line)));
+    }
+  }
   if (m.Has("day_start"))
     errs.Try([&] { cal->day_start = ParseClockNode(doc, m.Get("day_start"), "'day_start'"); });
   if (m.Has("valid")) {
@@ -566,22 +663,42 @@ void Registry::LoadCalendarBody(const YamlDoc& doc, const YAML::Node& value, Cal
         doc.Fail(v.Get("to"), "'valid' ends before it starts");
     });
   }
-  Shift default_shift = Shift::kSkip;
-  if (m.Has("shift")) errs.Try([&] { default_shift = ParseShiftNode(doc, m.Get("shift")); });
-  int default_max_shift = 10;
-  errs.Try([&] { default_max_shift = int(m.Int("max_shift", 0, 31).value_or(10)); });
-  errs.Try([&] {
-    if (auto ms = m.Int("month_start", 1, 28)) cal->month_start = int(*ms);
-  });
+  RuleDefaults defaults;
+  if (m.Has("shift")) errs.Try([&] { defaults.shift = ParseShiftNode(doc, m.Get("shift")); });
+  errs.Try([&] { defaults.max_shift = int(m.Int("max_shift", 0, 31).value_or(10)); });
+  if (m.Has("within")) errs.Try([&] { defaults.within_month = ParseWithinNode(doc, m.Get("within")); });
+  if (m.Has("month_start")) {
+    errs.Try([&] {
+      const YAML::Node node = m.Get("month_start");
+      const std::string s = Lower(ScalarText(doc, node, "'month_start'"));
+      auto k = ParseLong(s);
+      if (s == "last") cal->month_start = 31;
+      else if (k && *k >= 1 && *k <= 31) cal->month_start = int(*k);
+      else if (auto wd = k ? std::nullopt : ParseWeekdayOccurrence(s, false, 4)) cal->month_start_weekday = wd;
+      else
+        doc.Fail(node, "'month_start' must be a day 1..31 or last, or a weekday occurrence such as mon#1 or "
+                       "fri#last (#1..#4), got '" + s + "'");
+    });
+  }
+  if (m.Has("base_month")) {
+    errs.Try([&] {
+      const YAML::Node node = m.Get("base_month");
+      const std::string s = ScalarText(doc, node, "'base_month'");
+      if (s == "next") cal->base_month_next = true;
+      else if (s != "current")
+        doc.Fail(node, "'base_month' must be current (当月) or next (翌月), got '" + s + "'" +
+                           DidYouMean(s, {"current", "next"}));
+    });
+  }
   if (m.Has("rules")) {
     YAML::Node rules = m.Get("rules");
     if (!m.Has("base"))
       errs.Add(doc.ErrorAt(rules, "'rules' need a 'base' calendar whose business days they count"));
     if (!rules.IsSequence() || rules.size() == 0) doc.Fail(rules, "'rules' must be a non-empty list of rules");
     for (size_t i = 0; i < rules.size(); ++i)
-      errs.Try([&] { cal->rules.push_back(ParseRule(doc, rules[i], i, *cal, default_shift, default_max_shift, errs)); });
+      errs.Try([&] { cal->rules.push_back(ParseRule(doc, rules[i], i, *cal, defaults, errs)); });
   } else {
-    for (const char* k : {"shift", "max_shift", "month_start"})
+    for (const char* k : {"shift", "max_shift", "within", "month_start", "base_month"})
       if (m.Has(k)) errs.Add(doc.ErrorAt(m.Get(k), std::string("'") + k + "' only applies to calendars with 'rules'"));
   }
 }
@@ -629,13 +746,52 @@ void Registry::Resolve() {
       chain.push_back(b);
     }
   }
-  std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& f : problems) errors_.push_back(std::move(f.second));
   if (cyclic) {
     for (auto& c : calendars_) c->base = nullptr;  // never walk a cyclic chain
   }
+  // A calendar with a base and an hours mapping must give hours to every weekday its bases open:
+  // the weekly pattern of the first calendar of the chain, and the days opened by exception.
+  for (size_t i = 0; i < calendars_.size(); ++i) {
+    const Calendar& c = *calendars_[i];
+    if (!c.base || !HasHoursMapping(c)) continue;
+    const Calendar* root = c.base;
+    while (root->base) root = root->base;
+    std::array<bool, 7> weekly{};
+    for (unsigned d = 0; d < 7; ++d) weekly[d] = root->weekdays[d] && !c.weekday_hours[d];
+    if (std::string missing = WeekdayList(weekly); !missing.empty())
+      problems.emplace_back(i, DefinitionError(c.hours_loc,
+                                               "'hours' gives no hours for " + missing + ", business days of '" +
+                                                   root->name + "' (list them in 'hours')",
+                                               c.hours_line));
+    for (const Calendar* b = c.base; b; b = b->base) {
+      for (const DatedEntry& e : b->open) {
+        if (std::string missing = WeekdayList(WeekdaysWithoutHours(c, e)); !missing.empty())
+          problems.emplace_back(i, DefinitionError(c.hours_loc,
+                                                   "'hours' lists no hours for " + missing + ", on which '" + b->name +
+                                                       "' opens " + e.text + " by exception (list " + missing +
+                                                       " in 'hours')",
+                                                   c.hours_line));
+      }
+    }
+  }
+  std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& f : problems) errors_.push_back(std::move(f.second));
+  // Calendars that name no zone: their base's; else the settings' default; else Asia/Tokyo when
+  // they use Japanese holidays; else the host's.
   for (auto& c : calendars_) {
-    if (!c->zone && !c->base) c->zone = DefaultZone();
+    if (c->zone) continue;
+    if (c->base) {
+      c->zone_origin = ZoneOrigin::kBase;
+    } else if (default_zone_) {
+      c->zone = default_zone_;
+      c->zone_origin = ZoneOrigin::kSettings;
+    } else if (const TimeZone* tokyo = c->UsesJp() ? FindZone("Asia/Tokyo") : nullptr) {
+      c->zone = tokyo;
+      c->zone_origin = ZoneOrigin::kHolidays;
+    } else {
+      c->zone = LocalZone();
+      c->zone_origin = ZoneOrigin::kHost;
+    }
   }
 }
 

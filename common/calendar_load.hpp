@@ -18,6 +18,8 @@ extern const std::vector<std::string> kCalendarKeys;
 extern const std::vector<std::string> kRuleKeys;
 extern const std::vector<std::string> kRuleSelectors;
 extern const std::vector<std::string> kEntryKeys;
+/// Keys of an 'open' entry, which may give the hours of the days it opens.
+extern const std::vector<std::string> kOpenEntryKeys;
 extern const std::vector<std::string> kSpecialHoursKeys;
 extern const std::vector<std::string> kValidKeys;
 /// Built-in holiday sets usable in `holidays:`.

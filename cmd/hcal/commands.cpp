@@ -177,6 +177,49 @@ void PrintJudged(const HcalOptions& o, const Calendar& cal, Instant t, bool now)
     std::fprintf(stderr, "%s: %s\n", kTool, n.c_str());
 }
 
+// Unless -q: when rule calendar @p cal is closed at @p t only because of the hours it inherits
+// (a JP1 user reads a rule as a date), a warning on stderr that says so.
+void WarnInheritedHours(const HcalOptions& o, const Calendar& cal, Instant t, const DayInfo& info) {
+  const Calendar* owner = cal.HoursOwner();
+  if (o.quiet || cal.rules.empty() || info.source != "hours" || !owner || owner == &cal) return;
+  const Day bd = BusinessDateOf(cal, t);
+  std::string hours;
+  for (const TimeRange& w : cal.WindowsOf(bd)) hours += (hours.empty() ? "" : ", ") + FormatTimeRange(w);
+  if (hours.empty()) return;
+  std::fprintf(stderr,
+               "%s: warning: '%s' is closed at %s only because of the business hours it inherits from '%s' (%s); "
+               "%s is one of its run dates: ask 'hcal is-business-day' about the date alone, or give '%s' "
+               "hours of its own; -q silences this\n",
+               kTool, cal.name.c_str(), IsoInstant(t, cal.Zone()).c_str(), owner->name.c_str(), hours.c_str(),
+               FormatIsoDate(bd).c_str(), cal.name.c_str());
+}
+
+}  // namespace
+
+std::vector<RunWarning> RunCountWarnings(const Calendar& cal, Day from, Day to) {
+  std::vector<RunWarning> out;
+  for (const RunCountIssue& issue : cal.RunCountIssues(from, to)) {
+    const Rule& r = cal.rules[issue.rule];
+    std::string text = "'" + cal.name + "' rule " + std::to_string(issue.rule + 1) + " (" + r.text + ") ";
+    text += issue.runs == 0 ? "has no run" : "runs " + std::to_string(issue.runs) + " times";
+    text += " in the month " + cal.PeriodName(issue.period) + ":";
+    bool shifted = false;
+    const auto& moved = issue.runs == 0 ? issue.moved_out : issue.moved_in;
+    for (size_t i = 0; i < moved.size(); ++i) {
+      const RuleHit& h = moved[i];
+      shifted = shifted || h.shifted;
+      text += std::string(i ? "," : "") +
+              (issue.runs == 0 ? " its " + FormatIsoDate(h.selected) + " moved to " + FormatIsoDate(h.date)
+                               : " " + FormatIsoDate(h.date) + " comes from " + FormatIsoDate(h.selected));
+    }
+    if (shifted && !r.within_month) text += " ('within: month' keeps shifts inside their month)";
+    out.push_back({r.loc, text});
+  }
+  return out;
+}
+
+namespace {
+
 }  // namespace
 
 static int Answer(const HcalOptions& o, bool yes, const std::string& text) {
@@ -230,6 +273,7 @@ int CmdIsOpen(const HcalOptions& o, const std::string& name, const std::string& 
   DayInfo info;
   std::optional<std::pair<Instant, Instant>> window;
   bool open = IsOpenAt(cal, t, &info, &window);
+  if (!open) WarnInheritedHours(o, cal, t, info);
   std::string text = StateText(cal, open, info, window);
   if (Json(o)) {
     WriteEvent(StateEvent(cal, t, open, info, window, text));
@@ -294,6 +338,10 @@ int CmdList(const HcalOptions& o, const std::string& name, const PeriodOptions& 
       PrintDayLine(d, DayNote(cal, info), &out);
     }
   }
+  out.Flush();
+  if (!o.quiet)
+    for (const RunWarning& w : RunCountWarnings(cal, from, to))
+      std::fprintf(stderr, "%s: warning: %s\n", kTool, w.text.c_str());
   return 0;
 }
 
@@ -573,6 +621,7 @@ int CmdGate(const HcalOptions& o, const std::string& name, const std::string& at
   PrintJudged(o, cal, t, at.empty());
   DayInfo info;
   if (!IsOpenAt(cal, t, &info)) {
+    WarnInheritedHours(o, cal, t, info);
     if (o.verbose)
       std::fprintf(stderr, "%s: '%s' is closed (%s); not running %s\n", kTool, cal.name.c_str(), info.reason.c_str(),
                    command[0].c_str());
@@ -585,7 +634,13 @@ int CmdGate(const HcalOptions& o, const std::string& name, const std::string& at
   return status;
 }
 
-int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files) {
+int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files, const PeriodOptions& p) {
+  auto [from, to] = ResolvePeriod(p, nullptr, false);
+  if (from == Day{} && to == Day{}) {  // this year and the next
+    const int year = ToYmd(date::floor<date::days>(Now())).y;
+    from = *MakeDay(year, 1, 1);
+    to = *MakeDay(year + 1, 12, 31);
+  }
   Settings settings = LoadSettings();
   std::vector<std::string> paths = CalendarPaths(settings, files.empty() ? o.files : files);
   if (paths.empty()) throw UsageError("nothing to validate: give FILE arguments or set [calendar] path");
@@ -597,26 +652,56 @@ int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files) {
     return 2;
   }
   if (reg.All().empty() && !reg.EmptyDirs().empty()) throw UsageError(reg.NothingLoaded());
-  // Read every calendar's time zone, and evaluate every calendar once so that rules are
-  // exercised, not only parsed.
-  size_t zone_errors = 0;
+  // Read every calendar's time zone, and say which one it uses when it names none.
+  size_t errors = 0;
   for (const Calendar* c : reg.All()) {
     try {
       if (c->Zone()) c->Zone()->OffsetAt(Now());
     } catch (const RuntimeError& e) {
       std::fprintf(stderr, "%s: calendar '%s': %s\n", c->loc.Str().c_str(), c->name.c_str(), e.what());
-      ++zone_errors;
+      ++errors;
+      continue;
     }
+    const ZoneOrigin origin = c->EffectiveZoneOrigin();
+    if (o.quiet || origin == ZoneOrigin::kWritten) continue;
+    const std::string zone = c->Zone() ? c->Zone()->name() : "UTC";
+    std::string why = zone + (c->zone_origin == ZoneOrigin::kBase        ? ", from its base '" + c->base->name + "'"
+                              : origin == ZoneOrigin::kSettings          ? ", the settings' 'timezone'"
+                              : origin == ZoneOrigin::kHolidays          ? ", as it uses Japanese holidays"
+                                                                         : ", this host's zone: answers depend on the "
+                                                                           "host (write 'timezone')");
+    const bool host = origin == ZoneOrigin::kHost && c->zone_origin != ZoneOrigin::kBase;
+    std::fprintf(stderr, "%s: %s: calendar '%s' names no timezone; it uses %s\n", c->loc.Str().c_str(),
+                 host ? "warning" : "note", c->name.c_str(), why.c_str());
   }
-  if (zone_errors) {
-    std::fprintf(stderr, "%s: %zu error%s\n", kTool, zone_errors, zone_errors == 1 ? "" : "s");
+  if (errors) {
+    std::fprintf(stderr, "%s: %zu error%s\n", kTool, errors, errors == 1 ? "" : "s");
     return 2;
   }
+  // Evaluate every calendar over the period, so that rules are exercised, not only parsed: a
+  // business day must have business hours, and once-a-month rules should run once a month.
   for (const Calendar* c : reg.All()) {
-    auto [lo_day, hi_day] = c->SupportedRange();
-    (void)hi_day;
-    Day probe = std::max(lo_day, *MakeDay(2000, 1, 1));
-    for (int i = 0; i < 62; ++i) c->Classify(probe + date::days{i});
+    auto [lo, hi] = c->SupportedRange();
+    const Day first = std::max(from, lo), last = std::min(to, hi);
+    for (Day d = first; d <= last; d += date::days{1}) {
+      if (!c->Classify(d).open || !c->HasHours() || !c->WindowsOf(d).empty()) continue;
+      const Calendar* owner = c->HoursOwner();
+      std::fprintf(stderr,
+                   "%s: calendar '%s': business day %s (%s) has no business hours: the 'hours' of '%s' list none "
+                   "for %s (list %s there, or give the day hours with 'special_hours')\n",
+                   c->loc.Str().c_str(), c->name.c_str(), FormatIsoDate(d).c_str(), WeekdayName(WeekdayOf(d)),
+                   owner ? owner->name.c_str() : c->name.c_str(), WeekdayName(WeekdayOf(d)),
+                   WeekdayName(WeekdayOf(d)));
+      ++errors;
+      break;
+    }
+    if (o.quiet || first > last) continue;
+    for (const RunWarning& w : RunCountWarnings(*c, first, last))
+      std::fprintf(stderr, "%s: warning: %s\n", w.loc.Str().c_str(), w.text.c_str());
+  }
+  if (errors) {
+    std::fprintf(stderr, "%s: %zu error%s\n", kTool, errors, errors == 1 ? "" : "s");
+    return 2;
   }
   std::fprintf(stdout, "%zu calendar%s ok\n", reg.All().size(), reg.All().size() == 1 ? "" : "s");
   return 0;

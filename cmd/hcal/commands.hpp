@@ -39,6 +39,17 @@ std::pair<Day, Day> ResolvePeriod(const PeriodOptions& p, const Calendar* cal, b
 std::vector<std::string> JudgedNotes(const HcalOptions& o, const Calendar& cal, Instant t, bool now,
                                      const TimeZone* host);
 
+/// A warning about a rule, with the rule's place.
+struct RunWarning {
+  SourceLoc loc;
+  std::string text;
+};
+
+/// Warnings for the rule months overlapping [from, to] in which a once-a-month rule of @p cal runs
+/// 0 times or more than once because runs moved across month boundaries ("'x' rule 1 (day 28,
+/// shift after) has no run in the month 2026-02: its 2026-02-28 moved to 2026-03-02 ...").
+std::vector<RunWarning> RunCountWarnings(const Calendar& cal, Day from, Day to);
+
 /// Loads the calendars named by the options and the settings file.
 std::unique_ptr<Registry> LoadRegistry(const HcalOptions& opts);
 
@@ -53,7 +64,7 @@ int CmdShift(const HcalOptions& o, const std::string& cal, const std::string& da
 int CmdHours(const HcalOptions& o, const std::string& cal, const PeriodOptions& p);
 int CmdGate(const HcalOptions& o, const std::string& cal, const std::string& at, int closed_exit,
             const std::vector<std::string>& command);
-int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files);
+int CmdValidate(const HcalOptions& o, const std::vector<std::string>& files, const PeriodOptions& p);
 int CmdCalendars(const HcalOptions& o, bool names_only);
 int CmdSchema(const std::string& which);
 

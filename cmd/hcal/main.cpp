@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
 
   auto* validate = app.add_subcommand("validate", "Check calendar files; list every error and exit 2 if any");
   validate->add_option("FILE", files, "Files or directories (default: -f or the settings' calendar path)");
+  AddPeriodOptions(validate, &period);  // the dates evaluated (default: this year and the next)
 
   auto* calendars = app.add_subcommand("calendars", "List the calendars that are loaded");
   calendars->add_flag("--names", names_only, "Print names only");
@@ -115,7 +116,7 @@ int main(int argc, char** argv) {
     }
     if (*hours) return CmdHours(o, cal, period);
     if (*gate) return CmdGate(o, cal, at, closed_exit, command);
-    if (*validate) return CmdValidate(o, files);
+    if (*validate) return CmdValidate(o, files, period);
     if (*calendars) return CmdCalendars(o, names_only);
     if (*schema_cmd) return CmdSchema(schema);
     throw hops::UsageError("a command is required");

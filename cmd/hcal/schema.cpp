@@ -41,6 +41,14 @@ const char* CalendarSchema() {
          "properties": {"date": {"$ref": "#/$defs/datespec"}, "name": {"type": "string"}}}
       ]
     },
+    "openentry": {
+      "oneOf": [
+        {"$ref": "#/$defs/datespec"},
+        {"type": "object", "additionalProperties": false, "required": ["date"],
+         "properties": {"date": {"$ref": "#/$defs/datespec"}, "name": {"type": "string"},
+                        "hours": {"$ref": "#/$defs/hourslist", "description": "the hours of the days it opens"}}}
+      ]
+    },
     "specialhours": {
       "type": "object", "additionalProperties": false, "required": ["date", "hours"],
       "properties": {"date": {"$ref": "#/$defs/datespec"}, "hours": {"$ref": "#/$defs/hourslist"},
@@ -54,18 +62,23 @@ const char* CalendarSchema() {
                       {"type": "string", "pattern": "^(last(-([0-9]|[12][0-9]|30))?|-?([1-9]|[12][0-9]|3[01]))$"}]},
     "nths": {"oneOf": [{"$ref": "#/$defs/nth"}, {"type": "array", "items": {"$ref": "#/$defs/nth"}}]},
     "shift": {"enum": ["before", "after", "skip", "keep"]},
+    "within": {"enum": ["month", "none"], "description": "month: a shift never leaves the rule month (it turns the other way)"},
+    "weekdayoccurrences": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                           "description": "tue#2, fri#last, mon (every Monday)"},
     "rule": {
       "type": "object",
       "additionalProperties": false,
-      "description": "exactly one selector (day, business_day, closed_day, weekday, nearest_weekday, gotobi, every) plus modifiers",
+      "description": "exactly one selector (day, relative_day, business_day, closed_day, weekday, relative_weekday, nearest_weekday, gotobi, every) plus modifiers",
       "properties": {
-        "day": {"$ref": "#/$defs/daynumbers", "description": "days of the month: 25, last, last-3"},
-        "business_day": {"$ref": "#/$defs/nths", "description": "nth business day of the base calendar; -1 or last = the last"},
-        "closed_day": {"$ref": "#/$defs/nths", "description": "nth closed day of the base calendar"},
-        "weekday": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                    "description": "tue#2, fri#last, mon (every Monday)"},
-        "nearest_weekday": {"$ref": "#/$defs/daynumbers", "description": "Quartz 15W: the Mon-Fri day nearest the day, never leaving the month"},
-        "gotobi": {"const": true, "description": "五十日: 5, 10, 15, 20, 25 and month end"},
+        "day": {"$ref": "#/$defs/daynumbers", "description": "JP1 絶対日: days of the civil month: 25, last, last-3"},
+        "relative_day": {"$ref": "#/$defs/daynumbers", "description": "JP1 相対日: nth day counted from month_start (基準日); last, last-3 from its end"},
+        "business_day": {"$ref": "#/$defs/nths", "description": "JP1 運用日: nth business day of the base from month_start; -1 or last = the last"},
+        "closed_day": {"$ref": "#/$defs/nths", "description": "JP1 休業日: nth closed day of the base from month_start"},
+        "weekday": {"$ref": "#/$defs/weekdayoccurrences", "description": "weekday occurrences of the civil month: tue#2, fri#last, mon (every Monday)"},
+        "relative_weekday": {"$ref": "#/$defs/weekdayoccurrences", "description": "weekday occurrences counted from month_start (基準日)"},
+        "nearest_weekday": {"$ref": "#/$defs/daynumbers", "description": "Quartz 15W: the Mon-Fri day nearest the civil day, never leaving the month"},
+        "gotobi": {"oneOf": [{"const": true}, {"enum": ["last", "both", 30, "30"]}],
+                   "description": "五十日: 5, 10, 15, 20, 25 and month end (true or last), the 30th (30) or both"},
         "every": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 3660}, {"type": "string", "pattern": "^[0-9]+[dw]?$"}],
                   "description": "every N days (14, 14d) or weeks (2w) from 'from'"},
         "from": {"$ref": "#/$defs/date", "description": "anchor date of 'every'"},
@@ -73,7 +86,9 @@ const char* CalendarSchema() {
                    "description": "only these months: 1..12 or jan..dec"},
         "shift": {"$ref": "#/$defs/shift", "description": "when the selected date is not a business day of the base"},
         "max_shift": {"type": "integer", "minimum": 0, "maximum": 31},
-        "offset": {"type": "integer", "minimum": -31, "maximum": 31, "description": "business days to move after shifting"},
+        "within": {"$ref": "#/$defs/within"},
+        "offset": {"type": "integer", "minimum": -31, "maximum": 31,
+                   "description": "JP1 起算: business days to move after shifting; without a shift written, counted from the selected day even when it is closed"},
         "name": {"type": "string", "description": "text shown by hcal explain"}
       }
     },
@@ -88,7 +103,7 @@ const char* CalendarSchema() {
         "holidays": {"oneOf": [{"enum": ["jp", "jp-gov", "jp-bank"]},
                                {"type": "array", "items": {"enum": ["jp", "jp-gov", "jp-bank"]}}]},
         "closed": {"type": "array", "items": {"$ref": "#/$defs/entry"}},
-        "open": {"type": "array", "items": {"$ref": "#/$defs/entry"}},
+        "open": {"type": "array", "items": {"$ref": "#/$defs/openentry"}},
         "hours": {"oneOf": [{"$ref": "#/$defs/hourslist"},
                             {"type": "object", "additionalProperties": {"$ref": "#/$defs/hourslist"}}]},
         "special_hours": {"oneOf": [{"type": "object", "additionalProperties": {"$ref": "#/$defs/hourslist"}},
@@ -99,7 +114,11 @@ const char* CalendarSchema() {
         "rules": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/rule"}},
         "shift": {"$ref": "#/$defs/shift", "description": "default shift of the rules (skip)"},
         "max_shift": {"type": "integer", "minimum": 0, "maximum": 31, "description": "default max_shift of the rules (10)"},
-        "month_start": {"type": "integer", "minimum": 1, "maximum": 28, "description": "JP1 基準日: the day a month starts"}
+        "within": {"$ref": "#/$defs/within", "description": "default 'within' of the rules (none)"},
+        "month_start": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 31},
+                                  {"type": "string", "pattern": "^([1-9]|[12][0-9]|3[01]|last|(sun|mon|tue|wed|thu|fri|sat)[a-z]*#([1-4]|last))$"}],
+                        "description": "JP1 基準日: the day a rule month starts (31 or last: the last day), or a weekday occurrence (mon#1)"},
+        "base_month": {"enum": ["current", "next"], "description": "JP1 基準月: a rule month is named after the month it starts in (current, 当月) or the next (next, 翌月)"}
       }
     }
   }

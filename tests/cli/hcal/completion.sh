@@ -20,3 +20,6 @@ complete_line hcal -f "$E" gate b
 complete_line hcal gate -f "$E" biz -
 complete_line hcal gate biz --at ''
 complete_line hcal gate biz --at now -- -
+# validate evaluates a period (ISO dates only).
+complete_line hcal validate --y
+complete_line hcal validate --from ''

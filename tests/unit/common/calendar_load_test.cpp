@@ -243,8 +243,8 @@ TEST_CASE("rule errors") {
              "rule 1 of calendar 'pay' has two selectors ('day' and 'weekday'); use one rule for each");
   // No selector.
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {shift: before}\n", 6, 9,
-             "rule 1 of calendar 'pay' needs one selector: day, business_day, closed_day, weekday, "
-             "nearest_weekday, gotobi, every");
+             "rule 1 of calendar 'pay' needs one selector: day, relative_day, business_day, closed_day, weekday, "
+             "relative_weekday, nearest_weekday, gotobi, every");
   // 'every' without 'from', 'from' without 'every'.
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1}\n      - {every: 2w}\n", 7, 9,
              "rule 2 of calendar 'pay': 'every' needs 'from', the anchor date");
@@ -261,16 +261,63 @@ TEST_CASE("rule errors") {
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1, months: [1, 13]}\n", 6, 30,
              "'months' must list months 1..12 or jan..dec, got '13'");
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {gotobi: false}\n", 6, 18,
-             "'gotobi' can only be true; remove the rule instead");
+             "'gotobi' cannot be false; remove the rule instead");
+  CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {gotobi: 31}\n", 6, 18,
+             "'gotobi' must be true (or last), 30 or both, got '31'");
+  CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {relative_weekday: fri#0}\n", 6, 28,
+             "'relative_weekday' must be like tue#2, fri#last or mon, got 'fri#0'");
+  CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 28, shift: after, within: week}\n", 6, 41,
+             "'within' must be month or none, got 'week'");
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1, shift: befor}\n", 6, 25,
              "'shift' must be one of before, after, skip, keep, got 'befor', did you mean 'before'?");
   CheckError(head + "  pay:\n    base: biz\n    rules:\n      - {day: 1, max_shift: 32}\n", 6, 29,
              "'max_shift' must be between 0 and 31, got 32");
-  CheckError(head + "  pay:\n    base: biz\n    month_start: 29\n    rules:\n      - {day: 1}\n", 5, 18,
-             "'month_start' must be between 1 and 28, got 29");
+  for (const char* bad : {"0", "32", "mon#5", "mon", "first"}) {
+    CAPTURE(bad);
+    CheckError(head + "  pay:\n    base: biz\n    month_start: " + bad + "\n    rules:\n      - {day: 1}\n", 5, 18,
+               std::string("'month_start' must be a day 1..31 or last, or a weekday occurrence such as mon#1 or "
+                           "fri#last (#1..#4), got '") + bad + "'");
+  }
+  CheckError(head + "  pay:\n    base: biz\n    base_month: following\n    rules:\n      - {day: 1}\n", 5, 17,
+             "'base_month' must be current (当月) or next (翌月), got 'following'");
+  CheckError(head + "  pay:\n    base: biz\n    within: month\n", 5, 13,
+             "'within' only applies to calendars with 'rules'");
   CheckError(head + "  pay:\n    base: biz\n    month_start: 21\n", 5, 18,
              "'month_start' only applies to calendars with 'rules'");
   CheckError(head + "  pay:\n    base: biz\n    rules: []\n", 5, 12, "'rules' must be a non-empty list of rules");
+}
+
+TEST_CASE("an hours mapping must give hours to every day the calendar can open") {
+  // 2026-08-01 is a Saturday (a stocktaking day); the mapping gives Saturdays no hours.
+  CheckError("calendars:\n  o:\n    hours: {mon-fri: \"09:00-18:00\"}\n    open: [2026-08-01]\n", 4, 12,
+             "'open' entry 2026-08-01 falls on sat, for which 'hours' lists no hours: give the entry its own "
+             "'hours', or list sat in 'hours'");
+  // A yearly entry falls on every weekday over the years; a range on each of its days' weekdays.
+  CheckError("calendars:\n  o:\n    hours: {mon-fri: \"09:00-18:00\"}\n    open: [{date: 12-28, name: x}]\n", 4, 12,
+             "'open' entry 12-28 falls on sun, sat, for which 'hours' lists no hours: give the entry its own "
+             "'hours', or list sun, sat in 'hours'");
+  CheckError("calendars:\n  o:\n    hours: {mon-fri: \"09:00-18:00\"}\n    open: [2026-08-07..2026-08-09]\n", 4,
+             12,
+             "'open' entry 2026-08-07..2026-08-09 falls on sun, sat, for which 'hours' lists no hours: give the "
+             "entry its own 'hours', or list sun, sat in 'hours'");
+  // Own hours, a listed weekday or special_hours cover the day.
+  for (const char* ok : {"open: [{date: 2026-08-01, hours: \"09:00-12:00\"}]",
+                         "open: [2026-08-01], special_hours: {2026-08-01: \"09:00-12:00\"}",
+                         "open: [2026-08-07]"}) {  // a Friday
+    CAPTURE(ok);
+    CHECK(Errors(std::string("calendars:\n  o: {hours: {mon-fri: \"09:00-18:00\"}, ") + ok + "}\n").empty());
+  }
+  // Through a base: its weekly pattern and the days it opens by exception.
+  CheckError("calendars:\n  b: {weekdays: mon-sat}\n  c:\n    base: b\n    hours: {mon-fri: \"09:00-18:00\"}\n", 5,
+             12, "'hours' gives no hours for sat, business days of 'b' (list them in 'hours')");
+  CheckError("calendars:\n  b: {open: [2026-08-01]}\n  c:\n    base: b\n    hours: {mon-fri: \"09:00-18:00\"}\n",
+             5, 12, "'hours' lists no hours for sat, on which 'b' opens 2026-08-01 by exception (list sat in 'hours')");
+  CHECK(Errors("calendars:\n  b: {open: [2026-08-01]}\n  c: {base: b, hours: {mon-sat: \"09:00-18:00\"}}\n").empty());
+  // An open entry's own hours are parsed like any hours.
+  CheckError("calendars:\n  o:\n    open: [{date: 2026-08-01, hours: \"09:00-25:61\"}]\n", 3, 38,
+             "malformed time range '09:00-25:61': expected 'HH:MM-HH:MM' with hours 00..48 and minutes 00..59");
+  CheckError("calendars:\n  o:\n    closed: [{date: 2026-08-01, hours: \"09:00-12:00\"}]\n", 3, 33,
+             "unknown key 'hours' in an entry of 'closed'; expected one of: date, name");
 }
 
 TEST_CASE("file-level errors") {
@@ -502,6 +549,54 @@ TEST_CASE("the example file loads and answers hand-checked dates") {
   CHECK_FALSE(IsOpenAt(dc, T("2026-12-06T00:30:00+01:00"), nullptr));
   CHECK_FALSE(reg.Find("gov").IsBusinessDay(D("2026-12-30")));
   CHECK(reg.Find("bank").IsBusinessDay(D("2026-12-30")));
+}
+
+TEST_CASE("the JP1/Hinemos example file loads and answers hand-checked dates") {
+  Registry reg;
+  reg.AddPath(HOPS_SOURCE_DIR "/examples/jp1-rules.yaml");
+  reg.Resolve();
+  for (const auto& e : reg.errors()) FAIL_CHECK(e.what());
+  REQUIRE(reg.errors().empty());
+  auto open_days = [&](const std::string& name, const std::string& from, const std::string& to) {
+    std::vector<std::string> out;
+    const Calendar& cal = reg.Find(name);
+    for (Day d = D(from); d <= D(to); d += date::days{1})
+      if (cal.IsBusinessDay(d)) out.push_back(FormatIsoDate(d));
+    return out;
+  };
+  using Days = std::vector<std::string>;
+  // The 25th, or the business day before it, whatever the 基準日.
+  CHECK(open_days("sales-close", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-23", "2026-02-25", "2026-03-25", "2026-04-24", "2026-05-25", "2026-06-25", "2026-07-24",
+             "2026-08-25", "2026-09-25", "2026-10-23", "2026-11-25", "2026-12-25"});
+  // The 21st plus 24 days, or the business day after: 02-14 (sat) -> 16th, 06-14 (sun) -> 15th,
+  // 08-14 (夏季休暇) -> 17th, 11-14 (sat) -> 16th.
+  CHECK(open_days("sales-review", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-14", "2026-02-16", "2026-03-17", "2026-04-14", "2026-05-15", "2026-06-15", "2026-07-15",
+             "2026-08-17", "2026-09-14", "2026-10-15", "2026-11-16", "2026-12-15"});
+  // Fiscal April: 2026-03-21 is a Saturday; 2027-03-21 is 春分の日 (a Sunday) and the 22nd its
+  // substitute holiday.
+  CHECK(open_days("fiscal-april", "2026-01-01", "2027-12-31") == Days{"2026-03-23", "2027-03-23"});
+  // The working Saturday 2026-08-01 ends the month that runs from 07-06 to 08-02.
+  CHECK(open_days("weekly-cycle", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-30", "2026-02-27", "2026-04-03", "2026-05-01", "2026-05-29", "2026-07-03", "2026-08-01",
+             "2026-09-04", "2026-10-02", "2026-10-30", "2026-12-04", "2026-12-28"});
+  CHECK(open_days("after-meeting", "2026-07-01", "2026-09-30") == Days{"2026-07-15", "2026-08-12", "2026-09-09"});
+  // 02-28 (sat) turns back to the 27th; 2025-12-28 (sun) finds only closed days within 3 days.
+  CHECK(open_days("month-28", "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-28", "2026-02-27", "2026-03-30", "2026-04-28", "2026-05-28", "2026-06-29", "2026-07-28",
+             "2026-08-28", "2026-09-28", "2026-10-28", "2026-11-30", "2026-12-28"});
+  CHECK(open_days("month-28", "2025-12-01", "2025-12-31").empty());
+  CHECK(reg.Find("month-28").Classify(D("2025-12-28")).reason ==
+        "rule 1 (day 28, shift after, within month) selected this date, but it is not a business day in 'office' "
+        "(weekly day off (sun)) and no business day of 'office' is within 3 days after it (max_shift 3): no run");
+  CHECK(open_days("gotobi-30", "2026-07-01", "2026-07-31") ==
+        Days{"2026-07-03", "2026-07-10", "2026-07-15", "2026-07-17", "2026-07-24", "2026-07-30"});
+  CHECK(open_days("gotobi-30", "2026-02-01", "2026-02-28") ==
+        Days{"2026-02-05", "2026-02-10", "2026-02-13", "2026-02-20", "2026-02-25", "2026-02-27"});
+  // The working Saturday has its own hours.
+  CHECK(IsOpenAt(reg.Find("office"), T("2026-08-01T16:59:00+09:00"), nullptr));
+  CHECK_FALSE(IsOpenAt(reg.Find("office"), T("2026-08-01T17:00:00+09:00"), nullptr));
 }
 
 TEST_CASE("loading a directory: *.yaml and *.yml in name order, hidden files skipped") {

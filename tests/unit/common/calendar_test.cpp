@@ -930,7 +930,7 @@ TEST_CASE("rules: closed_day with shift keep") {
              "2026-04-04", "2026-04-29", "2026-05-02", "2026-05-31", "2026-06-06", "2026-06-28"});
   DayInfo info = cd.Classify(D("2026-04-29"));
   CHECK(info.open);
-  CHECK(info.reason == "rule 2 (closed_day last)");
+  CHECK(info.reason == "rule 2 (closed_day last, shift keep): kept, although not a business day in 'biz': 昭和の日");
 }
 
 TEST_CASE("rules: closed_day keeps the closed day unless told otherwise") {
@@ -1051,7 +1051,7 @@ TEST_CASE("rules: shift before, after, skip, keep and max_shift") {
 
   DayInfo kept = reg->Find("sk").Classify(D("2026-05-03"));
   CHECK(kept.open);
-  CHECK(kept.reason == "rule 1 (day 3)");
+  CHECK(kept.reason == "rule 1 (day 3, shift keep): kept, although not a business day in 'biz': 憲法記念日");
 
   // A shift may leave the month: January's 3rd goes back over the year-end closure into December.
   const Calendar& sb = reg->Find("sb");
@@ -1078,7 +1078,9 @@ TEST_CASE("rules: offset after a shift (JP1 起算スケジュール)") {
   // No shift needed, offset only; May's hit lands in April (across Golden Week).
   const Calendar& gw = reg->Find("gw");
   CHECK(OpenDays(gw, "2026-04-01", "2026-05-31") == Days{"2026-04-03", "2026-04-30"});
-  CHECK(gw.Classify(D("2026-04-30")).reason == "rule 1 (day 7, offset -2): selected 2026-05-07, offset -2 business days");
+  // An offset with no shift written keeps the selected day as its anchor (JP1 起算), so the label says keep.
+  CHECK(gw.Classify(D("2026-04-30")).reason ==
+        "rule 1 (day 7, shift keep, offset -2): selected 2026-05-07, offset -2 business days");
   // A kept day is not "shifted"; the explanation names the selected day and the offset only.
   const Calendar& kept = reg->Find("kept");
   CHECK(OpenDays(kept, "2026-05-01", "2026-05-31") == Days{"2026-05-07"});
@@ -1106,7 +1108,8 @@ TEST_CASE("rules: a hit that an offset carries several months away is still foun
   // July 1st is closed; two business days later is October 2nd.
   CHECK(OpenDays(reg->Find("july"), "2026-06-01", "2026-12-31") == Days{"2026-10-02"});
   CHECK(reg->Find("july").Classify(D("2026-10-02")).reason ==
-        "rule 1 (day 1 in months 7, offset 2): selected 2026-07-01, offset 2 business days");
+        "rule 1 (day 1 in months 7, shift keep, offset 2): selected 2026-07-01 (not a business day in 'season': "
+        "closure: 2026-07-01..2026-09-30), offset 2 business days");
   // The 20th Monday after 2026-01-01 is 2026-05-18; the 20th Monday before 2026-12-01 is 2026-07-20.
   CHECK(OpenDays(reg->Find("twenty"), "2026-01-01", "2026-12-31") == Days{"2026-05-18"});
   CHECK(OpenDays(reg->Find("back"), "2026-01-01", "2026-12-31") == Days{"2026-07-20"});
@@ -1115,7 +1118,7 @@ TEST_CASE("rules: a hit that an offset carries several months away is still foun
 TEST_CASE("rules: month_start (JP1 基準日)") {
   auto reg = Load(kBase + R"(  closing: {base: biz, month_start: 21, rules: [{business_day: 1}]}
   closing-last: {base: biz, month_start: 21, rules: [{business_day: last}]}
-  closing-feb: {base: biz, month_start: 21, rules: [{day: 1, months: [2], shift: after}]}
+  closing-feb: {base: biz, month_start: 21, rules: [{relative_day: 1, months: [2], shift: after}]}
 )");
   // Months run 21st..20th; the period starting 2026-02-21: 21 Sat, 22 Sun, 23 天皇誕生日 -> 24th.
   CHECK(OpenDays(reg->Find("closing"), "2026-01-01", "2026-04-30") ==
@@ -1222,6 +1225,339 @@ TEST_CASE("explanations name the rule, its file:line, and why a date is not sele
   CHECK(closure.loc.Str() == "t.yaml:6:9");
   CHECK(payday.Zone() == biz.Zone());
   CHECK(payday.UsesJp());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules ported from JP1/AJS3 and Hinemos: each case gives the dates the rule must produce, worked
+// out by hand from the 2026-2027 calendar (kBase: Mon-Fri, 祝日, 12-29..01-03, 08-13..08-15,
+// 2026-10-01 closed, the Saturday 2026-11-28 open).
+
+TEST_CASE("JP1: 'day' is the civil day (絶対日), 'relative_day' counts from month_start (相対日)") {
+  auto reg = Load(kBase + R"(  abs: {base: biz, month_start: 21, rules: [{day: 25}]}
+  rel: {base: biz, month_start: 21, rules: [{relative_day: 25}]}
+  rel-last: {base: biz, month_start: 21, rules: [{relative_day: last}]}
+  abs-last: {base: all, month_start: 21, rules: [{day: last}]}
+)");
+  // The 25th of each month, skipped when closed; the rule month (21st..20th) does not matter.
+  CHECK(OpenDays(reg->Find("abs"), "2026-01-01", "2026-12-31") ==
+        Days{"2026-02-25", "2026-03-25", "2026-05-25", "2026-06-25", "2026-08-25", "2026-09-25", "2026-11-25",
+             "2026-12-25"});
+  // The 25th day from the 21st: 2025-12-21 + 24 = 01-14; 01-21 + 24 = 02-14 (sat); 02-21 + 24 = 03-17;
+  // 04-14; 05-15; 06-14 (sun); 07-15; 08-14 (夏季休暇); 09-14; 10-15; 11-14 (sat); 12-15.
+  CHECK(OpenDays(reg->Find("rel"), "2026-01-01", "2027-01-20") ==
+        Days{"2026-01-14", "2026-03-17", "2026-04-14", "2026-05-15", "2026-07-15", "2026-09-14", "2026-10-15",
+             "2026-12-15", "2027-01-14"});
+  // The last day of each 21st..20th month is the 20th; 2026-03-20 is 春分の日, 06-20 a Saturday.
+  CHECK(OpenDays(reg->Find("rel-last"), "2026-01-01", "2026-06-30") ==
+        Days{"2026-01-20", "2026-02-20", "2026-04-20", "2026-05-20"});
+  // 'last' of 'day' is the last day of the civil month.
+  CHECK(OpenDays(reg->Find("abs-last"), "2026-01-01", "2026-04-30") ==
+        Days{"2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"});
+  CHECK(reg->Find("rel").Classify(D("2026-03-17")).reason == "rule 1 (relative_day 25)");
+}
+
+TEST_CASE("JP1: weekday occurrences of the civil month, or counted from month_start") {
+  auto reg = Load(kBase + R"(  abs: {base: all, month_start: 21, rules: [{weekday: "tue#2"}]}
+  rel: {base: all, month_start: 21, rules: [{relative_weekday: "tue#2"}]}
+)");
+  // Second Tuesdays of January to March 2026.
+  CHECK(OpenDays(reg->Find("abs"), "2026-01-01", "2026-03-31") == Days{"2026-01-13", "2026-02-10", "2026-03-10"});
+  // The second Tuesday from the 21st: from Sunday 2025-12-21 the 30th, from Wednesday 01-21
+  // 02-03, from Saturday 02-21 03-03, from Saturday 03-21 the 31st.
+  CHECK(OpenDays(reg->Find("rel"), "2025-12-21", "2026-04-20") ==
+        Days{"2025-12-30", "2026-02-03", "2026-03-03", "2026-03-31"});
+}
+
+TEST_CASE("JP1/Hinemos: an offset counts from its anchor even when the anchor is closed (起算)") {
+  auto reg = Load(kBase + R"(  next: {base: biz, rules: [{weekday: "tue#2", offset: 1}]}
+  skip: {base: biz, rules: [{weekday: "tue#2", offset: 1, shift: skip}]}
+  after: {base: biz, rules: [{weekday: "tue#2", offset: 1, shift: after}]}
+  cal-skip: {base: biz, shift: skip, rules: [{weekday: "tue#2", offset: 1}]}
+)");
+  // The business day after each second Tuesday; 2026-02-11 is a holiday and 2026-08-11 (山の日)
+  // is the closed anchor from which the 12th is counted.
+  const Days expected{"2026-01-14", "2026-02-12", "2026-03-11", "2026-04-15", "2026-05-13", "2026-06-10",
+                      "2026-07-15", "2026-08-12", "2026-09-09", "2026-10-14", "2026-11-11", "2026-12-09"};
+  CHECK(OpenDays(reg->Find("next"), "2026-01-01", "2026-12-31") == expected);
+  CHECK(reg->Find("next").Classify(D("2026-08-12")).reason ==
+        "rule 1 (weekday tue#2, shift keep, offset 1): selected 2026-08-11 (not a business day in 'biz': 山の日), "
+        "offset 1 business day");
+  // A shift written says what the closed anchor does: skip drops August, after moves it to the 12th
+  // first (then +1: 13th-15th 夏季休暇, 16th Sunday, so the 17th).
+  Days without_august = expected;
+  without_august.erase(without_august.begin() + 7);
+  CHECK(OpenDays(reg->Find("skip"), "2026-01-01", "2026-12-31") == without_august);
+  CHECK(OpenDays(reg->Find("cal-skip"), "2026-01-01", "2026-12-31") == without_august);
+  CHECK(OpenDays(reg->Find("after"), "2026-08-01", "2026-08-31") == Days{"2026-08-17"});
+}
+
+TEST_CASE("JP1: a shift can be kept inside its month ('within: month')") {
+  auto reg = Load(kBase + R"(  out: {base: biz, rules: [{day: 28, shift: after}]}
+  in: {base: biz, rules: [{day: 28, shift: after, within: month}]}
+  cal-in: {base: biz, within: month, rules: [{day: 28, shift: after}]}
+  feb: {base: biz, closed: [2026-02-26..2026-02-27]}
+  edge: {base: feb, rules: [{day: 28, shift: after, within: month, max_shift: 2}]}
+)");
+  // 2025-12-28 is a Sunday before the year-end closure (to 01-05), 2026-02-28 and 03-28 are
+  // Saturdays, 06-28 a Sunday; 11-28 is the working Saturday.
+  CHECK(OpenDays(reg->Find("out"), "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-05", "2026-01-28", "2026-03-02", "2026-03-30", "2026-04-28", "2026-05-28", "2026-06-29", "2026-07-28",
+             "2026-08-28", "2026-09-28", "2026-10-28", "2026-11-28", "2026-12-28"});
+  const Days inside{"2026-01-28", "2026-02-27", "2026-03-30", "2026-04-28", "2026-05-28", "2026-06-29",
+                    "2026-07-28", "2026-08-28", "2026-09-28", "2026-10-28", "2026-11-28", "2026-12-28"};
+  CHECK(OpenDays(reg->Find("in"), "2026-01-01", "2026-12-31") == inside);
+  CHECK(OpenDays(reg->Find("cal-in"), "2026-01-01", "2026-12-31") == inside);
+  CHECK(OpenDays(reg->Find("in"), "2025-12-01", "2025-12-31") == Days{"2025-12-26"});
+  // 2027-02-28 is a Sunday: March 1st, or inside February the 26th.
+  CHECK(OpenDays(reg->Find("out"), "2027-02-01", "2027-03-31") == Days{"2027-03-01", "2027-03-29"});
+  CHECK(OpenDays(reg->Find("in"), "2027-02-01", "2027-03-31") == Days{"2027-02-26", "2027-03-29"});
+  CHECK(reg->Find("in").Classify(D("2026-02-27")).reason ==
+        "rule 1 (day 28, shift after, within month): selected 2026-02-28, shifted before (after would leave the "
+        "month)");
+
+  // Turned at the month's edge and still no business day within max_shift: no run, and why.
+  CHECK(OpenDays(reg->Find("edge"), "2026-02-01", "2026-02-28").empty());
+  CHECK(reg->Find("edge").Classify(D("2026-02-28")).reason ==
+        "rule 1 (day 28, shift after, within month) selected this date, but it is not a business day in 'feb' "
+        "(weekly day off (sat)) and no business day of 'feb' is within 2 days after it inside its month, nor before "
+        "it (max_shift 2, within: month): no run");
+
+  // January and March have two runs, February none: said for the months that overlap the period.
+  auto issues = reg->Find("out").RunCountIssues(D("2026-01-01"), D("2026-12-31"));
+  REQUIRE(issues.size() == 3);
+  CHECK(reg->Find("out").PeriodName(issues[0].period) == "2026-01");
+  CHECK(issues[0].runs == 2);
+  REQUIRE(issues[0].moved_in.size() == 1);
+  CHECK(issues[0].moved_in[0].selected == D("2025-12-28"));
+  CHECK(reg->Find("out").PeriodName(issues[1].period) == "2026-02");
+  CHECK(issues[1].runs == 0);
+  REQUIRE(issues[1].moved_out.size() == 1);
+  CHECK(issues[1].moved_out[0].date == D("2026-03-02"));
+  CHECK(reg->Find("out").PeriodName(issues[2].period) == "2026-03");
+  CHECK(issues[2].runs == 2);
+  CHECK(reg->Find("out").RunCountIssues(D("2026-04-01"), D("2026-12-31")).empty());
+  CHECK(reg->Find("in").RunCountIssues(D("2026-01-01"), D("2027-12-31")).empty());
+}
+
+TEST_CASE("explain says why a selected date did not run") {
+  auto reg = Load(kBase + R"(  d25: {base: biz, rules: [{day: 25}]}
+  short: {base: biz, rules: [{day: 3, shift: after, max_shift: 3}]}
+  own: {base: biz, rules: [{business_day: last}], closed: [{date: 2026-03-31, name: 決算棚卸}]}
+  hol: {base: all, holidays: [jp], rules: [{day: 11}]}
+  valid: {base: biz, valid: {to: 2026-06-30}, rules: [{business_day: last}]}
+  early: {base: biz, rules: [{day: 20, months: [7], offset: -5}]}
+)");
+  DayInfo skip = reg->Find("d25").Classify(D("2026-04-25"));
+  CHECK_FALSE(skip.open);
+  CHECK(skip.reason ==
+        "rule 1 (day 25) selected this date, but it is not a business day in 'biz' (weekly day off (sat)) and the "
+        "rule's shift is skip: no run");
+  CHECK(skip.loc.line == 15);  // the rule
+  // 2026-05-03..06 are holidays: three days after the 3rd reach only the 6th.
+  CHECK(reg->Find("short").Classify(D("2026-05-03")).reason ==
+        "rule 1 (day 3, shift after) selected this date, but it is not a business day in 'biz' (憲法記念日) and no "
+        "business day of 'biz' is within 3 days after it (max_shift 3): no run");
+  // A closure, holiday or validity period of the rule calendar itself cancels the run.
+  CHECK(reg->Find("own").Classify(D("2026-03-31")).reason ==
+        "closure: 決算棚卸 (2026-03-31); cancels the run of rule 1 (business_day last)");
+  CHECK(reg->Find("hol").Classify(D("2026-08-11")).reason == "山の日; cancels the run of rule 1 (day 11)");
+  CHECK(reg->Find("valid").Classify(D("2026-07-31")).reason ==
+        "outside the validity period (until 2026-06-30); cancels the run of rule 1 (business_day last)");
+  // Japanese holidays are defined from 1948-07-20: five business days before it are not.
+  CHECK(reg->Find("early").Classify(D("1948-07-20")).reason ==
+        "rule 1 (day 20 in months 7, shift keep, offset -5) selected this date, but its offset of -5 business days "
+        "runs off the supported date range: no run");
+  // Dates no rule selected say so.
+  CHECK(reg->Find("d25").Classify(D("2026-04-24")).reason == "no rule selects this date");
+  auto dropped = reg->Find("d25").DroppedOn(D("2026-04-25"));
+  REQUIRE(dropped.size() == 1);
+  CHECK(dropped[0].why == RuleMiss::Why::kSkip);
+}
+
+TEST_CASE("the default max_shift is 10 calendar days") {
+  auto reg = Load(R"(calendars:
+  ten: {timezone: UTC, closed: [2026-05-01..2026-05-12]}
+  eleven: {timezone: UTC, closed: [2026-05-01..2026-05-13]}
+  a: {base: ten, rules: [{day: 3, shift: after}]}
+  b: {base: eleven, rules: [{day: 3, shift: after}]}
+)");
+  // From Sunday the 3rd, the 13th is 10 days later and the 14th 11.
+  CHECK(OpenDays(reg->Find("a"), "2026-05-01", "2026-05-31") == Days{"2026-05-13"});
+  CHECK(OpenDays(reg->Find("b"), "2026-05-01", "2026-05-31").empty());
+  CHECK(reg->Find("b").Classify(D("2026-05-03")).reason.find("within 10 days after it (max_shift 10)") !=
+        std::string::npos);
+}
+
+TEST_CASE("JP1 基準月: rule months named after the month they start in, or the next") {
+  auto reg = Load(kBase + R"(  current: {base: biz, month_start: 21, rules: [{business_day: 1, months: [2]}]}
+  next: {base: biz, month_start: 21, base_month: next, rules: [{business_day: 1, months: [2]}]}
+)");
+  // 当月: February is 02-21..03-20; 翌月: February is 01-21..02-20.
+  CHECK(OpenDays(reg->Find("current"), "2026-01-01", "2027-12-31") == Days{"2026-02-24", "2027-02-22"});
+  CHECK(OpenDays(reg->Find("next"), "2026-01-01", "2027-12-31") == Days{"2026-01-21", "2027-01-21"});
+  const Calendar& next = reg->Find("next");
+  CHECK(next.PeriodName(next.PeriodOf(D("2026-01-21"))) == "2026-02 (2026-01-21..2026-02-20)");
+  CHECK(next.PeriodName(next.PeriodOf(D("2026-12-25"))) == "2027-01 (2026-12-21..2027-01-20)");
+}
+
+TEST_CASE("JP1 基準日: an nth weekday, and days 29 to 31 (the last day of shorter months)") {
+  auto reg = Load(kBase + R"(  mon1: {base: biz, month_start: "mon#1", rules: [{business_day: last}]}
+  last: {base: biz, month_start: 31, rules: [{business_day: 1}]}
+  last-word: {base: biz, month_start: last, rules: [{business_day: 1}]}
+  d30: {base: all, month_start: 30, rules: [{relative_day: 1}]}
+)");
+  // Months run from one first Monday to the day before the next: 01-05..02-01, 02-02..03-01,
+  // 03-02..04-05, 04-06..05-03, 05-04..05-31, 06-01..07-05, 07-06..08-02, 08-03..09-06,
+  // 09-07..10-04, 10-05..11-01, 11-02..12-06, 12-07..2027-01-03.
+  CHECK(OpenDays(reg->Find("mon1"), "2026-01-01", "2026-12-31") ==
+        Days{"2026-01-30", "2026-02-27", "2026-04-03", "2026-05-01", "2026-05-29", "2026-07-03", "2026-07-31",
+             "2026-09-04", "2026-10-02", "2026-10-30", "2026-12-04", "2026-12-28"});
+  // Months start on the last day of each month (02-28 in February).
+  const Days first{"2026-01-05", "2026-02-02", "2026-03-02", "2026-03-31", "2026-04-30", "2026-06-01",
+                   "2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30", "2026-11-02", "2026-11-30"};
+  CHECK(OpenDays(reg->Find("last"), "2026-01-01", "2026-12-31") == first);
+  CHECK(OpenDays(reg->Find("last-word"), "2026-01-01", "2026-12-31") == first);
+  const Calendar& d30 = reg->Find("d30");
+  CHECK(OpenDays(d30, "2026-01-01", "2026-04-30") == Days{"2026-01-30", "2026-02-28", "2026-03-30", "2026-04-30"});
+  CHECK(d30.PeriodName(d30.PeriodOf(D("2026-03-01"))) == "2026-02 (2026-02-28..2026-03-29)");
+}
+
+TEST_CASE("五十日 (gotobi): the month end, the 30th, or both") {
+  auto reg = Load(kBase + R"(  end: {base: all, rules: [{gotobi: true}]}
+  end2: {base: all, rules: [{gotobi: last}]}
+  g30: {base: all, rules: [{gotobi: 30}]}
+  both: {base: all, rules: [{gotobi: both}]}
+)");
+  const Days june{"2026-06-05", "2026-06-10", "2026-06-15", "2026-06-20", "2026-06-25", "2026-06-30"};
+  const Days feb{"2026-02-05", "2026-02-10", "2026-02-15", "2026-02-20", "2026-02-25", "2026-02-28"};
+  const Days july5{"2026-07-05", "2026-07-10", "2026-07-15", "2026-07-20", "2026-07-25"};
+  for (const char* name : {"end", "end2", "g30", "both"}) {
+    CAPTURE(name);
+    CHECK(OpenDays(reg->Find(name), "2026-06-01", "2026-06-30") == june);
+    CHECK(OpenDays(reg->Find(name), "2026-02-01", "2026-02-28") == feb);
+  }
+  auto with = [&](std::vector<std::string> extra) {
+    Days d = july5;
+    d.insert(d.end(), extra.begin(), extra.end());
+    return d;
+  };
+  CHECK(OpenDays(reg->Find("end"), "2026-07-01", "2026-07-31") == with({"2026-07-31"}));
+  CHECK(OpenDays(reg->Find("end2"), "2026-07-01", "2026-07-31") == with({"2026-07-31"}));
+  CHECK(OpenDays(reg->Find("g30"), "2026-07-01", "2026-07-31") == with({"2026-07-30"}));
+  CHECK(OpenDays(reg->Find("both"), "2026-07-01", "2026-07-31") == with({"2026-07-30", "2026-07-31"}));
+  CHECK(reg->Find("g30").rules[0].text == "gotobi (5, 10, 15, 20, 25 and 30, or February's last day)");
+}
+
+TEST_CASE("an open-by-exception day takes its own hours, or its weekday's") {
+  auto reg = Load(R"(calendars:
+  office:
+    timezone: Asia/Tokyo
+    hours: {mon-fri: "09:00-18:00"}
+    open:
+      - {date: 2026-08-01, name: 棚卸し, hours: "09:00-17:00"}
+  shop:
+    timezone: Asia/Tokyo
+    hours: {mon-fri: "09:00-18:00", sat: "10:00-15:00"}
+    open: [2026-08-01]
+)");
+  const Calendar& office = reg->Find("office");
+  CHECK(office.IsBusinessDay(D("2026-08-01")));
+  CHECK(OpenAt(office, "2026-08-01T10:00:00+09:00"));
+  CHECK_FALSE(OpenAt(office, "2026-08-01T17:00:00+09:00"));
+  CHECK(OpenTimeBetween(office, T("2026-08-01T00:00:00+09:00"), T("2026-08-02T00:00:00+09:00")) == hours(8));
+  CHECK(OpenAt(reg->Find("shop"), "2026-08-01T14:59:00+09:00"));
+  CHECK_FALSE(OpenAt(reg->Find("shop"), "2026-08-01T15:00:00+09:00"));
+}
+
+TEST_CASE("a business day running past midnight keeps its business date without day_start") {
+  auto reg = Load(R"(calendars:
+  night: {timezone: Asia/Tokyo, holidays: [jp], hours: "22:00-29:00"}
+)");
+  const Calendar& night = reg->Find("night");
+  // Friday 2026-05-08 22:00 to Saturday 05:00 belongs to Friday.
+  DayInfo info;
+  CHECK(IsOpenAt(night, T("2026-05-09T02:00:00+09:00"), &info));
+  CHECK(info.reason == "business day (fri)");
+  CHECK(BusinessDateOf(night, T("2026-05-09T02:00:00+09:00")) == D("2026-05-08"));
+  CHECK(BusinessDateOf(night, T("2026-05-09T04:59:59+09:00")) == D("2026-05-08"));
+  // After the window, Saturday is Saturday.
+  CHECK(BusinessDateOf(night, T("2026-05-09T05:00:00+09:00")) == D("2026-05-09"));
+  CHECK_FALSE(IsOpenAt(night, T("2026-05-09T05:00:00+09:00"), &info));
+  CHECK(info.reason == "weekly day off (sat)");
+  CHECK(BusinessDateOf(night, T("2026-05-08T23:00:00+09:00")) == D("2026-05-08"));
+}
+
+TEST_CASE("a rule calendar closed only by the hours it inherits says so") {
+  auto reg = Load(kBase + R"(  office: {base: biz, hours: "09:00-18:00"}
+  batch: {base: office, rules: [{business_day: last}]}
+  own: {base: office, hours: "00:00-24:00", rules: [{business_day: last}]}
+)");
+  DayInfo info;
+  CHECK_FALSE(IsOpenAt(reg->Find("batch"), T("2026-05-29T20:00:00+09:00"), &info));
+  CHECK(info.source == "hours");
+  CHECK(info.reason ==
+        "outside the business hours (09:00-18:00) that 'batch' inherits from 'office'; 2026-05-29 is a run date: "
+        "rule 1 (business_day last)");
+  CHECK(reg->Find("batch").HoursOwner() == &reg->Find("office"));
+  CHECK(IsOpenAt(reg->Find("own"), T("2026-05-29T20:00:00+09:00"), &info));
+  // On other days it is closed because no rule selects them.
+  CHECK_FALSE(IsOpenAt(reg->Find("batch"), T("2026-05-28T10:00:00+09:00"), &info));
+  CHECK(info.reason == "no rule selects this date");
+}
+
+TEST_CASE("a business day without hours says so, without empty parentheses") {
+  auto reg = Load(R"(calendars:
+  plain: {timezone: Asia/Tokyo}
+  sundays: {base: plain, hours: {mon-fri: "09:00-18:00"}, rules: [{weekday: sun, shift: keep}]}
+)");
+  DayInfo info;
+  CHECK_FALSE(IsOpenAt(reg->Find("sundays"), T("2026-05-10T10:00:00+09:00"), &info));
+  CHECK(info.reason == "no business hours on business day 2026-05-10 (sun is not in the 'hours' of 'sundays')");
+}
+
+TEST_CASE("a closure on a holiday names both") {
+  auto reg = Load(kBase + R"(  child: {base: biz, closed: [{date: 2026-05-04..2026-05-06, name: 連休}]}
+)");
+  DayInfo ny = reg->Find("biz").Classify(D("2027-01-01"));
+  CHECK(ny.reason == "closure: 年末年始 (12-29..01-03); also 元日");
+  CHECK(ny.reason_en == "closure: 年末年始 (12-29..01-03); also New Year's Day");
+  CHECK(ny.source == "closed");
+  CHECK(reg->Find("biz").Classify(D("2026-12-30")).reason == "closure: 年末年始 (12-29..01-03)");
+  // A holiday of the base is named too.
+  CHECK(reg->Find("child").Classify(D("2026-05-06")).reason ==
+        "closure: 連休 (2026-05-04..2026-05-06); also 振替休日 (substitute for 憲法記念日 2026-05-03)");
+}
+
+TEST_CASE("a calendar without a zone: the settings' default, Asia/Tokyo for Japanese holidays, else the host's") {
+  ScopedEnv tz("TZ", "UTC");
+  const std::string text = R"(calendars:
+  jp: {holidays: [jp], hours: "09:00-18:00"}
+  child: {base: jp}
+  plain: {hours: "09:00-18:00"}
+  tokyo: {timezone: Asia/Tokyo}
+)";
+  {
+    auto reg = Load(text);
+    const Calendar& jp = reg->Find("jp");
+    CHECK(jp.Zone() == FindZone("Asia/Tokyo"));
+    CHECK(jp.zone_origin == ZoneOrigin::kHolidays);
+    CHECK(reg->Find("child").Zone() == FindZone("Asia/Tokyo"));
+    CHECK(reg->Find("child").zone_origin == ZoneOrigin::kBase);
+    CHECK(reg->Find("child").EffectiveZoneOrigin() == ZoneOrigin::kHolidays);
+    CHECK(reg->Find("plain").zone_origin == ZoneOrigin::kHost);
+    CHECK(reg->Find("tokyo").zone_origin == ZoneOrigin::kWritten);
+    // Friday 09:30 in Tokyo is 00:30 UTC.
+    CHECK(OpenAt(jp, "2026-05-08T09:30:00+09:00"));
+    CHECK_FALSE(OpenAt(reg->Find("plain"), "2026-05-08T09:30:00+09:00"));
+  }
+  {
+    LoadOptions options;
+    options.default_timezone = "Europe/Berlin";
+    auto reg = Load(text, options);
+    CHECK(reg->Find("jp").Zone() == FindZone("Europe/Berlin"));
+    CHECK(reg->Find("jp").zone_origin == ZoneOrigin::kSettings);
+    CHECK(reg->Find("plain").zone_origin == ZoneOrigin::kSettings);
+  }
 }
 
 }  // TEST_SUITE

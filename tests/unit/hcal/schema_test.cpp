@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/calendar_load.hpp"
+#include "common/text.hpp"
 #include "common/yaml_doc.hpp"
 
 using namespace hops;
@@ -78,6 +79,12 @@ TEST_CASE("property sets equal the loader's key tables") {
     if (branch.value("type", "") == "object") entry_object = &branch;
   REQUIRE(entry_object != nullptr);
   CHECK(Keys(entry_object->at("properties")) == Set(kEntryKeys));
+  const json* open_object = nullptr;
+  for (const json& branch : defs.at("openentry").at("oneOf"))
+    if (branch.value("type", "") == "object") open_object = &branch;
+  REQUIRE(open_object != nullptr);
+  CHECK(Keys(open_object->at("properties")) == Set(kOpenEntryKeys));
+  CHECK(defs.at("calendar").at("properties").at("open").at("items").at("$ref") == "#/$defs/openentry");
   CHECK(Keys(defs.at("specialhours").at("properties")) == Set(kSpecialHoursKeys));
   CHECK(Keys(defs.at("calendar").at("properties").at("valid").at("properties")) == Set(kValidKeys));
   // Required keys are loader-required too.
@@ -161,7 +168,8 @@ TEST_CASE("numeric bounds in the schema are the loader's bounds") {
     std::string (*body)(long);
   };
   const std::vector<Bound> bounds = {
-      {&cal.at("month_start"), [](long v) { return "base: b, month_start: " + std::to_string(v) + ", rules: [{day: 1}]"; }},
+      {&cal.at("month_start").at("oneOf")[0],
+       [](long v) { return "base: b, month_start: " + std::to_string(v) + ", rules: [{day: 1}]"; }},
       {&cal.at("max_shift"), [](long v) { return "base: b, max_shift: " + std::to_string(v) + ", rules: [{day: 1}]"; }},
       {&rule.at("max_shift"), [](long v) { return "base: b, rules: [{day: 1, max_shift: " + std::to_string(v) + "}]"; }},
       {&rule.at("offset"), [](long v) { return "base: b, rules: [{day: 1, offset: " + std::to_string(v) + "}]"; }},
@@ -241,6 +249,28 @@ TEST_CASE("schema patterns accept what the loader accepts") {
     CAPTURE(e);
     CHECK(Matches(every, e));
     CHECK(LoaderAccepts(std::string("base: b, rules: [{every: ") + e + ", from: 2026-01-05}]"));
+  }
+  const json& month_start = defs.at("calendar").at("properties").at("month_start").at("oneOf")[1];
+  for (const char* ms : {"last", "31", "mon#1", "fri#last", "Monday#4"}) {
+    CAPTURE(ms);
+    CHECK(Matches(month_start, Lower(ms)));
+    CHECK(LoaderAccepts(std::string("base: b, month_start: \"") + ms + "\", rules: [{day: 1}]"));
+  }
+  for (const char* ms : {"mon#5", "0", "32", "first"}) {
+    CAPTURE(ms);
+    CHECK_FALSE(Matches(month_start, ms));
+    CHECK_FALSE(LoaderAccepts(std::string("base: b, month_start: \"") + ms + "\", rules: [{day: 1}]"));
+  }
+  for (const auto& v : defs.at("within").at("enum")) {
+    CHECK(LoaderAccepts("base: b, within: " + v.get<std::string>() + ", rules: [{day: 1, shift: after}]"));
+    CHECK(LoaderAccepts("base: b, rules: [{day: 1, shift: after, within: " + v.get<std::string>() + "}]"));
+  }
+  for (const auto& v : defs.at("calendar").at("properties").at("base_month").at("enum"))
+    CHECK(LoaderAccepts("base: b, base_month: " + v.get<std::string>() + ", rules: [{day: 1}]"));
+  for (const auto& v : defs.at("rule").at("properties").at("gotobi").at("oneOf")[1].at("enum")) {
+    const std::string text = v.is_string() ? v.get<std::string>() : std::to_string(v.get<int>());
+    CAPTURE(text);
+    CHECK(LoaderAccepts("base: b, rules: [{gotobi: " + text + "}]"));
   }
   CHECK(Matches(defs.at("calendar").at("properties").at("day_start"), "05:00"));
   CHECK(Matches(defs.at("date"), "2026-01-05"));
