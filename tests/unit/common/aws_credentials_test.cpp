@@ -38,14 +38,6 @@ std::string ErrorOf(const std::function<void()>& f) {
   return "(no error)";
 }
 
-std::unique_ptr<AwsMock> StartMock(const std::vector<std::string>& args) {
-  std::string err;
-  auto mock = AwsMock::Start(args, &err);
-  INFO(err);
-  REQUIRE(mock);
-  return mock;
-}
-
 int Lines(const std::string& path) {
   std::ifstream in(path);
   int n = 0;
@@ -230,7 +222,7 @@ TEST_CASE("aws credentials: credential_process, run again when its credentials n
 
 TEST_CASE("aws credentials: role_arn with source_profile assumes the role through STS" *
           doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "4", "--deny-role", "arn:aws:iam::222222222222:role/forbidden"});
+  auto mock = AwsMock::StartForTest({"--instances", "4", "--deny-role", "arn:aws:iam::222222222222:role/forbidden"});
   Home home;
   home.env["AWS_ENDPOINT_URL"] = mock->url();
   home.CredentialsFile("[base]\n" + kMockProfile);
@@ -284,7 +276,7 @@ TEST_CASE("aws credentials: role_arn with source_profile assumes the role throug
 
 TEST_CASE("aws credentials: container credentials with their authorization token" *
           doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "2", "--container-token", "Basic c2VjcmV0"});
+  auto mock = AwsMock::StartForTest({"--instances", "2", "--container-token", "Basic c2VjcmV0"});
   Home home;
   home.env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = mock->url() + "container/credentials";
   home.env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "Basic c2VjcmV0";
@@ -309,7 +301,7 @@ TEST_CASE("aws credentials: container credentials with their authorization token
 }
 
 TEST_CASE("aws credentials: the instance role and region through IMDSv2" * doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "6", "--regions", "ap-northeast-1", "--imds-region", "ap-northeast-1"});
+  auto mock = AwsMock::StartForTest({"--instances", "6", "--regions", "ap-northeast-1", "--imds-region", "ap-northeast-1"});
   Home home;
   home.env.erase("AWS_EC2_METADATA_DISABLED");
   home.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = mock->url();

@@ -33,14 +33,6 @@ QueryOptions FastRetries(int attempts = 5) {
   return o;
 }
 
-std::unique_ptr<AwsMock> StartMock(const std::vector<std::string>& args) {
-  std::string err;
-  auto mock = AwsMock::Start(args, &err);
-  INFO(err);
-  REQUIRE(mock);
-  return mock;
-}
-
 Ec2Client Client(const AwsMock& mock, const std::string& region = "us-east-1", QueryOptions o = FastRetries()) {
   return Ec2Client({mock.url(), region, "ec2"}, [] { return MockCredentials(); }, std::move(o));
 }
@@ -255,7 +247,7 @@ TEST_CASE("ec2: --filter values in both spellings") {
 
 TEST_CASE("ec2: DescribeInstances follows NextToken across thousands of instances" *
           doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "5000", "--regions", "us-east-1,eu-west-1"});
+  auto mock = AwsMock::StartForTest({"--instances", "5000", "--regions", "us-east-1,eu-west-1"});
   Ec2Client ec2 = Client(*mock);
   const std::vector<Instance> all = ec2.DescribeInstances({}, {}, 1000);
   CHECK(all.size() == 2500);
@@ -298,7 +290,7 @@ TEST_CASE("ec2: DescribeInstances follows NextToken across thousands of instance
 
 TEST_CASE("ec2: throttling and 5xx answers are retried with backoff, each attempt signed afresh" *
           doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "30", "--throttle-first", "2", "--fail-first", "1"});
+  auto mock = AwsMock::StartForTest({"--instances", "30", "--throttle-first", "2", "--fail-first", "1"});
   std::atomic<int> signed_with{0};
   Ec2Client ec2({mock->url(), "us-east-1", "ec2"},
                 [&] {
@@ -334,7 +326,7 @@ TEST_CASE("ec2: throttling and 5xx answers are retried with backoff, each attemp
 }
 
 TEST_CASE("ec2: authentication errors are never retried" * doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "3"});
+  auto mock = AwsMock::StartForTest({"--instances", "3"});
   Credentials wrong = MockCredentials();
   wrong.secret_access_key = "not-the-secret";
   Ec2Client ec2({mock->url(), "us-east-1", "ec2"}, [&] { return wrong; }, FastRetries());
@@ -357,7 +349,7 @@ TEST_CASE("ec2: authentication errors are never retried" * doctest::skip(testing
 }
 
 TEST_CASE("ec2: start, stop and reboot, and DryRun asks without doing" * doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "10", "--speed", "0.2", "--deny", "RebootInstances"});
+  auto mock = AwsMock::StartForTest({"--instances", "10", "--speed", "0.2", "--deny", "RebootInstances"});
   Ec2Client ec2 = Client(*mock);
   const std::string stopped = "i-0000123456789a004", running = "i-0000123456789a000";
   ActionResult dry = ec2.StartInstances({stopped}, true);
@@ -388,7 +380,7 @@ TEST_CASE("ec2: start, stop and reboot, and DryRun asks without doing" * doctest
 
 TEST_CASE("ec2: an instance whose start fails falls back to stopped with its state reason" *
           doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "10", "--speed", "0.1", "--kms-fail", "i-0000123456789a004"});
+  auto mock = AwsMock::StartForTest({"--instances", "10", "--speed", "0.1", "--kms-fail", "i-0000123456789a004"});
   Ec2Client ec2 = Client(*mock);
   CHECK(ec2.StartInstances({"i-0000123456789a004"}, false).changes.at(0).current_state == "pending");
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -399,7 +391,7 @@ TEST_CASE("ec2: an instance whose start fails falls back to stopped with its sta
 }
 
 TEST_CASE("ec2: instance status with scheduled events" * doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "60"});
+  auto mock = AwsMock::StartForTest({"--instances", "60"});
   Ec2Client ec2 = Client(*mock);
   const auto all = ec2.DescribeInstanceStatus({}, {}, true);
   CHECK(all.size() == 60);
@@ -419,7 +411,7 @@ TEST_CASE("ec2: instance status with scheduled events" * doctest::skip(testing::
 
 TEST_CASE("ec2: several regions at once, and a failing region says so and lists nothing" *
           doctest::skip(testing::SkipWithout("python3"))) {
-  auto mock = StartMock({"--instances", "300", "--regions", "us-east-1,eu-west-1,ap-northeast-1"});
+  auto mock = AwsMock::StartForTest({"--instances", "300", "--regions", "us-east-1,eu-west-1,ap-northeast-1"});
   const std::string url = mock->url();
   const auto endpoint = [&](const std::string& region) {
     return ServiceEndpoint{region == "sa-east-1" ? "http://127.0.0.1:1/" : url, region, "ec2"};

@@ -1,5 +1,7 @@
 #include "tests/unit/testing/aws_mock.hpp"
 
+#include <doctest/doctest.h>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -28,6 +30,14 @@ std::unique_ptr<AwsMock> AwsMock::Start(const std::vector<std::string>& args, st
   }
   *err = "ec2_mock.py did not start: " + mock->Log();
   return nullptr;
+}
+
+std::unique_ptr<AwsMock> AwsMock::StartForTest(const std::vector<std::string>& args) {
+  std::string err;
+  std::unique_ptr<AwsMock> mock = Start(args, &err);
+  INFO(err);
+  REQUIRE(mock);
+  return mock;
 }
 
 nlohmann::json AwsMock::Stats() const {

@@ -22,6 +22,8 @@ class AwsMock {
 
   /// Starts the mock with @p args (see its --help); nullptr and *@p err on failure.
   static std::unique_ptr<AwsMock> Start(const std::vector<std::string>& args, std::string* err);
+  /// Start() in a test case: a mock that does not start fails the test (with the reason).
+  static std::unique_ptr<AwsMock> StartForTest(const std::vector<std::string>& args);
   /// The port it listens on.
   int port() const { return port_; }
   /// "http://127.0.0.1:PORT/".
