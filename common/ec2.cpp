@@ -176,7 +176,7 @@ std::vector<StateChange> ParseStateChanges(std::string_view xml) {
     c.id = item.child_value("instanceId");
     int code;
     ReadState(item.child("previousState"), &c.previous_state, &code);
-    ReadState(item.child("currentState"), &c.current_state, &code);
+    ReadState(item.child("currentState"), &c.current_state, &c.current_code);
     out.push_back(std::move(c));
   }
   return out;

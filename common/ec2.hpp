@@ -94,6 +94,7 @@ struct StateChange {
   std::string id;
   std::string previous_state;
   std::string current_state;
+  int current_code = -1;  ///< code & 0xFF of current_state
 };
 
 /// The result of a state-changing call.

@@ -173,6 +173,7 @@ TEST_CASE("ec2: state changes, and answers that are not what was asked") {
   REQUIRE(changes.size() == 1);
   CHECK(changes[0].previous_state == "running");
   CHECK(changes[0].current_state == "stopping");
+  CHECK(changes[0].current_code == 64);
   CHECK_THROWS_WITH(ParseDescribeInstances("<html>oops", "r"),
                     "EC2 answered with malformed XML instead of a DescribeInstancesResponse");
   CHECK_THROWS_WITH(ParseDescribeInstances("<Response/>", "r"),
