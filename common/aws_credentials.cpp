@@ -275,6 +275,7 @@ std::string AwsSession::Region() {
 }
 
 std::string AwsSession::EndpointUrl(const std::string& service, const std::string& region) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);  // the files are read on first use
   std::optional<std::string> url;
   if (!options_.endpoint_url.empty() && service == options_.service) url = options_.endpoint_url;
   if (!url && !IsTrue(Env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) {
@@ -299,6 +300,7 @@ ServiceEndpoint AwsSession::Endpoint(const std::string& service, const std::stri
 }
 
 QueryOptions AwsSession::ClientOptions(Logger log) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   QueryOptions o;
   o.log = std::move(log);
   o.tls.insecure = options_.no_verify_ssl;

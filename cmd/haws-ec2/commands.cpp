@@ -114,14 +114,21 @@ class Run {
     return aws::Ec2Client(session_.Endpoint("ec2", region), session_.Source(), session_.ClientOptions(log_));
   }
 
+  // Checks the configuration of @p regions (endpoint URLs, credentials) before they run at once,
+  // so a usage error is one, not the failure of a region.
+  void Prepare(const std::vector<std::string>& regions) {
+    for (const std::string& region : regions) session_.Endpoint("ec2", region);
+    session_.ClientOptions();
+    session_.GetCredentials();
+  }
+
   // The selected instances; *complete is false when a region failed or a named instance was not
   // found (each said on stderr).
   std::vector<Target> Select(bool* complete) {
     *complete = true;
     ReadScope();
     const std::vector<std::string> regions = Regions();
-    // Credentials are found once, before the regions run at once.
-    session_.GetCredentials();
+    Prepare(regions);
     std::vector<std::vector<aws::Filter>> filters;
     std::vector<std::string> asked;
     for (const std::string& region : regions) {

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--inventory", o.inventory, "Inventory file for --scope (default: $HOPS_INVENTORY, ...)")->type_name("FILE");
   app.add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("-v,--verbose", o.verbose, "Log every AWS request and answer on stderr (credentials hidden)");
-  app.require_subcommand(1, 1);
+  app.require_subcommand(0, 1);  // none: the body says a command is required
   app.fallthrough();  // global options may also follow the command
 
   auto* describe = app.add_subcommand("describe", "List the selected instances (all when nothing is selected)");
