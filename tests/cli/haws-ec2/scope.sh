@@ -27,6 +27,12 @@ nodes:
     address: 127.0.0.25
     scopes: [dc/db]
 YAML
+# The example inventory: scopes by region and zone, role and environment.
+run haws-ec2 --inventory "$EXAMPLES/aws-inventory.yaml" describe --scope 'aws/**'
+run haws-ec2 --inventory "$EXAMPLES/aws-inventory.yaml" stop --scope env/dev --dry-run
+run haws-ec2 --inventory "$EXAMPLES/aws-inventory.yaml" start --scope role/batch --dry-run
+# A node without an instance is not one haws-ec2 can act on.
+run haws-ec2 --inventory "$EXAMPLES/aws-inventory.yaml" describe --scope role/db
 run haws-ec2 describe --inventory inventory.yaml --scope 'aws/*/web'
 run haws-ec2 stop --inventory inventory.yaml --scope tag:role=web --dry-run
 haws-ec2 describe --inventory inventory.yaml --scope aws/ap-northeast-1 --format json | python3 -c '
