@@ -18,8 +18,10 @@ namespace {
 // Ids per call of the actions that take a list (EC2 documents no limit; this keeps bodies small).
 constexpr size_t kIdsPerCall = 200;
 
-pugi::xml_node Root(pugi::xml_document* doc, std::string_view xml, const char* name) {
-  if (!doc->load_buffer(xml.data(), xml.size()))
+// Parses *@p xml in place (no copy of a page that may be megabytes; *@p xml must outlive @p doc)
+// and checks that its root element is @p name.
+pugi::xml_node Root(pugi::xml_document* doc, std::string* xml, const char* name) {
+  if (!doc->load_buffer_inplace(xml->data(), xml->size()))
     throw RuntimeError(std::string("EC2 answered with malformed XML instead of a ") + name);
   pugi::xml_node root = doc->document_element();
   if (std::string_view(root.name()) != name)
@@ -104,9 +106,9 @@ Filter ParseFilter(const std::string& text) {
   return f;
 }
 
-InstancesPage ParseDescribeInstances(std::string_view xml, const std::string& region) {
+InstancesPage ParseDescribeInstances(std::string xml, const std::string& region) {
   pugi::xml_document doc;
-  const pugi::xml_node root = Root(&doc, xml, "DescribeInstancesResponse");
+  const pugi::xml_node root = Root(&doc, &xml, "DescribeInstancesResponse");
   InstancesPage page;
   for (pugi::xml_node reservation : root.child("reservationSet").children("item")) {
     for (pugi::xml_node item : reservation.child("instancesSet").children("item")) {
@@ -141,9 +143,9 @@ InstancesPage ParseDescribeInstances(std::string_view xml, const std::string& re
   return page;
 }
 
-StatusPage ParseDescribeInstanceStatus(std::string_view xml, const std::string& region) {
+StatusPage ParseDescribeInstanceStatus(std::string xml, const std::string& region) {
   pugi::xml_document doc;
-  const pugi::xml_node root = Root(&doc, xml, "DescribeInstanceStatusResponse");
+  const pugi::xml_node root = Root(&doc, &xml, "DescribeInstanceStatusResponse");
   StatusPage page;
   for (pugi::xml_node item : root.child("instanceStatusSet").children("item")) {
     InstanceStatus s;
@@ -217,7 +219,7 @@ void ForIdSlices(const std::vector<std::string>& ids, const std::function<void(Q
 // Calls @p action with @p base, then again with each NextToken until there is none; @p page reads
 // an answer and returns its next token. MaxResults is sent when @p max_results is set.
 void Paginate(QueryClient* client, const std::string& action, const QueryParams& base, std::optional<int> max_results,
-              const std::function<std::string(const std::string& xml)>& page) {
+              const std::function<std::string(std::string xml)>& page) {
   std::string token;
   do {
     QueryParams params = base;
@@ -236,8 +238,8 @@ std::vector<Instance> Ec2Client::DescribeInstances(const std::vector<std::string
     AddFilters(&params, filters);
     // EC2 refuses MaxResults beside instance ids (and does not page them).
     Paginate(&client_, "DescribeInstances", params, ids.empty() ? std::optional<int>(page_size) : std::nullopt,
-             [&](const std::string& xml) {
-               InstancesPage page = ParseDescribeInstances(xml, region());
+             [&](std::string xml) {
+               InstancesPage page = ParseDescribeInstances(std::move(xml), region());
                std::move(page.instances.begin(), page.instances.end(), std::back_inserter(out));
                return std::move(page.next_token);
              });
@@ -252,8 +254,8 @@ std::vector<InstanceStatus> Ec2Client::DescribeInstanceStatus(const std::vector<
     AddFilters(&params, filters);
     if (include_all) params.emplace_back("IncludeAllInstances", "true");
     Paginate(&client_, "DescribeInstanceStatus", params, ids.empty() ? std::optional<int>(1000) : std::nullopt,
-             [&](const std::string& xml) {
-               StatusPage page = ParseDescribeInstanceStatus(xml, region());
+             [&](std::string xml) {
+               StatusPage page = ParseDescribeInstanceStatus(std::move(xml), region());
                std::move(page.statuses.begin(), page.statuses.end(), std::back_inserter(out));
                return std::move(page.next_token);
              });

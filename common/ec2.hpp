@@ -115,11 +115,12 @@ struct StatusPage {
   std::string next_token;
 };
 
-/// Reads a DescribeInstancesResponse found in @p region; throws RuntimeError when malformed.
-InstancesPage ParseDescribeInstances(std::string_view xml, const std::string& region);
+/// Reads a DescribeInstancesResponse found in @p region (parsed in place: pass the page with
+/// std::move); throws RuntimeError when malformed.
+InstancesPage ParseDescribeInstances(std::string xml, const std::string& region);
 
-/// Reads a DescribeInstanceStatusResponse found in @p region; throws RuntimeError when malformed.
-StatusPage ParseDescribeInstanceStatus(std::string_view xml, const std::string& region);
+/// Reads a DescribeInstanceStatusResponse found in @p region, as ParseDescribeInstances.
+StatusPage ParseDescribeInstanceStatus(std::string xml, const std::string& region);
 
 /// Reads the instancesSet of a StartInstancesResponse or StopInstancesResponse.
 std::vector<StateChange> ParseStateChanges(std::string_view xml);

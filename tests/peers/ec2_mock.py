@@ -175,6 +175,7 @@ class World:
                 self.instances[iid]["kms_fail"] = True
 
     def _add(self, inst):
+        inst["initial"] = (inst["state"], inst["reason"])
         if inst["id"] not in self.instances:
             self.order.append(inst["id"])
         self.instances[inst["id"]] = inst
@@ -202,7 +203,6 @@ class World:
             if i % 5 == 4:
                 inst["state"], inst["reason"] = "stopped", ("Client.UserInitiatedShutdown",
                                                             "Client.UserInitiatedShutdown: User initiated shutdown")
-                inst["public_ip"] = None
             if i % 10 == 7:
                 inst["platform"] = "windows"
             if i % 7 == 3:
@@ -238,7 +238,6 @@ class World:
         if inst["state"] == "pending":
             if inst["kms_fail"]:
                 self._set(inst, "stopped", ("Client.InternalError", "Client.InternalError: Client error on launch"))
-                inst["public_ip"] = None
             else:
                 self._set(inst, "running", None)
         elif inst["state"] == "stopping":
@@ -335,7 +334,7 @@ def instance_field(inst, name):
         "instance-state-code": [str(STATE_CODES[inst["state"]])],
         "availability-zone": [inst["az"]], "vpc-id": [inst["vpc"]], "subnet-id": [inst["subnet"]],
         "instance-type": [inst["type"]], "private-ip-address": [inst["private_ip"]],
-        "ip-address": [inst["public_ip"]] if inst["public_ip"] else [],
+        "ip-address": [inst["public_ip"]] if inst["public_ip"] and inst["state"] == "running" else [],
         "platform": [inst["platform"]] if inst["platform"] else [],
         "tag-key": list(inst["tags"].keys()), "tag-value": list(inst["tags"].values()),
         "event.code": [e["code"] for e in inst["events"]],
@@ -493,6 +492,9 @@ class Handler(BaseHTTPRequestHandler):
                     w.speed = float(cfg["speed"])
                 if "deny" in cfg:
                     w.deny = set(cfg["deny"])
+                if cfg.get("reset_states"):
+                    for inst in w.instances.values():
+                        w._set(inst, inst["initial"][0], inst["initial"][1])
                 return self._send(200, "{}", "application/json")
             if path == "/_mock/instances":
                 for iid in w.order:
