@@ -57,15 +57,7 @@ python3 -c 'import json, sys, urllib.request
 s = json.load(urllib.request.urlopen(sys.argv[1] + "_mock/stats"))
 print("mock: %d requests, %d signatures verified, %d refused" % (s["requests"], s["verified"], s["auth_failures"]))' "$url"
 
-median() {  # the median wall time in seconds of running "$@" $runs times
-  local i t0 t1 ts=()
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N)
-    ts+=($(( (t1 - t0) / 1000 )))
-  done
-  printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)]/1e6}'
-}
-peak_mib() { { /usr/bin/time -f %M "$@" >/dev/null 2>"$work/time.err" || true; }; tail -1 "$work/time.err" | awk '{printf "%.1f", $1/1024}'; }
+source scripts/bench/lib.sh
 reset_time=$(median reset_mock)
 
 echo "runs per measurement: $runs (median wall time; the start figures include putting the 100 back, ${reset_time} s)"
