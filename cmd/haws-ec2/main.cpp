@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
   for (auto* sub : {start, stop}) sub->add_flag("--wait", o.wait, "Then wait until the instances are there");
   stop->add_flag("--force", o.force, "Stop without an orderly shutdown of the operating system");
   for (auto* sub : {start, stop, wait}) {
-    sub->add_option("--interval", o.interval, "Between two looks while waiting (default 15s)")->type_name("DURATION");
-    sub->add_option("--timeout", o.timeout, "Give up waiting after this long (default 10m)")->type_name("DURATION");
+    sub->add_option("--interval", o.interval, "Between two looks while waiting")->type_name("DURATION");
+    sub->add_option("--timeout", o.timeout, "Give up waiting after this long")->type_name("DURATION");
   }
 
   return hops::RunTool(app, argc, argv, hops::ExitStyle::kCommand, [&]() -> int {
