@@ -75,15 +75,7 @@ PY
 "$hmon" run -f "$work/http1k.yaml" --format nagios --no-state | head -1 | cut -c1-60
 "$hmon" run -f "$work/tcp1k.yaml" --format nagios --no-state | head -1 | cut -c1-60
 
-median() {  # prints the median wall time in seconds of running "$@" $runs times
-  local i t0 t1 ts=()
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N)
-    ts+=($(( (t1 - t0) / 1000 )))
-  done
-  printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)]/1e6}'
-}
-peak_mib() { { /usr/bin/time -f %M "$@" >/dev/null 2>"$work/time.err" || true; }; tail -1 "$work/time.err" | awk '{printf "%.1f", $1/1024}'; }
+source scripts/bench/lib.sh
 
 hmon_http1k() { "$hmon" run -f "$work/http1k.yaml" --format json; }
 hmon_http10k() { "$hmon" run -f "$work/http10k.yaml" --format json; }
