@@ -261,14 +261,15 @@ std::set<std::string> Notifier::ProcessReminders() {
     const std::string status = r.is_object() ? r.value("status", "") : "";
     const Route* def = file_.FindRoute(route);
     const Channel* ch = file_.FindChannel(channel);
-    // Still open, with the same status, on a route that still repeats to a channel that exists?
+    // Still open, with the same status, on a route that still repeats to that channel?
     const std::optional<std::string> cur = store_->GetValue(kOpenNs, OpenKey(key));
     const nlohmann::ordered_json rec = cur ? nlohmann::ordered_json::parse(*cur, nullptr, false) : nlohmann::ordered_json();
     bool open = false;
     if (rec.is_object() && rec.contains("targets") && rec["targets"].is_array() && rec.contains("event"))
       for (const auto& t : rec["targets"])
         open = open || (t.value("route", "") == route && t.value("channel", "") == channel && t.value("status", "") == status);
-    if (!def || !def->repeat || !ch || !open) {
+    const bool listed = def && std::find(def->channels.begin(), def->channels.end(), channel) != def->channels.end();
+    if (!def || !def->repeat || !ch || !listed || !open) {
       store_->Ack(item->id);
       continue;
     }

@@ -6,6 +6,8 @@ export HOPS_TEST_SLACK_URL=$RECEIVER_URL/services/T0/B0/SlackPathSecret42
 export HOPS_TEST_HOOK_KEY=HeaderSecret-7f3a9c
 printf 'Bearer FileSecret-0b1c2d\n' > auth
 cat > notify.yaml <<YAML
+defaults:
+  retry: {backoff: 200ms}
 channels:
   slack: {type: slack, url_env: HOPS_TEST_SLACK_URL}
   hook:
@@ -30,7 +32,7 @@ secrets='SlackPathSecret42|HeaderSecret-7f3a9c|FileSecret-0b1c2d'
   plan ok
   hnotify -v flush -c notify.yaml --wait 2m
 } > all.out 2>&1
-echo "output lines: $(wc -l < all.out)"
+echo "credentials shown as ***: $(grep -q '\*\*\*' all.out && echo yes)"
 grep -E "$secrets" all.out
 echo "secrets in the output: $(grep -cE "$secrets" all.out)"
 stable_out() { sed -E 's/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/UUID/g; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g; s/[0-9]{4}-[0-9-]+T[0-9:.]+Z/TIME/g'; }
