@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -113,6 +114,53 @@ void Drain(Sink* s) {
   }
 }
 
+/// The program's input: what is left to write into its pipe.
+struct Feed {
+  Fd fd;
+  std::string data;
+  size_t written = 0;
+};
+
+/// write(2) that reports a reader gone as EPIPE without raising SIGPIPE in this process: the
+/// signal is blocked in this thread meanwhile and one it caused is taken back.
+ssize_t WriteNoSigpipe(int fd, const char* p, size_t n) {
+  sigset_t pipe_set, old, pending;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  const ssize_t w = ::write(fd, p, n);
+  const int e = errno;
+  if (w < 0 && e == EPIPE && !was_pending) {
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = e;
+  return w;
+}
+
+/// Writes what @p f's pipe takes now, without blocking; closes it when all is written or the
+/// program stopped reading.
+void Pump(Feed* f) {
+  while (f->fd.valid()) {
+    if (f->written == f->data.size()) {
+      f->fd.reset();
+      return;
+    }
+    const ssize_t n = WriteNoSigpipe(f->fd.get(), f->data.data() + f->written, f->data.size() - f->written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0) {
+      f->fd.reset();
+      return;
+    }
+    f->written += static_cast<size_t>(n);
+  }
+}
+
 /// Waits up to 1 s for @p pid (already sent SIGKILL) to be reaped; true with *@p status set.
 bool Reap(pid_t pid, int* status) {
   for (int i = 0; i < 200; ++i) {
@@ -204,12 +252,25 @@ ProcessResult RunProcess(const ProcessOptions& o) {
   }
   Sink errs{Fd(err_pipe[0]), {}, o.max_stderr, false};
   Fd err_w(err_pipe[1]);
+  Feed feed;
+  Fd in_r;
+  if (o.input) {
+    int in_pipe[2];
+    if (::pipe2(in_pipe, O_CLOEXEC) != 0) {
+      res.error = std::string("cannot create a pipe: ") + std::strerror(errno);
+      return res;
+    }
+    in_r = Fd(in_pipe[0]);
+    feed.fd = Fd(in_pipe[1]);
+    feed.data = *o.input;
+  }
 
   pid_t pid = -1;
   int rc = 0;
   {
     SpawnSetup s;
-    posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
+    if (in_r.valid()) posix_spawn_file_actions_adddup2(&s.actions, in_r.get(), 0);
+    else posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&s.actions, out_w.get(), 1);
     posix_spawn_file_actions_adddup2(&s.actions, err_w.get(), 2);
     // Descriptors other threads opened without O_CLOEXEC must not leak into the program.
@@ -230,6 +291,7 @@ ProcessResult RunProcess(const ProcessOptions& o) {
   }
   out_w.reset();
   err_w.reset();
+  in_r.reset();
   if (rc != 0) {
     res.status = ExecFailureStatus(rc);
     res.error = "cannot run " + name + ": " + std::strerror(rc);
@@ -237,6 +299,10 @@ ProcessResult RunProcess(const ProcessOptions& o) {
   }
   ::fcntl(out.fd.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(errs.fd.get(), F_SETFL, O_NONBLOCK);
+  if (feed.fd.valid()) {
+    ::fcntl(feed.fd.get(), F_SETFL, O_NONBLOCK);
+    Pump(&feed);
+  }
 
   // Until the timeout: reap the program when it exits and keep the pipes drained. After it:
   // SIGTERM to the group, then SIGKILL once the program has exited or the grace period is over.
@@ -271,12 +337,13 @@ ProcessResult RunProcess(const ProcessOptions& o) {
     }
     const auto now = Clock::now();
     if (!stopping && now >= deadline) {
+      feed.fd.reset();
       ::kill(-pid, SIGTERM);
       stopping = true;
       kill_at = now + o.kill_grace;
       continue;
     }
-    pollfd fds[2];
+    pollfd fds[3];
     Sink* sinks[2];
     nfds_t n = 0;
     for (Sink* s : {&out, &errs}) {
@@ -284,6 +351,8 @@ ProcessResult RunProcess(const ProcessOptions& o) {
       sinks[n] = s;
       fds[n++] = {s->fd.get(), POLLIN, 0};
     }
+    const nfds_t n_sinks = n;
+    if (feed.fd.valid()) fds[n++] = {feed.fd.get(), POLLOUT, 0};
     const auto next = stopping ? kill_at : deadline;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count() + 1;
     // With both pipes closed only the exit is awaited: poll just sleeps.
@@ -295,9 +364,10 @@ ProcessResult RunProcess(const ProcessOptions& o) {
       reaped = Reap(pid, &status);
       break;
     }
-    for (nfds_t i = 0; pr > 0 && i < n; ++i) {
+    for (nfds_t i = 0; pr > 0 && i < n_sinks; ++i) {
       if (fds[i].revents) Drain(sinks[i]);
     }
+    if (pr > 0 && n > n_sinks && fds[n_sinks].revents) Pump(&feed);
   }
   if (stopping) {
     Drain(&out);

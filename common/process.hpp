@@ -1,5 +1,5 @@
 // Running another program: RunProcess starts it with posix_spawn (an argv vector, never a shell)
-// in its own process group, feeds it /dev/null, captures its stdout and stderr through capped
+// in its own process group, feeds it /dev/null or the bytes it is given, captures its stdout and stderr through capped
 // pipes, and on the timeout stops the whole group (SIGTERM, then SIGKILL after a grace period).
 // ExecReplace is the in-place variant for a tool that hands its process over (hcal gate).
 //
@@ -26,6 +26,10 @@ struct ProcessOptions {
   std::optional<std::vector<std::string>> env;
   /// The program's working directory; "" keeps ours.
   std::string cwd;
+  /// Bytes written to the program's standard input through a pipe, which is closed after them;
+  /// nullopt: its input is /dev/null. What the program leaves unread when it exits or closes its
+  /// input is dropped (never a SIGPIPE for the caller).
+  std::optional<std::string> input;
   /// How long the program may run, counted from the start of RunProcess.
   std::chrono::milliseconds timeout{10000};
   /// At the timeout the group gets SIGTERM; whatever still runs when the program has exited, or
@@ -67,7 +71,7 @@ struct ProcessResult {
 };
 
 /// Runs @p o.argv as described by @p o and waits for it (at most timeout + kill_grace + 1 s).
-/// Its stdin is /dev/null, descriptors other than 0-2 are closed, its signal mask is empty and
+/// Its stdin is /dev/null (or o.input), descriptors other than 0-2 are closed, its signal mask is empty and
 /// SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGUSR1 and SIGUSR2 have their
 /// default action. It leads a new process group, which the timeout stops as a whole. Once the
 /// program has exited, output still held in the pipes is taken, but a background child that keeps

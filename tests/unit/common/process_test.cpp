@@ -260,4 +260,41 @@ TEST_CASE("process: ExecReplace runs the program in place, or returns 127/126") 
         }) == 0);
 }
 
+TEST_CASE("process: input is written to the program's stdin, then closed") {
+  ProcessOptions o = Sh("cat; echo end");
+  o.input = std::string("line 1\nline 2\n");
+  ProcessResult r = RunProcess(o);
+  CHECK(r.end == ProcessEnd::kExited);
+  CHECK(r.out == "line 1\nline 2\nend\n");
+  // An empty input is an immediate end of file, not /dev/null's absence of a pipe.
+  o = Sh("test -p /dev/stdin && wc -c");
+  o.input = std::string();
+  r = RunProcess(o);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find('0') != std::string::npos);
+}
+
+TEST_CASE("process: an input larger than the pipe holds is fed while the program reads it") {
+  ProcessOptions o = Sh("wc -c");
+  o.input = std::string(3 << 20, 'x');  // 3 MiB, far beyond a pipe's 64 KiB
+  ProcessResult r = RunProcess(o);
+  CHECK(r.exit_code == 0);
+  CHECK(std::stol(r.out) == 3L << 20);
+}
+
+TEST_CASE("process: a program that does not read its input ends the feeding without SIGPIPE") {
+  // SIGPIPE keeps its default action here: a stray one would kill this test binary.
+  struct sigaction old {};
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, &old);
+  ProcessOptions o = Sh("exec 0<&-; echo closed");
+  o.input = std::string(1 << 20, 'y');
+  ProcessResult r = RunProcess(o);
+  sigaction(SIGPIPE, &old, nullptr);
+  CHECK(r.end == ProcessEnd::kExited);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "closed\n");
+}
+
 }  // namespace hops

@@ -1,0 +1,196 @@
+// The parts every channel shares: the table of types, the texts of a message, reading secrets,
+// and judging HTTP responses.
+#include "cmd/hnotify/channels/channel.hpp"
+
+#include <cstring>
+
+#include "common/secret.hpp"
+#include "common/text.hpp"
+
+namespace hops::notify {
+
+const std::vector<std::string> kChannelCommonKeys = {"type", "timeout", "language", "title", "body", "retry"};
+
+const std::vector<ChannelType>& ChannelTypes() {
+  static const std::vector<ChannelType> types = {SlackType(), WebhookType(), CommandType()};
+  return types;
+}
+
+RenderContext Channel::Context(const Message& m) const {
+  RenderContext ctx;
+  ctx.event = &m.event;
+  ctx.zone = common_.zone;
+  const auto status = m.event.find("status");
+  ctx.vars["status_label"] = StatusLabel(status != m.event.end() && status->is_string() ? status->get<std::string>() : "",
+                                         common_.language, m.reason == "recovery");
+  ctx.vars["channel"] = m.channel;
+  ctx.vars["route"] = m.route;
+  ctx.vars["reason"] = m.reason;
+  ctx.vars["id"] = m.id;
+  return ctx;
+}
+
+std::string Channel::Title(const Message& m) const {
+  std::string t = m.title ? *m.title : common_.title.Render(Context(m));
+  for (char& c : t)
+    if (c == '\n' || c == '\r') c = ' ';
+  return t;
+}
+
+std::string Channel::Body(const Message& m) const {
+  if (m.body) return *m.body;
+  RenderContext ctx = Context(m);
+  ctx.vars["title"] = Title(m);
+  return common_.body.Render(ctx);
+}
+
+RenderContext Channel::FullContext(const Message& m) const {
+  RenderContext ctx = Context(m);
+  ctx.vars["title"] = Title(m);
+  ctx.vars["body"] = Body(m);
+  return ctx;
+}
+
+Outcome Channel::Judge(const Message& /*m*/, const http::Response& response) const {
+  return JudgeHttp(response, BodyReason(response.body));
+}
+
+std::vector<std::string> Channel::Secrets() const {
+  std::lock_guard<std::mutex> lock(secrets_mu_);
+  std::vector<std::string> out;
+  for (const auto& [ref, value] : secrets_) {
+    out.push_back(value);
+    // "Bearer TOKEN", "Basic ...": the credential alone may be echoed too.
+    const size_t sp = value.find(' ');
+    if (sp != std::string::npos && value.size() - sp - 1 >= 8) out.push_back(value.substr(sp + 1));
+  }
+  return out;
+}
+
+std::optional<std::string> Channel::ReadCachedSecret(const std::string& key, const std::string& name,
+                                                     std::string* err) const {
+  const std::string ref = key + "\n" + name;
+  {
+    std::lock_guard<std::mutex> lock(secrets_mu_);
+    for (const auto& [r, value] : secrets_)
+      if (r == ref) return value;
+  }
+  std::optional<std::string> v = ReadSecret(key, name, err);
+  if (!v) return std::nullopt;
+  std::lock_guard<std::mutex> lock(secrets_mu_);
+  secrets_.emplace_back(ref, *v);
+  return v;
+}
+
+std::optional<std::string> Channel::ValueOf(const ValueSpec& v, const RenderContext& ctx, std::string* err) const {
+  if (v.secret.set()) return ReadCachedSecret(v.secret, err);
+  std::string text = v.text.Render(ctx);
+  for (char& c : text)
+    if (c == '\n' || c == '\r' || c == '\0') c = ' ';
+  return text;
+}
+
+SecretRef ReadSecretRef(const YamlDoc& doc, const MapReader& r, const std::string& base, bool required,
+                        std::optional<std::string>* inline_value) {
+  SecretRef ref;
+  const bool env = r.Has(base + "_env"), file = r.Has(base + "_file");
+  const bool plain = inline_value && r.Has(base);
+  if (env + file + plain > 1) {
+    const std::string later = file ? base + "_file" : base + "_env";
+    doc.Fail(r.Get(later), inline_value ? "use only one of '" + base + "', '" + base + "_env' or '" + base + "_file'"
+                                        : "use either '" + base + "_env' or '" + base + "_file'");
+  }
+  if (env || file) {
+    ref.key = base + (env ? "_env" : "_file");
+    ref.name = ScalarText(doc, r.Get(ref.key), "'" + ref.key + "'");
+    if (ref.name.empty()) doc.Fail(r.Get(ref.key), "'" + ref.key + "' is empty");
+  } else if (plain) {
+    *inline_value = ScalarText(doc, r.Get(base), "'" + base + "'");
+  } else if (required) {
+    doc.Fail(r.node(), "missing '" + base + "_env' or '" + base + "_file'" +
+                           (inline_value ? " (or '" + base + "')" : ""));
+  }
+  return ref;
+}
+
+std::vector<ValueSpec> ReadValueMap(const YamlDoc& doc, const YAML::Node& node, const std::string& key,
+                                    bool (*secret_name)(std::string_view name)) {
+  if (!node.IsMap()) doc.Fail(node, "'" + key + "' must be a mapping of names to values, not " + std::string(NodeTypeName(node)));
+  std::vector<ValueSpec> out;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    ValueSpec v;
+    v.name = ScalarText(doc, it->first, "a name in '" + key + "'");
+    if (v.name.empty() || v.name.find_first_of(" \t\r\n:=") != std::string::npos)
+      doc.Fail(it->first, "invalid name " + Quote(v.name) + " in '" + key + "'");
+    for (const auto& seen : out)
+      if (EqualsIgnoreCase(seen.name, v.name)) doc.Fail(it->first, Quote(v.name) + " is given twice in '" + key + "'");
+    if (it->second.IsMap()) {
+      MapReader r(doc, it->second, Quote(v.name) + " in '" + key + "'", {"value_env", "value_file"});
+      v.secret = ReadSecretRef(doc, r, "value", true);
+    } else {
+      if (secret_name(v.name))
+        doc.Fail(it->second, Quote(v.name) + " in '" + key + "' carries a credential and must not be written into the file: "
+                             "give it as {value_env: VARIABLE} or {value_file: PATH}");
+      v.text = Template::Parse(doc, it->second, Quote(v.name) + " in '" + key + "'", {"title"});
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+nlohmann::ordered_json ValueMapSchema(const std::string& what) {
+  using J = nlohmann::ordered_json;
+  J secret = {{"type", "object"}, {"additionalProperties", false}, {"minProperties", 1}, {"maxProperties", 1},
+              {"properties", {{"value_env", {{"type", "string"}}}, {"value_file", {{"type", "string"}}}}}};
+  return {{"type", "object"}, {"description", what},
+          {"additionalProperties", {{"oneOf", J::array({{{"type", "string"}}, secret})}}}};
+}
+
+void SecretSchema(nlohmann::ordered_json* props, const std::string& base, const std::string& what) {
+  (*props)[base + "_env"] = {{"type", "string"}, {"description", "environment variable holding " + what}};
+  (*props)[base + "_file"] = {{"type", "string"}, {"description", "file holding " + what}};
+}
+
+std::string BodyReason(const std::string& body) {
+  std::string_view first = body;
+  const size_t nl = first.find('\n');
+  if (nl != std::string_view::npos) first = first.substr(0, nl);
+  return Printable(Trim(first), 200);
+}
+
+Outcome JudgeHttp(const http::Response& r, const std::string& peer_reason) {
+  if (!r.ok()) {
+    Outcome o;
+    o.kind = http::Classify(r) == http::Verdict::kRetry ? Outcome::Kind::kRetry : Outcome::Kind::kPermanent;
+    // The system's reason is short and stable ("Connection refused"); libcurl's text repeats
+    // the address and measured times, so it is only the fallback.
+    o.detail = std::string(http::ErrorName(r.error));
+    if (r.os_errno != 0) o.detail += ": " + LowerFirst(std::strerror(r.os_errno));
+    else if (r.error != http::Error::kTimeout && !r.error_text.empty()) o.detail += ": " + Printable(r.error_text, 200);
+    return o;
+  }
+  std::string detail = "HTTP " + std::to_string(r.status);
+  if (r.status >= 200 && r.status < 300) return Outcome::Delivered(detail);
+  if (!peer_reason.empty()) detail += ": " + peer_reason;
+  if (r.status >= 300 && r.status < 400)
+    return Outcome::Permanent(detail + " (a redirect is never followed: give the final URL)");
+  Outcome o;
+  o.kind = http::Classify(r) == http::Verdict::kRetry ? Outcome::Kind::kRetry : Outcome::Kind::kPermanent;
+  o.detail = detail;
+  o.retry_after = http::RetryAfter(r);
+  return o;
+}
+
+void CheckInlineUrl(const YamlDoc& doc, const YAML::Node& node, const std::string& key) {
+  const std::string url = ScalarText(doc, node, "'" + key + "'");
+  std::string err;
+  auto parts = http::ParseUrl(url, &err);
+  if (!parts) doc.Fail(node, "'" + key + "' is not a valid URL: " + LowerFirst(err));
+  if (parts->scheme != "http" && parts->scheme != "https")
+    doc.Fail(node, "'" + key + "' must be an http or https URL, not " + Quote(parts->scheme));
+  if (http::RedactUrl(url) != url)
+    doc.Fail(node, "'" + key + "' holds a credential (a password or a token-like parameter): put the URL in a file or "
+                   "variable and name it with '" + key + "_file' or '" + key + "_env'");
+}
+
+}  // namespace hops::notify

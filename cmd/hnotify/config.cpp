@@ -1,0 +1,375 @@
+#include "cmd/hnotify/config.hpp"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "common/spell.hpp"
+#include "common/text.hpp"
+#include "common/units.hpp"
+
+namespace hops::notify {
+
+const std::vector<std::string> kFileKeys = {"version", "defaults", "channels", "routes"};
+const std::vector<std::string> kDefaultsKeys = {"timeout", "language", "title", "body", "retry",
+                                                "dedupe", "repeat", "send_recovery"};
+const std::vector<std::string> kRouteKeys = {"name", "match", "channels", "continue",
+                                             "send_recovery", "dedupe", "repeat"};
+const std::vector<std::string> kMatchKeys = {"kind", "status", "severity", "key", "monitor",
+                                             "job", "node", "scope", "tool", "changed"};
+const std::vector<std::string> kRetryKeys = {"backoff", "max_backoff", "attempts", "max_age"};
+
+const Channel* NotifyFile::FindChannel(const std::string& name) const {
+  for (const auto& c : channels)
+    if (c->name() == name) return c.get();
+  return nullptr;
+}
+
+const Route* NotifyFile::FindRoute(const std::string& name) const {
+  for (const auto& r : routes)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+std::vector<std::string> NotifyFile::ChannelNames() const {
+  std::vector<std::string> out;
+  for (const auto& c : channels) out.push_back(c->name());
+  return out;
+}
+
+namespace {
+
+std::chrono::milliseconds Duration(const YamlDoc& doc, const YAML::Node& node, const std::string& key,
+                                   std::chrono::milliseconds min) {
+  const std::string text = ScalarText(doc, node, "'" + key + "'");
+  auto d = ParseDuration(text);
+  if (!d) doc.Fail(node, "invalid duration '" + text + "' for '" + key + "': expected e.g. 30s, 5m, 1h");
+  if (*d < min) doc.Fail(node, "'" + key + "' must be at least " + FormatDuration(min));
+  return *d;
+}
+
+/// `repeat:`: a duration, or 0 / "off" / false for never.
+std::optional<std::chrono::milliseconds> Repeat(const YamlDoc& doc, const YAML::Node& node) {
+  const std::string text = ScalarText(doc, node, "'repeat'");
+  if (text == "0" || text == "off" || text == "never" || text == "false") return std::nullopt;
+  return Duration(doc, node, "repeat", std::chrono::seconds(1));
+}
+
+std::string Language(const YamlDoc& doc, const MapReader& r) {
+  const std::string lang = *r.String("language");
+  if (lang != "en" && lang != "ja")
+    doc.Fail(r.Get("language"), "'language' must be en or ja, not " + Quote(lang));
+  return lang;
+}
+
+RetryPolicy ReadRetry(const YamlDoc& doc, const YAML::Node& node, RetryPolicy p,
+                      std::vector<DefinitionError>* errors) {
+  MapReader r(doc, node, "'retry'", kRetryKeys, errors);
+  if (r.Has("backoff")) p.backoff = Duration(doc, r.Get("backoff"), "backoff", std::chrono::milliseconds(100));
+  if (r.Has("max_backoff"))
+    p.max_backoff = Duration(doc, r.Get("max_backoff"), "max_backoff", std::chrono::milliseconds(100));
+  if (auto n = r.Int("attempts", 1, 1000)) p.attempts = static_cast<int>(*n);
+  if (r.Has("max_age")) p.max_age = Duration(doc, r.Get("max_age"), "max_age", std::chrono::seconds(1));
+  if (p.max_backoff < p.backoff) doc.Fail(node, "'max_backoff' must not be shorter than 'backoff'");
+  return p;
+}
+
+/// A string or a list of strings.
+std::vector<std::string> Strings(const YamlDoc& doc, const YAML::Node& node, const std::string& key,
+                                 std::vector<SourceLoc>* locs = nullptr) {
+  std::vector<std::string> out;
+  auto one = [&](const YAML::Node& n) {
+    std::string v = ScalarText(doc, n, "a value of '" + key + "'");
+    if (v.empty()) doc.Fail(n, "'" + key + "' has an empty value");
+    out.push_back(std::move(v));
+    if (locs) locs->push_back(doc.Loc(n));
+  };
+  if (node.IsSequence()) {
+    if (node.size() == 0) doc.Fail(node, "'" + key + "' is an empty list");
+    for (const auto& n : node) one(n);
+  } else {
+    one(node);
+  }
+  return out;
+}
+
+bool IsScopeGlob(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("._-/*?[]!").find(c) != std::string_view::npos;
+  });
+}
+
+Match ReadMatch(const YamlDoc& doc, const YAML::Node& node, std::vector<DefinitionError>* errors) {
+  MapReader r(doc, node, "'match'", kMatchKeys, errors);
+  Match m;
+  auto list = [&](const char* key, std::vector<std::string>* out) {
+    if (r.Has(key)) *out = Strings(doc, r.Get(key), key);
+  };
+  list("kind", &m.kind);
+  list("status", &m.status);
+  list("key", &m.key);
+  list("monitor", &m.monitor);
+  list("job", &m.job);
+  list("node", &m.node);
+  list("tool", &m.tool);
+  if (r.Has("severity")) {
+    std::vector<SourceLoc> locs;
+    m.severity = Strings(doc, r.Get("severity"), "severity");
+    const YAML::Node sev = r.Get("severity");
+    for (size_t i = 0; i < m.severity.size(); ++i) {
+      if (ParseSeverity(m.severity[i])) continue;
+      const YAML::Node at = sev.IsSequence() ? sev[i] : sev;
+      doc.Fail(at, "unknown severity " + Quote(m.severity[i]) +
+                       DidYouMean(m.severity[i], {"info", "ok", "warning", "critical", "unknown"}) +
+                       " (severities: info, ok, warning, critical, unknown)");
+    }
+  }
+  if (r.Has("scope")) {
+    m.scope = Strings(doc, r.Get("scope"), "scope");
+    const YAML::Node sc = r.Get("scope");
+    for (size_t i = 0; i < m.scope.size(); ++i)
+      if (!IsScopeGlob(m.scope[i]))
+        doc.Fail(sc.IsSequence() ? sc[i] : sc,
+                 "invalid scope " + Quote(m.scope[i]) + ": a scope path (tokyo/web) or a glob (tokyo/*)");
+  }
+  m.changed = r.Bool("changed");
+  return m;
+}
+
+/// The words that make a key look like a secret written inline.
+bool LooksSecret(const std::string& key) {
+  const std::string k = Lower(key);
+  for (const char* w : {"token", "password", "passwd", "secret", "apikey", "api_key", "routing_key", "webhook"})
+    if (k.find(w) != std::string::npos) return true;
+  return EndsWith(k, "_key");
+}
+
+/// Reads one `channels:` entry.
+std::unique_ptr<Channel> ReadChannel(const YamlDoc& doc, const YAML::Node& key, const YAML::Node& value,
+                                     const Defaults& defaults, const Template& default_title,
+                                     const Template& default_body, const TimeZone* zone,
+                                     std::vector<DefinitionError>* errors) {
+  ChannelCommon c;
+  c.name = ScalarText(doc, key, "a channel name");
+  c.loc = doc.Loc(key);
+  if (c.name.empty()) doc.Fail(key, "a channel name must not be empty");
+  const std::string what = "channel " + Quote(c.name);
+  if (!value.IsMap()) doc.Fail(value, what + " must be a mapping with a 'type', not " + std::string(NodeTypeName(value)));
+  const YAML::Node type_node = value["type"];
+  if (!type_node) doc.Fail(key, what + " has no 'type' (one of slack, webhook, command)");
+  const std::string type = ScalarText(doc, type_node, "'type'");
+  const ChannelType* ct = nullptr;
+  std::vector<std::string> names;
+  for (const auto& t : ChannelTypes()) {
+    names.push_back(t.name);
+    if (t.name == type) ct = &t;
+  }
+  if (!ct) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    doc.Fail(type_node, "unknown channel type " + Quote(type) + DidYouMean(type, names) + " (types: " + list + ")");
+  }
+  std::vector<std::string> allowed = kChannelCommonKeys;
+  allowed.insert(allowed.end(), ct->keys.begin(), ct->keys.end());
+  // A secret written inline is refused before the unknown-key check could call it a typo.
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string k = it->first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+    const bool has_ref = std::find(allowed.begin(), allowed.end(), k + "_env") != allowed.end();
+    if (has_ref)
+      doc.Fail(it->first, "'" + k + "' of " + what + " is a secret and must not be written into the file: give it with '" +
+                              k + "_env' (an environment variable) or '" + k + "_file' (a file)");
+    if (LooksSecret(k))
+      doc.Fail(it->first, "'" + k + "' looks like a secret written into the file: hnotify reads secrets only through '*_env' "
+                          "and '*_file' keys (a " + type + " channel takes: " +
+                          [&] {
+                            std::string l;
+                            for (const auto& a : ct->keys) l += (l.empty() ? "" : ", ") + a;
+                            return l;
+                          }() + ")");
+  }
+  MapReader r(doc, value, what, allowed, errors);
+  c.type = type;
+  c.timeout = r.Has("timeout") ? Duration(doc, r.Get("timeout"), "timeout", std::chrono::milliseconds(100))
+                               : defaults.timeout;
+  c.language = r.Has("language") ? Language(doc, r) : defaults.language;
+  c.zone = zone;
+  c.retry = r.Has("retry") ? ReadRetry(doc, r.Get("retry"), defaults.retry, errors) : defaults.retry;
+  c.title = r.Has("title") ? Template::Parse(doc, r.Get("title"), "'title'", {})
+            : !default_title.empty() ? default_title
+                                     : DefaultTitle(c.language);
+  c.body = r.Has("body") ? Template::Parse(doc, r.Get("body"), "'body'", {"title"})
+           : !default_body.empty() ? default_body
+                                   : DefaultBody(c.language);
+  return ct->parse(doc, r, std::move(c));
+}
+
+Route ReadRoute(const YamlDoc& doc, const YAML::Node& node, size_t index, const Defaults& defaults,
+                std::vector<SourceLoc>* channel_locs, std::vector<DefinitionError>* errors) {
+  Route route;
+  route.loc = doc.Loc(node);
+  route.name = "#" + std::to_string(index + 1);
+  if (!node.IsMap()) doc.Fail(node, "route " + route.name + " must be a mapping, not " + std::string(NodeTypeName(node)));
+  MapReader r(doc, node, "route " + route.name, kRouteKeys, errors);
+  if (auto n = r.String("name")) {
+    if (n->empty() || n->front() == '#') doc.Fail(r.Get("name"), "a route name must not be empty or start with '#'");
+    route.name = *n;
+  }
+  if (r.Has("match")) route.match = ReadMatch(doc, r.Get("match"), errors);
+  route.channels = Strings(doc, r.Require("channels"), "channels", channel_locs);
+  route.cont = r.Bool("continue").value_or(false);
+  route.send_recovery = r.Bool("send_recovery").value_or(defaults.send_recovery);
+  route.dedupe = r.Has("dedupe") ? Duration(doc, r.Get("dedupe"), "dedupe", std::chrono::milliseconds(0)) : defaults.dedupe;
+  route.repeat = r.Has("repeat") ? Repeat(doc, r.Get("repeat")) : defaults.repeat;
+  if (route.repeat && *route.repeat < route.dedupe)
+    doc.Fail(r.Has("repeat") ? r.Get("repeat") : r.Get("dedupe"), "'repeat' must not be shorter than 'dedupe' (" +
+                                                                    FormatDuration(route.dedupe) + ")");
+  return route;
+}
+
+}  // namespace
+
+NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* errors, const TimeZone* zone) {
+  NotifyFile file;
+  file.path = file.id = doc.filename();
+  try {
+    const YAML::Node& root = doc.root();
+    if (!root || root.IsNull()) doc.Fail(root, "the file is empty: expected 'channels' and 'routes'");
+    MapReader top(doc, root, "the notify file", kFileKeys, errors);
+    top.Int("version", 1, 1);
+    Template default_title, default_body;
+    if (top.Has("defaults")) {
+      try {
+        MapReader d(doc, top.Get("defaults"), "'defaults'", kDefaultsKeys, errors);
+        Defaults& df = file.defaults;
+        if (d.Has("timeout")) df.timeout = Duration(doc, d.Get("timeout"), "timeout", std::chrono::milliseconds(100));
+        if (d.Has("language")) df.language = Language(doc, d);
+        if (d.Has("retry")) df.retry = ReadRetry(doc, d.Get("retry"), df.retry, errors);
+        if (d.Has("dedupe")) df.dedupe = Duration(doc, d.Get("dedupe"), "dedupe", std::chrono::milliseconds(0));
+        if (d.Has("repeat")) df.repeat = Repeat(doc, d.Get("repeat"));
+        if (auto b = d.Bool("send_recovery")) df.send_recovery = *b;
+        if (d.Has("title")) default_title = Template::Parse(doc, d.Get("title"), "'title'", {});
+        if (d.Has("body")) default_body = Template::Parse(doc, d.Get("body"), "'body'", {"title"});
+      } catch (const DefinitionError& e) {
+        errors->push_back(e);
+      }
+    }
+    const YAML::Node chs = top.Require("channels");
+    if (!chs.IsMap()) doc.Fail(chs, "'channels' must map channel names to definitions, not " + std::string(NodeTypeName(chs)));
+    std::set<std::string> seen;
+    for (auto it = chs.begin(); it != chs.end(); ++it) {
+      try {
+        auto ch = ReadChannel(doc, it->first, it->second, file.defaults, default_title, default_body, zone, errors);
+        if (!seen.insert(ch->name()).second) doc.Fail(it->first, "channel " + Quote(ch->name()) + " is defined twice");
+        file.channels.push_back(std::move(ch));
+      } catch (const DefinitionError& e) {
+        errors->push_back(e);
+      } catch (const YAML::Exception& e) {
+        errors->push_back(doc.ErrorAt(it->first, "cannot read channel: " + e.msg));
+      }
+    }
+    // Routes may name channels that failed to load; those are reported once, above.
+    std::set<std::string> defined;
+    for (auto it = chs.begin(); it != chs.end(); ++it)
+      if (it->first.IsScalar()) defined.insert(it->first.Scalar());
+    const YAML::Node routes = top.Require("routes");
+    if (!routes.IsSequence()) doc.Fail(routes, "'routes' must be a list of routes, not " + std::string(NodeTypeName(routes)));
+    std::set<std::string> route_names;
+    for (size_t i = 0; i < routes.size(); ++i) {
+      try {
+        std::vector<SourceLoc> locs;
+        Route route = ReadRoute(doc, routes[i], i, file.defaults, &locs, errors);
+        if (!route_names.insert(route.name).second)
+          doc.Fail(routes[i]["name"], "route " + Quote(route.name) + " is defined twice");
+        for (size_t c = 0; c < route.channels.size(); ++c) {
+          if (defined.count(route.channels[c])) continue;
+          errors->emplace_back(locs[c], "route " + Quote(route.name) + " names undefined channel " +
+                                            Quote(route.channels[c]) +
+                                            DidYouMean(route.channels[c], {defined.begin(), defined.end()}),
+                               doc.Line(locs[c].line));
+        }
+        file.routes.push_back(std::move(route));
+      } catch (const DefinitionError& e) {
+        errors->push_back(e);
+      }
+    }
+  } catch (const DefinitionError& e) {
+    errors->push_back(e);
+  }
+  return file;
+}
+
+std::string DefaultNotifyPath() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string user = xdg && xdg[0] == '/' ? std::string(xdg) + "/hops/notify.yaml"
+                                                : std::string(home ? home : "") + "/.config/hops/notify.yaml";
+  struct stat st;
+  if (::stat(user.c_str(), &st) == 0) return user;
+  return "/etc/hops/notify.yaml";
+}
+
+std::string NotifySchema() {
+  using J = nlohmann::ordered_json;
+  const J str = {{"type", "string"}};
+  const J duration = {{"type", "string"}, {"pattern", "^([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$|^[0-9]+$"},
+                      {"description", "a duration: 500ms, 30s, 5m, 1h30m, 2d"}};
+  const J strings = {{"oneOf", J::array({str, {{"type", "array"}, {"items", str}, {"minItems", 1}}})}};
+  J retry = {{"type", "object"}, {"additionalProperties", false},
+             {"properties", {{"backoff", duration}, {"max_backoff", duration},
+                             {"attempts", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}},
+                             {"max_age", duration}}}};
+  const J language = {{"enum", {"en", "ja"}}};
+  const J templ = {{"type", "string"}, {"description", "text with {{placeholders}}: event fields, data.PATH, "
+                                                      "status_label, time_local, channel, route, reason, id"}};
+  const J repeat = {{"oneOf", J::array({duration, {{"enum", {"off", "never", "0"}}}, {{"const", false}}})}};
+  J defaults = {{"type", "object"}, {"additionalProperties", false},
+                {"properties", {{"timeout", duration}, {"language", language}, {"title", templ}, {"body", templ},
+                                {"retry", retry}, {"dedupe", duration}, {"repeat", repeat},
+                                {"send_recovery", {{"type", "boolean"}}}}}};
+  J common = {{"type", {{"type", "string"}}}, {"timeout", duration}, {"language", language},
+              {"title", templ}, {"body", templ}, {"retry", retry}};
+  J then = J::array();
+  std::vector<std::string> type_names;
+  for (const auto& t : ChannelTypes()) {
+    type_names.push_back(t.name);
+    J props = common;
+    props["type"] = {{"const", t.name}};
+    const J own = t.schema();
+    for (const auto& [k, v] : own.items()) props[k] = v;
+    then.push_back({{"if", {{"properties", {{"type", {{"const", t.name}}}}}}},
+                    {"then", {{"description", t.summary}, {"additionalProperties", false}, {"properties", props}}}});
+  }
+  J channel = {{"type", "object"}, {"required", {"type"}}, {"properties", {{"type", {{"enum", type_names}}}}},
+               {"allOf", then}};
+  J match = {{"type", "object"}, {"additionalProperties", false}, {"properties", J::object()}};
+  for (const auto& k : kMatchKeys) match["properties"][k] = strings;
+  match["properties"]["severity"] = {
+      {"oneOf", J::array({{{"enum", {"info", "ok", "warning", "critical", "unknown"}}},
+                          {{"type", "array"}, {"items", {{"enum", {"info", "ok", "warning", "critical", "unknown"}}}}}})}};
+  match["properties"]["changed"] = {{"type", "boolean"}};
+  J route = {{"type", "object"}, {"additionalProperties", false}, {"required", {"channels"}},
+             {"properties", {{"name", str}, {"match", {{"$ref", "#/$defs/match"}}}, {"channels", strings},
+                             {"continue", {{"type", "boolean"}}}, {"send_recovery", {{"type", "boolean"}}},
+                             {"dedupe", duration}, {"repeat", repeat}}}};
+  J schema = {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+              {"$id", "https://hops.invalid/schema/notify.json"},
+              {"title", "hops notify file (hnotify(5))"},
+              {"type", "object"},
+              {"additionalProperties", false},
+              {"required", {"channels", "routes"}},
+              {"properties", {{"version", {{"const", 1}}},
+                              {"defaults", defaults},
+                              {"channels", {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/channel"}}}}},
+                              {"routes", {{"type", "array"}, {"items", {{"$ref", "#/$defs/route"}}}}}}},
+              {"$defs", {{"channel", channel}, {"route", route}, {"match", match}}}};
+  return schema.dump(2);
+}
+
+}  // namespace hops::notify

@@ -1,0 +1,101 @@
+// The hnotify definition file (notify.yaml, hnotify(5)): channels, routes and defaults.
+#ifndef HOPS_CMD_HNOTIFY_CONFIG_HPP_
+#define HOPS_CMD_HNOTIFY_CONFIG_HPP_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cmd/hnotify/channels/channel.hpp"
+#include "common/event.hpp"
+#include "common/yaml_doc.hpp"
+
+namespace hops::notify {
+
+/// Keys of the top level, of `defaults:`, of a route and of a route's `match:`.
+extern const std::vector<std::string> kFileKeys;
+extern const std::vector<std::string> kDefaultsKeys;
+extern const std::vector<std::string> kRouteKeys;
+extern const std::vector<std::string> kMatchKeys;
+/// Keys of a `retry:` mapping.
+extern const std::vector<std::string> kRetryKeys;
+
+/// The conditions of a route: every condition written must hold; a list holds when any of its
+/// values does. An empty Match matches every event.
+struct Match {
+  std::vector<std::string> kind;      ///< globs ("monitor.*")
+  std::vector<std::string> status;    ///< exact words
+  std::vector<std::string> severity;  ///< info, ok, warning, critical, unknown
+  std::vector<std::string> key;       ///< globs over the event key
+  std::vector<std::string> monitor;   ///< globs; an event without the field does not match
+  std::vector<std::string> job;       ///< globs; likewise
+  std::vector<std::string> node;      ///< globs; likewise
+  /// Scope paths or globs: "tokyo" matches scope tokyo and everything below it (tokyo/web).
+  std::vector<std::string> scope;
+  std::vector<std::string> tool;      ///< exact producer names
+  std::optional<bool> changed;        ///< the event's `changed` (absent counts as false)
+
+  /// True when @p e satisfies every condition.
+  bool Matches(const Event& e) const;
+};
+
+/// One entry of `routes:`.
+struct Route {
+  std::string name;                      ///< `name:`, else "#N" (N: position, from 1)
+  SourceLoc loc;                         ///< where the entry starts
+  Match match;
+  std::vector<std::string> channels;     ///< names of channels, in order
+  bool cont = false;                     ///< `continue:` look at the next routes too
+  bool send_recovery = true;             ///< send recovery (ok) notices
+  std::chrono::milliseconds dedupe{};    ///< the same status again within this is not sent
+  /// A problem still open is sent again after this; nullopt: never.
+  std::optional<std::chrono::milliseconds> repeat;
+};
+
+/// The values of `defaults:` that routes and channels start from.
+struct Defaults {
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  std::string language = "en";
+  std::chrono::milliseconds dedupe{std::chrono::minutes(5)};
+  std::optional<std::chrono::milliseconds> repeat;
+  bool send_recovery = true;
+  RetryPolicy retry;
+};
+
+/// A loaded definition file.
+struct NotifyFile {
+  std::string path;  ///< as given
+  /// What the spool and the dedupe records are kept under: the absolute path of the file, so two
+  /// files sharing a state directory never mix.
+  std::string id;
+  Defaults defaults;
+  std::vector<std::unique_ptr<Channel>> channels;  ///< in file order
+  std::vector<Route> routes;                       ///< in file order
+
+  /// The channel named @p name, or nullptr.
+  const Channel* FindChannel(const std::string& name) const;
+  /// The route named @p name, or nullptr.
+  const Route* FindRoute(const std::string& name) const;
+  /// Every channel name, in file order.
+  std::vector<std::string> ChannelNames() const;
+};
+
+/// Loads @p doc; every error found (file:line:column, with "did you mean") is appended to
+/// @p errors and the rest is read on, so that `validate` can list them all. @p zone is the time
+/// zone of {{time_local}}.
+NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* errors,
+                          const TimeZone* zone = nullptr);
+
+/// The default definition file: $XDG_CONFIG_HOME/hops/notify.yaml (else
+/// ~/.config/hops/notify.yaml) if present, else /etc/hops/notify.yaml.
+std::string DefaultNotifyPath();
+
+/// The JSON Schema (draft 2020-12) of the definition file, pretty-printed.
+std::string NotifySchema();
+
+}  // namespace hops::notify
+
+#endif  // HOPS_CMD_HNOTIFY_CONFIG_HPP_

@@ -1,0 +1,458 @@
+#include "cmd/hnotify/notifier.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "common/output.hpp"
+#include "common/text.hpp"
+#include "common/units.hpp"
+
+namespace hops::notify {
+
+namespace {
+
+/// How long a freshly spooled item waits before it is due unless Accept makes it due at once:
+/// Accept spools first and decides on the dedupe record second, so a process killed in between
+/// leaves a late notification, never a lost one.
+constexpr int64_t kReserveMs = 60 * 1000;
+/// How long an open problem is remembered without news of it.
+constexpr int64_t kOpenTtlMs = 30LL * 24 * 3600 * 1000;
+/// The lease of a repeat reminder being handled.
+constexpr int64_t kReminderLeaseMs = 60 * 1000;
+/// Bounded retries of compare-and-swap loops (each retry means another run wrote meanwhile).
+constexpr int kCasTries = 100;
+
+std::string StatusOf(const std::string& last) { return last.substr(0, last.find('\t')); }
+
+int64_t SentOf(const std::string& last) {
+  const size_t tab = last.find('\t');
+  return tab == std::string::npos ? 0 : std::stoll(last.substr(tab + 1));
+}
+
+std::string Iso(int64_t ms) {
+  return FormatTimestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+bool IsProblemStatusWord(const std::string& s) { return s == "warning" || s == "critical" || s == "unknown"; }
+
+}  // namespace
+
+std::string DescribePayload(const Payload& p) {
+  auto field = [&](const char* k) {
+    auto it = p.event.find(k);
+    return it != p.event.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  return Printable(field("key"), 200) + " " + Printable(field("status"), 40) + " (" + p.reason + ")";
+}
+
+/// An item claimed for delivery.
+struct Notifier::Claimed {
+  const Channel* channel = nullptr;
+  QueueItem item;
+  Payload payload;
+  Message message;
+  Attempt attempt;
+  int max_attempts = 0;
+};
+
+Notifier::Notifier(const NotifyFile& file, StateStore* store, NotifierOptions options)
+    : file_(file), store_(store), opts_(std::move(options)), spool_(store, file.id) {
+  rng_state_ = (uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
+}
+
+Notifier::~Notifier() = default;
+
+void Notifier::Log(const std::string& line) const {
+  if (opts_.log) opts_.log(line);
+  else Warn(line);
+}
+
+std::vector<std::string> Notifier::AllSecrets() const {
+  // Every secret of the file is read once, also those of channels this run does not use: a peer
+  // may echo another channel's.
+  if (!secrets_read_) {
+    for (const auto& ch : file_.channels) ch->CheckSecrets();
+    secrets_read_ = true;
+  }
+  std::vector<std::string> out;
+  for (const auto& ch : file_.channels)
+    for (std::string& s : ch->Secrets()) out.push_back(std::move(s));
+  return out;
+}
+
+void Notifier::Verbose(const std::string& line) const {
+  if (opts_.verbose > 0) Log(line);
+}
+
+double Notifier::Random() {
+  if (opts_.random) return opts_.random();
+  rng_state_ ^= rng_state_ << 13;
+  rng_state_ ^= rng_state_ >> 7;
+  rng_state_ ^= rng_state_ << 17;
+  return double(rng_state_ >> 11) / double(uint64_t{1} << 53);
+}
+
+int64_t Notifier::LeaseMs(const Channel& ch) { return 2 * ch.common().timeout.count() + 5000; }
+
+int64_t Notifier::BackoffMs(const RetryPolicy& p, int attempts, double random) {
+  int64_t d = p.backoff.count();
+  for (int i = 1; i < attempts && d < p.max_backoff.count(); ++i) d *= 2;
+  d = std::min<int64_t>(d, p.max_backoff.count());
+  return d / 2 + static_cast<int64_t>(double(d - d / 2) * random);
+}
+
+std::string Notifier::LastKey(const std::string& route, const std::string& channel, const std::string& key) const {
+  return file_.id + '\x1f' + route + '\x1f' + channel + '\x1f' + key;
+}
+
+std::string Notifier::OpenKey(const std::string& key) const { return file_.id + '\x1f' + key; }
+
+std::optional<int64_t> Notifier::SendDeduped(const std::string& route, const Payload& p, const std::string& status,
+                                             std::chrono::milliseconds window) {
+  const std::string event_key = p.event.value("key", "");
+  const std::string lkey = LastKey(route, p.channel, event_key);
+  std::optional<std::string> cur = store_->GetValue(kLastNs, lkey);
+  if (cur && StatusOf(*cur) == status) return std::nullopt;  // the common case, without a write
+  const int64_t now = opts_.now_ms();
+  const int64_t id = spool_.Enqueue(p, now + kReserveMs);
+  for (int tries = 0; tries < kCasTries; ++tries) {
+    if (store_->CompareAndSwapValue(kLastNs, lkey, cur, status + "\t" + std::to_string(now), now + window.count())) {
+      store_->Retry(id, now, "");  // due now
+      return id;
+    }
+    cur = store_->GetValue(kLastNs, lkey);
+    if (cur && StatusOf(*cur) == status) break;  // an overlapping run sent it
+  }
+  store_->Ack(id);
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> Notifier::RecordOpen(
+    const nlohmann::ordered_json& event, const std::string& key,
+    const std::vector<std::pair<std::string, std::string>>& targets, const std::string& status) {
+  const std::string okey = OpenKey(key);
+  for (int tries = 0; tries < kCasTries; ++tries) {
+    const int64_t now = opts_.now_ms();
+    const std::optional<std::string> cur = store_->GetValue(kOpenNs, okey);
+    nlohmann::ordered_json rec = cur ? nlohmann::ordered_json::parse(*cur, nullptr, false) : nlohmann::ordered_json::object();
+    if (!rec.is_object() || !rec.contains("targets") || !rec["targets"].is_array())
+      rec = {{"targets", nlohmann::ordered_json::array()}};
+    std::vector<std::pair<std::string, std::string>> fresh;
+    for (const auto& [route, channel] : targets) {
+      nlohmann::ordered_json* found = nullptr;
+      for (auto& t : rec["targets"])
+        if (t.value("route", "") == route && t.value("channel", "") == channel) found = &t;
+      if (found && found->value("status", "") == status) continue;
+      if (!found) {
+        rec["targets"].push_back(nlohmann::ordered_json::object());
+        found = &rec["targets"].back();
+      }
+      *found = {{"route", route}, {"channel", channel}, {"status", status}, {"since", now}};
+      fresh.emplace_back(route, channel);
+    }
+    rec["event"] = event;
+    if (store_->CompareAndSwapValue(kOpenNs, okey, cur, rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                    now + kOpenTtlMs))
+      return fresh;
+  }
+  return {};
+}
+
+Accepted Notifier::Accept(const Event& e) {
+  Accepted acc;
+  const nlohmann::ordered_json ev = EventToJson(e);
+  const bool problem = IsProblem(e.severity);
+  const bool ok = e.severity == "ok";
+  struct Pick {
+    std::string route;
+    const Route* def;
+    std::string channel;
+    std::string reason;
+  };
+  std::vector<Pick> picks;
+  auto taken = [&](const std::string& ch) {
+    return std::any_of(picks.begin(), picks.end(), [&](const Pick& p) { return p.channel == ch; });
+  };
+  const std::string what = Printable(e.key, 200) + " " + Printable(e.status, 40);
+  bool from_record = false;
+  if (ok) {
+    // A recovery goes where its problem went (and to the routes that match it).
+    const std::string okey = OpenKey(e.key);
+    const std::optional<std::string> cur = store_->GetValue(kOpenNs, okey);
+    nlohmann::ordered_json rec = cur ? nlohmann::ordered_json::parse(*cur, nullptr, false) : nlohmann::ordered_json();
+    const bool open = rec.is_object() && rec.contains("targets") && rec["targets"].is_array() && !rec["targets"].empty();
+    const bool recovery = open || (e.changed.value_or(false) && e.previous_status && IsProblemStatusWord(*e.previous_status));
+    if (!recovery) {
+      Verbose(what + ": not a recovery (no problem was notified): nothing to send");
+      return acc;
+    }
+    from_record = open;
+    if (open) {
+      // The record decides alone: a route that matches the ok event but never sent the problem
+      // gets no recovery.
+      for (const auto& t : rec["targets"]) {
+        const std::string route = t.value("route", ""), channel = t.value("channel", "");
+        const Route* def = file_.FindRoute(route);
+        if (!(def ? def->send_recovery : file_.defaults.send_recovery)) continue;
+        if (!file_.FindChannel(channel) || taken(channel)) continue;
+        picks.push_back({route, def, channel, "recovery"});
+      }
+      // The problem is over; a newer one recorded meanwhile by an overlapping run stays.
+      store_->CompareAndSwapValue(kOpenNs, okey, cur, "{}", opts_.now_ms());
+    }
+  }
+  // Without a record of the problem (a state store started afresh) a recovery is routed like any
+  // other event.
+  for (const Target& t : from_record ? std::vector<Target>() : RouteEvent(file_, e)) {
+    if (ok && !t.route->send_recovery) continue;
+    if (taken(t.channel)) continue;
+    picks.push_back({t.route->name, t.route, t.channel, problem ? "problem" : ok ? "recovery" : "info"});
+  }
+  if (picks.empty()) {
+    Verbose(what + ": no route matches");
+    return acc;
+  }
+  acc.routed = true;
+  std::vector<std::pair<std::string, std::string>> sent_problems;
+  for (const Pick& p : picks) {
+    Payload pl;
+    pl.channel = p.channel;
+    pl.route = p.route;
+    pl.reason = p.reason;
+    pl.id = NewIdempotencyKey();
+    pl.event = ev;
+    std::chrono::milliseconds window = p.def ? p.def->dedupe : file_.defaults.dedupe;
+    if (problem && p.def && p.def->repeat) window = *p.def->repeat;
+    if (std::optional<int64_t> id = SendDeduped(p.route, pl, e.status, window)) {
+      acc.ids.push_back(*id);
+      Verbose(what + ": route " + Quote(p.route) + " -> " + Quote(p.channel) + " (" + p.reason + "), spooled as #" +
+              std::to_string(*id));
+      if (problem) sent_problems.emplace_back(p.route, p.channel);
+    } else {
+      ++acc.suppressed;
+      Verbose(what + ": route " + Quote(p.route) + " -> " + Quote(p.channel) + ": already sent within " +
+              FormatDuration(window) + ", suppressed");
+    }
+  }
+  if (!sent_problems.empty()) {
+    for (const auto& [route, channel] : RecordOpen(ev, e.key, sent_problems, e.status)) {
+      const Route* def = file_.FindRoute(route);
+      if (!def || !def->repeat) continue;
+      const nlohmann::ordered_json reminder = {{"key", e.key}, {"route", route}, {"channel", channel}, {"status", e.status}};
+      store_->Enqueue(spool_.RepeatQueue(), reminder.dump(), opts_.now_ms() + def->repeat->count());
+    }
+  }
+  return acc;
+}
+
+int64_t Notifier::AcceptMessage(const Payload& p) { return spool_.Enqueue(p, opts_.now_ms()); }
+
+std::set<std::string> Notifier::ProcessReminders() {
+  std::set<std::string> touched;
+  const std::string queue = spool_.RepeatQueue();
+  while (std::optional<QueueItem> item = store_->Claim(queue, opts_.now_ms(), kReminderLeaseMs)) {
+    const int64_t now = opts_.now_ms();
+    const nlohmann::ordered_json r = nlohmann::ordered_json::parse(item->payload, nullptr, false);
+    const std::string key = r.is_object() ? r.value("key", "") : "";
+    const std::string route = r.is_object() ? r.value("route", "") : "";
+    const std::string channel = r.is_object() ? r.value("channel", "") : "";
+    const std::string status = r.is_object() ? r.value("status", "") : "";
+    const Route* def = file_.FindRoute(route);
+    const Channel* ch = file_.FindChannel(channel);
+    // Still open, with the same status, on a route that still repeats to that channel?
+    const std::optional<std::string> cur = store_->GetValue(kOpenNs, OpenKey(key));
+    const nlohmann::ordered_json rec = cur ? nlohmann::ordered_json::parse(*cur, nullptr, false) : nlohmann::ordered_json();
+    bool open = false;
+    if (rec.is_object() && rec.contains("targets") && rec["targets"].is_array() && rec.contains("event"))
+      for (const auto& t : rec["targets"])
+        open = open || (t.value("route", "") == route && t.value("channel", "") == channel && t.value("status", "") == status);
+    const bool listed = def && std::find(def->channels.begin(), def->channels.end(), channel) != def->channels.end();
+    if (!def || !def->repeat || !ch || !listed || !open) {
+      store_->Ack(item->id);
+      continue;
+    }
+    const int64_t repeat = def->repeat->count();
+    // Sent again meanwhile (an event with the same status after the window): wait from then.
+    if (const std::optional<std::string> last = store_->GetValue(kLastNs, LastKey(route, channel, key));
+        last && StatusOf(*last) == status) {
+      store_->Retry(item->id, std::max(SentOf(*last) + repeat, now + 1000), "");
+      continue;
+    }
+    Payload pl;
+    pl.channel = channel;
+    pl.route = route;
+    pl.reason = "repeat";
+    pl.id = NewIdempotencyKey();
+    pl.event = rec["event"];
+    if (std::optional<int64_t> id = SendDeduped(route, pl, status, *def->repeat)) {
+      Verbose(Printable(key, 200) + " " + status + ": still open, repeated to " + Quote(channel) + " as #" +
+              std::to_string(*id));
+      touched.insert(channel);
+    }
+    store_->Retry(item->id, now + repeat, "");
+  }
+  return touched;
+}
+
+void Notifier::Settle(Claimed& c, Outcome o, FlushResult* r) {
+  const int64_t now = opts_.now_ms();
+  const std::string detail = RedactSecrets(o.detail, AllSecrets());
+  const std::string what = "notification #" + std::to_string(c.item.id) + " to " + Quote(c.channel->name()) + " (" +
+                           DescribePayload(c.payload) + ")";
+  const RetryPolicy& policy = c.channel->common().retry;
+  if (o.kind == Outcome::Kind::kDelivered) {
+    store_->Ack(c.item.id);
+    ++r->delivered;
+    Verbose("delivered " + what + ": " + detail);
+    return;
+  }
+  if (o.kind == Outcome::Kind::kPermanent) {
+    store_->Ack(c.item.id);
+    ++r->dropped;
+    Log("dropped " + what + ": " + detail);
+    return;
+  }
+  int64_t next = now + BackoffMs(policy, c.item.attempts, Random());
+  if (o.retry_after) next = std::max<int64_t>(next, now + o.retry_after->count() * 1000);
+  if (c.item.attempts >= c.max_attempts) {
+    store_->Ack(c.item.id);
+    ++r->dropped;
+    Log("dropped " + what + " after " + std::to_string(c.item.attempts) + " attempt" +
+        (c.item.attempts == 1 ? "" : "s") + ": " + detail);
+    return;
+  }
+  if (next - c.item.created_ms > policy.max_age.count()) {
+    store_->Ack(c.item.id);
+    ++r->dropped;
+    Log("dropped " + what + ": not delivered within " + FormatDuration(policy.max_age) + " (" +
+        std::to_string(c.item.attempts) + " attempts): " + detail);
+    return;
+  }
+  ++r->retried;
+  // Past the lease another run may hold the item now: it is due again anyway.
+  if (now < c.item.not_before_ms) store_->Retry(c.item.id, next, detail);
+  stopped_until_[c.channel->name()] = next;
+  Log(what + " failed (attempt " + std::to_string(c.item.attempts) + "): " + detail + "; next attempt at " + Iso(next));
+}
+
+void Notifier::Deliver(std::vector<Claimed>& batch, FlushResult* r) {
+  // Channels that deliver by themselves (commands) run side by side; HTTP requests then go out
+  // together through one loop of the HTTP layer.
+  auto send = [](Claimed* c) { c->attempt = c->channel->Send(c->message); };
+  if (batch.size() == 1) {
+    send(&batch[0]);
+  } else {
+    std::vector<std::thread> threads;
+    for (auto& c : batch) threads.emplace_back(send, &c);
+    for (auto& t : threads) t.join();
+  }
+  std::vector<http::Request> requests;
+  std::vector<Claimed*> owners;
+  for (auto& c : batch) {
+    if (c.attempt.request) {
+      c.attempt.request->timeout = c.channel->common().timeout;
+      if (opts_.verbose > 0) {
+        std::string d = RedactSecrets(http::Describe(*c.attempt.request), AllSecrets());
+        for (size_t nl; (nl = d.find('\n')) != std::string::npos;) d.replace(nl, 1, "; ");
+        Verbose("sending #" + std::to_string(c.item.id) + " to " + Quote(c.channel->name()) + ": " + d);
+      }
+      requests.push_back(std::move(*c.attempt.request));
+      owners.push_back(&c);
+    } else {
+      Settle(c, c.attempt.outcome, r);
+    }
+  }
+  if (requests.empty()) return;
+  if (!runner_) runner_ = std::make_unique<http::Runner>();
+  std::vector<std::optional<Outcome>> outcomes(requests.size());
+  runner_->Run(std::move(requests), [&](size_t i, http::Response resp) {
+    outcomes[i] = owners[i]->channel->Judge(owners[i]->message, resp);
+  });
+  for (size_t i = 0; i < owners.size(); ++i)
+    Settle(*owners[i], outcomes[i] ? *outcomes[i] : Outcome::Retry("no response"), r);
+}
+
+FlushResult Notifier::Flush(const FlushOptions& o) {
+  FlushResult r;
+  std::vector<std::string> names = spool_.SpooledChannels(file_.ChannelNames());
+  if (!o.only.empty()) names = o.only;
+  std::set<std::string> empty;  // channels whose queue had nothing due this time round
+  for (;;) {
+    if (o.only.empty())
+      for (const std::string& ch : ProcessReminders()) empty.erase(ch);
+    std::vector<Claimed> batch;
+    bool dropped_unsent = false;  // an item dropped before an attempt: its queue may hold more
+    for (const std::string& name : names) {
+      const Channel* ch = file_.FindChannel(name);
+      if (!ch || empty.count(name)) continue;
+      const int64_t now = opts_.now_ms();
+      if (auto it = stopped_until_.find(name); it != stopped_until_.end() && now < it->second) continue;
+      std::optional<QueueItem> item = store_->Claim(spool_.Queue(name), now, LeaseMs(*ch));
+      if (!item) {
+        empty.insert(name);
+        continue;
+      }
+      Claimed c;
+      c.channel = ch;
+      c.item = std::move(*item);
+      std::string err;
+      std::optional<Payload> p = Payload::FromJson(c.item.payload, &err);
+      if (!p) {
+        store_->Ack(c.item.id);
+        ++r.dropped;
+        dropped_unsent = true;
+        Log("dropped notification #" + std::to_string(c.item.id) + " to " + Quote(name) + ": " + err);
+        continue;
+      }
+      c.payload = std::move(*p);
+      c.max_attempts = std::min(ch->common().retry.attempts, c.payload.attempts.value_or(ch->common().retry.attempts));
+      if (now - c.item.created_ms > ch->common().retry.max_age.count()) {
+        store_->Ack(c.item.id);
+        ++r.dropped;
+        dropped_unsent = true;
+        Log("dropped notification #" + std::to_string(c.item.id) + " to " + Quote(name) + " (" +
+            DescribePayload(c.payload) + "): not delivered within " + FormatDuration(ch->common().retry.max_age));
+        continue;
+      }
+      c.message = c.payload.ToMessage(c.item.attempts);
+      batch.push_back(std::move(c));
+    }
+    if (!batch.empty()) Deliver(batch, &r);
+    if (!batch.empty() || dropped_unsent) continue;
+    // Nothing due: done, unless told to wait for items that are retried later.
+    const int64_t now = opts_.now_ms();
+    r.pending = 0;
+    r.next_ms.reset();
+    for (const std::string& name : names) {
+      const bool defined = file_.FindChannel(name) != nullptr;
+      int orphans = 0;
+      for (const QueueItem& item : store_->ListQueue(spool_.Queue(name))) {
+        if (!defined && now - item.created_ms > file_.defaults.retry.max_age.count()) {
+          store_->Ack(item.id);
+          ++r.dropped;
+          Log("dropped notification #" + std::to_string(item.id) + " to " + Quote(name) + ": the channel is no longer defined in " +
+              file_.path);
+          continue;
+        }
+        orphans += !defined;
+        if (o.watch && !o.watch->count(item.id)) continue;
+        ++r.pending;
+        if (defined && (!r.next_ms || item.not_before_ms < *r.next_ms)) r.next_ms = item.not_before_ms;
+      }
+      if (orphans > 0 && warned_orphans_.insert(name).second)
+        Log(std::to_string(orphans) + " notification" + (orphans == 1 ? "" : "s") + " wait for channel " + Quote(name) +
+            ", which " + file_.path + " no longer defines (kept for " + FormatDuration(file_.defaults.retry.max_age) + ")");
+    }
+    if (r.pending == 0 || !r.next_ms || !o.until_ms || now >= *o.until_ms) break;
+    const int64_t wake = std::min(*r.next_ms, *o.until_ms);
+    const int64_t ms = std::max<int64_t>(10, wake - now);
+    if (opts_.sleep) opts_.sleep(ms);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    empty.clear();
+  }
+  return r;
+}
+
+}  // namespace hops::notify
