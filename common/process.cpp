@@ -237,6 +237,7 @@ ProcessResult RunProcess(const ProcessOptions& o) {
   }
   ::fcntl(out.fd.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(errs.fd.get(), F_SETFL, O_NONBLOCK);
+  if (o.on_start) o.on_start(pid);
 
   // Until the timeout: reap the program when it exits and keep the pipes drained. After it:
   // SIGTERM to the group, then SIGKILL once the program has exited or the grace period is over.
@@ -270,7 +271,7 @@ ProcessResult RunProcess(const ProcessOptions& o) {
       }
     }
     const auto now = Clock::now();
-    if (!stopping && now >= deadline) {
+    if (!stopping && (now >= deadline || (o.stop && o.stop->load()))) {
       ::kill(-pid, SIGTERM);
       stopping = true;
       kill_at = now + o.kill_grace;
