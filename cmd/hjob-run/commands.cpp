@@ -243,7 +243,7 @@ int RunOnce(Store& st, Calendars& calendars, const FlowDef& flow, const std::str
   }
   const RunInfo run = st.runs.Create(id, flow.name, file, params, event);
   LocalExecutor local;
-  ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, &clock);
+  ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, ::isatty(1) == 1, &clock);
   RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
   if (!event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", event);
   const RunOutcome out = ExecuteRun(&st.runs, run, flow, params, ro, nullptr);
@@ -481,6 +481,8 @@ int CmdResume(const Options& o) {
     Warn("run " + run.id + " is still running" + Holder(st.db.get(), run.flow));
     return kExitLocked;
   }
+  if (run.status == "skipped")
+    throw RuntimeError("run " + run.id + " did not run (its calendar was closed); there is nothing to resume");
   Calendars calendars(st.settings, o.calendar_files);
   auto flow = LoadChecked(run.file, &calendars);
   if (flow->name != run.flow)
@@ -537,7 +539,7 @@ int CmdResume(const Options& o) {
   run.status = "running";
   InstallStopHandlers();
   LocalExecutor local;
-  ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, &clock);
+  ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, ::isatty(1) == 1, &clock);
   RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
   if (!run.event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", run.event);
   const RunOutcome out = ExecuteRun(&st.runs, run, *flow, params, ro, &plan);

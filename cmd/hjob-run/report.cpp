@@ -71,11 +71,12 @@ void ConsoleReporter::JobEnded(const RunInfo& run, const JobRecord& job) {
   const std::string reason = Printable(job.reason, 300);
   if (json_) {
     WriteEvent(JobEvent(run, &job, job.state, "job '" + job.job + "' " + job.state + (reason.empty() ? "" : ": " + reason)));
-  } else {
+  } else if (text_) {
     std::printf("%s\t%s\t%s\n", job.job.c_str(), job.state.c_str(), reason.c_str());
     std::fflush(stdout);
   }
-  Progress(job.state + std::string(job.state.size() < 8 ? 8 - job.state.size() : 0, ' ') + " " + job.job);
+  Progress(job.state + std::string(job.state.size() < 8 ? 8 - job.state.size() : 0, ' ') + " " + job.job +
+           (reason.empty() ? "" : "  " + reason));
 }
 
 void ConsoleReporter::RunEnded(const RunInfo& run, const std::string& status, const std::string& summary) {
@@ -83,8 +84,8 @@ void ConsoleReporter::RunEnded(const RunInfo& run, const std::string& status, co
   ended.ended_ms = clock_->NowMs();
   if (ended.started_ms == 0) ended.started_ms = start_ms_;
   if (json_) WriteEvent(JobEvent(ended, nullptr, status, "run " + run.id + " of flow '" + run.flow + "' " + status + ": " + summary));
-  else std::printf("run %s\t%s\t%s\n", run.id.c_str(), status.c_str(), summary.c_str());
-  Progress("run " + run.id + " " + status);
+  else if (text_) std::printf("run %s\t%s\t%s\n", run.id.c_str(), status.c_str(), summary.c_str());
+  Progress("run " + run.id + " " + status + ": " + summary);
 }
 
 }  // namespace hops::job

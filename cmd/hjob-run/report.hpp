@@ -14,8 +14,11 @@ namespace hops::job {
 /// The reporter of `run` and `resume`.
 class ConsoleReporter : public Reporter {
  public:
-  /// @p json: events on stdout instead of text; @p progress: start and end lines on stderr.
-  ConsoleReporter(bool json, bool progress, Clock* clock) : json_(json), progress_(progress), clock_(clock) {}
+  /// @p json: events on stdout instead of text; @p progress: start and end lines with the time
+  /// elapsed on stderr (a terminal). When stdout is that terminal too (@p stdout_tty), the text
+  /// lines are not printed twice: the progress lines stand for them.
+  ConsoleReporter(bool json, bool progress, bool stdout_tty, Clock* clock)
+      : json_(json), progress_(progress), text_(!json && !(progress && stdout_tty)), clock_(clock) {}
   void RunStarted(const RunInfo& run, bool resumed) override;
   void JobStarted(const RunInfo& run, const JobRecord& job) override;
   void JobWaiting(const RunInfo& run, const JobRecord& job, const std::string& what) override;
@@ -24,7 +27,7 @@ class ConsoleReporter : public Reporter {
 
  private:
   void Progress(const std::string& line);
-  bool json_, progress_;
+  bool json_, progress_, text_;
   Clock* clock_;
   int64_t start_ms_ = 0;
 };

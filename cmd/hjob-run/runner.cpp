@@ -394,6 +394,7 @@ LevelResult Execution::RunLevel(const FlowDef& flow, const std::string& prefix,
       }
     }
     if (running == 0 && !progressed) break;
+    if (progressed) continue;  // something changed: look again at once
     std::unique_lock<std::mutex> l(mu);
     cv.wait_for(l, o_.poll, [&] { return !finished.empty(); });
   }

@@ -17,6 +17,7 @@ YAML
 rn hjob-run run closed.yaml --calendars calendars.yaml | day
 [ -e worked ] && echo "the job ran" || echo "the job did not run"
 rn hjob-run list
+rn hjob-run resume "$(last_run)" --calendars calendars.yaml
 rn hjob-run run closed.yaml --calendars calendars.yaml --format json | day
 rn hjob-run run closed.yaml --calendars calendars.yaml --dry-run | day
 sed 's/never/always/' closed.yaml > open.yaml
