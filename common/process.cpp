@@ -299,6 +299,7 @@ ProcessResult RunProcess(const ProcessOptions& o) {
   }
   ::fcntl(out.fd.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(errs.fd.get(), F_SETFL, O_NONBLOCK);
+  if (o.on_start) o.on_start(pid);
   if (feed.fd.valid()) {
     ::fcntl(feed.fd.get(), F_SETFL, O_NONBLOCK);
     Pump(&feed);
@@ -336,7 +337,7 @@ ProcessResult RunProcess(const ProcessOptions& o) {
       }
     }
     const auto now = Clock::now();
-    if (!stopping && now >= deadline) {
+    if (!stopping && (now >= deadline || (o.stop && o.stop->load()))) {
       feed.fd.reset();
       ::kill(-pid, SIGTERM);
       stopping = true;

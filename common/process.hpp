@@ -8,8 +8,10 @@
 #ifndef HOPS_COMMON_PROCESS_HPP_
 #define HOPS_COMMON_PROCESS_HPP_
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +43,11 @@ struct ProcessOptions {
   size_t max_stderr = 8 * 1024;
   /// The word that names the program in messages ("plugin 'check_disk' not found in PATH").
   std::string what = "program";
+  /// When set and it becomes true, the group is stopped as at the timeout (checked at least every
+  /// 50 ms); the result then says kTimedOut, and the caller knows why.
+  const std::atomic<bool>* stop = nullptr;
+  /// Called with the program's pid (which is also its process group id) right after it started.
+  std::function<void(int pid)> on_start;
 };
 
 /// How a process ended.

@@ -1726,6 +1726,18 @@ std::optional<Run> StateStore::LatestRun(const std::string& flow) {
   });
 }
 
+std::vector<Run> StateStore::ListRuns(const std::string& flow, int limit) {
+  return impl_->Do("list runs", [&] {
+    std::vector<Run> out;
+    Stmt s = impl_->Prepare(
+        "SELECT id, flow, params, status, started_ms, ended_ms FROM run"
+        " WHERE ?1 = '' OR flow = ?1 ORDER BY id DESC LIMIT ?2");
+    s.Bind(1, flow).Bind(2, static_cast<int64_t>(limit > 0 ? limit : -1));
+    while (s.Step()) out.push_back(ReadRun(s));
+    return out;
+  });
+}
+
 void StateStore::FinishRun(int64_t run_id, const std::string& status) {
   impl_->Do("finish run " + std::to_string(run_id), [&] {
     WriteTxn txn(impl_->db);

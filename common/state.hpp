@@ -304,6 +304,9 @@ class StateStore {
   std::optional<Run> GetRun(int64_t run_id);
   /// The most recently started run of @p flow, or nullopt when it never ran.
   std::optional<Run> LatestRun(const std::string& flow);
+  /// Runs of @p flow ("" = of every flow), newest first, at most @p limit of them (limit <= 0:
+  /// all).
+  std::vector<Run> ListRuns(const std::string& flow, int limit);
   /// Sets the final @p status of run @p run_id and its end time; throws when it does not exist.
   void FinishRun(int64_t run_id, const std::string& status);
   /// Deletes finished runs (and their job states) that ended before @p older_than_ms; returns how

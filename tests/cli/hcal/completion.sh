@@ -1,15 +1,8 @@
 # The bash completion offers global options before and after the command, and calendar names
 # from the -f files wherever they are on the line.
 source "$HOPS_SOURCE_DIR/completions/bash/hcal"
-complete_line() {  # complete_line WORD... (the last word is the one being completed)
-  COMP_WORDS=("$@")
-  COMP_CWORD=$(($# - 1))
-  COMPREPLY=()
-  _hcal
-  printf '%s|' "$*"
-  printf ' %s' "${COMPREPLY[@]}"
-  printf '\n'
-}
+source "$HOPS_SOURCE_DIR/tests/cli/lib/complete.sh"
+complete_line() { complete_with _hcal "$@"; }
 E=$EXAMPLES/calendars.yaml
 complete_line hcal -
 complete_line hcal --q

@@ -7,10 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/unit/testing/peer.hpp"
@@ -238,6 +240,34 @@ TEST_CASE("process: once the program has exited, the rest of its group gets SIGK
   RunTimingOut("sh -c \"trap '' TERM; exec sleep 30\" & echo $! > \"$0\"; sleep 30", 500ms, 10s,
                SIGTERM, &secs);
   CHECK(secs < 3.0);  // not the 10 s grace
+}
+
+TEST_CASE("process: the stop flag stops the whole group as the timeout would") {
+  std::atomic<bool> stop{false};
+  int started = 0;
+  ProcessOptions o = Sh("sleep 30 & echo $! > \"$0\"; sleep 30");
+  const std::string dir = MakeTempDir();
+  const std::string pid_file = dir + "/grandchild.pid";
+  o.argv.push_back(pid_file);
+  o.stop = &stop;
+  o.on_start = [&](int pid) { started = pid; };
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    stop = true;
+  });
+  const auto t0 = Clock::now();
+  ProcessResult r = RunProcess(o);
+  stopper.join();
+  CHECK(SecondsSince(t0) < 3.0);
+  CHECK(r.end == ProcessEnd::kTimedOut);
+  CHECK(r.signal == SIGTERM);
+  CHECK(started > 0);
+  // The grandchild, in the group the program led, is gone too.
+  std::ifstream in(pid_file);
+  int grandchild = 0;
+  in >> grandchild;
+  REQUIRE(grandchild > 0);
+  CHECK(testing::ProcessGone(grandchild));
 }
 
 TEST_CASE("process: ExecReplace runs the program in place, or returns 127/126") {

@@ -1278,6 +1278,18 @@ TEST_CASE("state: job runs and job states round-trip") {
   CHECK(latest->status == "failed");
   CHECK(latest->ended_ms == clock.now);
 
+  // Runs newest first, of one flow or of all, at most the limit.
+  auto ids = [](const std::vector<Run>& runs) {
+    std::vector<int64_t> out;
+    for (const auto& r : runs) out.push_back(r.id);
+    return out;
+  };
+  CHECK(ids(store->ListRuns("nightly", 0)) == std::vector<int64_t>{r2, r1});
+  CHECK(ids(store->ListRuns("", 0)) == std::vector<int64_t>{other, r2, r1});
+  CHECK(ids(store->ListRuns("", 2)) == std::vector<int64_t>{other, r2});
+  CHECK(store->ListRuns("none", 5).empty());
+  CHECK(store->ListRuns("nightly", 1).front().status == "failed");
+
   // Only finished runs that ended before the cutoff go, with their job states.
   CHECK(store->PruneRuns(clock.now + 1) == 1);
   CHECK_FALSE(store->GetRun(r2));

@@ -1,0 +1,818 @@
+#include "cmd/hjob-run/commands.hpp"
+
+#include <fnmatch.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cmd/hjob-run/flow.hpp"
+#include "cmd/hjob-run/report.hpp"
+#include "cmd/hjob-run/runner.hpp"
+#include "cmd/hjob-run/runs.hpp"
+#include "common/calendar_load.hpp"
+#include "common/event.hpp"
+#include "common/output.hpp"
+#include "common/settings.hpp"
+#include "common/spell.hpp"
+#include "common/state.hpp"
+#include "common/text.hpp"
+#include "common/units.hpp"
+#include "common/zone.hpp"
+
+namespace hops::job {
+
+namespace {
+
+constexpr const char* kTool = "hjob-run";
+
+/// Set by SIGINT, SIGTERM and SIGHUP: the run stops its jobs and ends as failed.
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+
+void InstallStopHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+std::unique_ptr<StateStore> OpenState(const Settings& settings) {
+  StateOptions opts;
+  opts.components = {kStateCore};
+  return StateStore::Open(StateStore::DefaultPath(settings), std::move(opts));
+}
+
+std::string Absolute(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) ? std::string(buf) : path;
+}
+
+std::string Iso(int64_t ms) {
+  return FormatTimestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+std::string Duration(int64_t from, int64_t to) {
+  if (from <= 0 || to < from) return "";
+  return FormatDuration(std::chrono::milliseconds(to - from));
+}
+
+std::string UserName() {
+  if (const passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
+  const char* u = std::getenv("USER");
+  return u ? u : "uid " + std::to_string(::getuid());
+}
+
+int ExitFor(const std::string& status) {
+  if (status == "success" || status == "skipped") return kExitSuccess;
+  if (status == "warning") return kExitWarning;
+  if (status == "held") return kExitHeld;
+  return kExitFailed;
+}
+
+/// Everything a command on one state store needs.
+struct Store {
+  Settings settings = LoadSettings();
+  std::unique_ptr<StateStore> db = OpenState(settings);
+  Runs runs{db.get(), settings.state_dir};
+};
+
+/// The calendars a flow may name: --calendars, else the settings' calendar path.
+class Calendars {
+ public:
+  Calendars(const Settings& settings, const std::vector<std::string>& files) : settings_(settings), files_(files) {}
+
+  /// Checks that @p flow's calendar (and its sub-flows') exists; appends errors.
+  void Check(const FlowDef& flow, std::vector<DefinitionError>* errors) {
+    std::set<std::string> seen;
+    CheckOne(flow, errors, &seen);
+  }
+
+  /// Why calendar @p name is closed now, or nullopt when it is open.
+  std::optional<std::string> Closed(const std::string& name) {
+    const cal::Calendar& c = Registry()->Find(name);
+    cal::DayInfo info;
+    if (cal::IsOpenAt(c, cal::Now(), &info)) return std::nullopt;
+    return info.reason;
+  }
+
+ private:
+  void CheckOne(const FlowDef& flow, std::vector<DefinitionError>* errors, std::set<std::string>* seen) {
+    if (!seen->insert(flow.path).second) return;
+    if (!flow.calendar.empty()) {
+      const SourceLoc& at = flow.calendar_loc;
+      std::ifstream in(flow.path);
+      std::string line;
+      for (int i = 0; i < at.line && std::getline(in, line); ++i) {
+      }
+      const std::vector<std::string> paths = cal::CalendarPaths(settings_, files_);
+      if (paths.empty()) {
+        errors->emplace_back(at, "flow '" + flow.name + "' names calendar '" + flow.calendar +
+                                     "', but no calendar file was loaded: give --calendars or set [calendar] path", line);
+      } else {
+        auto* reg = Registry();
+        if (!reg->errors().empty()) {
+          for (const auto& e : reg->errors()) errors->push_back(e);
+        } else {
+          std::vector<std::string> names;
+          for (const auto* c : reg->All()) names.push_back(c->name);
+          try {
+            reg->Find(flow.calendar);
+          } catch (const UsageError&) {
+            errors->emplace_back(at, "flow '" + flow.name + "' names unknown calendar '" + flow.calendar + "'" +
+                                         DidYouMean(flow.calendar, names), line);
+          }
+        }
+      }
+    }
+    for (const auto& [path, sub] : flow.subflows) CheckOne(*sub, errors, seen);
+  }
+
+  cal::Registry* Registry() {
+    if (!registry_) registry_ = cal::OpenRegistry(settings_, cal::CalendarPaths(settings_, files_));
+    return registry_.get();
+  }
+
+  const Settings& settings_;
+  std::vector<std::string> files_;
+  std::unique_ptr<cal::Registry> registry_;
+};
+
+/// Loads @p path with every check a run needs (calendars included); throws the first error.
+std::shared_ptr<const FlowDef> LoadChecked(const std::string& path, Calendars* calendars) {
+  std::vector<DefinitionError> errors;
+  auto flow = LoadFlowFileCollect(path, &errors);
+  if (errors.empty()) calendars->Check(*flow, &errors);
+  if (!errors.empty()) ThrowFirst(errors);
+  return flow;
+}
+
+/// Finds job @p name ("CALLER/JOB" for sub-flows) in @p flow; throws UsageError with a suggestion.
+const JobDef& FindJob(const FlowDef& flow, const std::string& name) {
+  const FlowDef* f = &flow;
+  size_t start = 0;
+  while (true) {
+    const size_t slash = name.find('/', start);
+    const std::string part = name.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    const JobDef* j = f->Find(part);
+    if (j && slash == std::string::npos) return *j;
+    if (!j || j->kind != JobKind::kFlow) break;
+    f = &f->Subflow(*j);
+    start = slash + 1;
+  }
+  throw UsageError("flow '" + flow.name + "' has no job '" + Printable(name, 80) + "'" + DidYouMean(name, AllJobNames(flow)));
+}
+
+std::vector<std::pair<std::string, std::string>> SplitParams(const std::vector<std::string>& args) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& a : args) out.push_back(SplitParam(a));
+  return out;
+}
+
+RunnerOptions BaseRunnerOptions(Executor* local, Clock* clock, Reporter* reporter, Calendars* calendars,
+                                const Settings& settings) {
+  RunnerOptions ro;
+  ro.local = local;
+  ro.clock = clock;
+  ro.reporter = reporter;
+  ro.stop = &g_stop;
+  ro.calendar_closed = [calendars](const std::string& name) { return calendars->Closed(name); };
+  ro.zone = settings.timezone.empty() ? LocalZone() : FindZone(settings.timezone);
+  return ro;
+}
+
+/// " (run ID, pid N on HOST)": who holds the lock of @p flow, or "" when that is not known.
+std::string Holder(StateStore* db, const std::string& flow) {
+  auto h = db->GetLockHolder(Runs::LockName(flow));
+  if (!h || h->pid <= 0) return "";
+  std::string run;
+  if (StartsWith(h->owner, "hjob-run run ")) run = "run " + h->owner.substr(13, h->owner.find(' ', 13) - 13) + ", ";
+  return " (" + run + "pid " + std::to_string(h->pid) + " on " + h->hostname + ")";
+}
+
+/// How a job's state reads after "job 'x' of run R ".
+std::string StateWords(const std::string& state) {
+  if (state == "running" || state == "held" || state == "pending") return "is " + state;
+  if (state == "waiting") return "is waiting for approval";
+  return "has ended (" + state + ")";
+}
+
+/// One run of @p flow with @p params (the whole `run` command without --events).
+int RunOnce(Store& st, Calendars& calendars, const FlowDef& flow, const std::string& file,
+            const std::map<std::string, std::string>& params, const std::string& event, const Options& o) {
+  SystemClock clock;
+  if (!flow.calendar.empty()) {
+    if (auto why = calendars.Closed(flow.calendar)) {
+      const std::string id = st.runs.ReserveId(clock.NowMs());
+      RunInfo run = st.runs.Create(id, flow.name, file, params, event);
+      st.runs.Finish(run, "skipped");
+      const std::string line = "skipped: closed (calendar '" + flow.calendar + "': " + *why + ")";
+      if (o.format == "json") {
+        run.ended_ms = clock.NowMs();
+        WriteEvent(JobEvent(run, nullptr, "skipped", "run " + run.id + " of flow '" + flow.name + "' " + line));
+      } else {
+        std::printf("%s\n", line.c_str());
+      }
+      return kExitSuccess;
+    }
+  }
+  const std::string id = st.runs.ReserveId(clock.NowMs());
+  RunInfo pending;
+  pending.id = id;
+  pending.file = file;
+  auto lock = st.db->TryLock(Runs::LockName(flow.name), Runs::LockOwner(pending));
+  if (!lock) {
+    st.runs.ReleaseId(id);
+    Warn("flow '" + flow.name + "' is already running" + Holder(st.db.get(), flow.name));
+    return kExitLocked;
+  }
+  const RunInfo run = st.runs.Create(id, flow.name, file, params, event);
+  LocalExecutor local;
+  ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, ::isatty(1) == 1, &clock);
+  RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
+  if (!event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", event);
+  const RunOutcome out = ExecuteRun(&st.runs, run, flow, params, ro, nullptr);
+  return ExitFor(out.status);
+}
+
+/// The string fields of an event by their schema names.
+std::map<std::string, std::string> EventFields(const Event& e) {
+  std::map<std::string, std::string> f = {{"tool", e.tool},     {"host", e.host},         {"kind", e.kind},
+                                          {"key", e.key},       {"status", e.status},     {"severity", e.severity},
+                                          {"summary", e.summary}, {"time", FormatTimestamp(e.time)}};
+  auto opt = [&](const char* name, const std::optional<std::string>& v) {
+    if (v) f[name] = *v;
+  };
+  opt("previous_status", e.previous_status);
+  opt("calendar", e.calendar);
+  opt("monitor", e.monitor);
+  opt("job", e.job);
+  opt("node", e.node);
+  opt("scope", e.scope);
+  return f;
+}
+
+bool Matches(const FlowDef& flow, const std::map<std::string, std::string>& fields) {
+  for (const auto& [field, globs] : flow.events) {
+    auto it = fields.find(field);
+    if (it == fields.end()) return false;
+    const bool any = std::any_of(globs.begin(), globs.end(), [&](const std::string& g) {
+      return ::fnmatch(g.c_str(), it->second.c_str(), 0) == 0;
+    });
+    if (!any) return false;
+  }
+  return true;
+}
+
+/// The worse of two exit codes: usage, failed, locked, held, warning, success.
+int Worse(int a, int b) {
+  static const int order[] = {kExitSuccess, kExitWarning, kExitHeld, kExitLocked, kExitFailed, kExitUsage};
+  auto rank = [](int c) { return static_cast<int>(std::find(std::begin(order), std::end(order), c) - std::begin(order)); };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+/// `run --events`: one run per matching event read from @p in.
+int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::string& file, std::istream& in,
+              const Options& o) {
+  const auto given = SplitParams(o.params);
+  std::vector<std::string> names;
+  for (const auto& p : flow.params) names.push_back(p.name);
+  int worst = kExitSuccess, line_no = 0, matched = 0;
+  std::string line;
+  while (!g_stop.load() && std::getline(in, line)) {
+    ++line_no;
+    if (Trim(line).empty()) continue;
+    Event e;
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded()) throw RuntimeError("not JSON");
+      e = EventFromJson(j);
+    } catch (const std::exception& ex) {
+      Warn("event line " + std::to_string(line_no) + " ignored: " + LowerFirst(ex.what()));
+      worst = Worse(worst, kExitFailed);
+      continue;
+    }
+    const auto fields = EventFields(e);
+    if (!Matches(flow, fields)) continue;
+    ++matched;
+    // Parameters: defaults, then the event's fields (and data members) of the same name, then --param.
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const auto& name : names) {
+      if (auto it = fields.find(name); it != fields.end()) {
+        values.emplace_back(name, it->second);
+      } else if (e.data.is_object() && e.data.contains(name)) {
+        const auto& v = e.data[name];
+        values.emplace_back(name, v.is_string() ? v.get<std::string>() : v.dump());
+      }
+    }
+    values.insert(values.end(), given.begin(), given.end());
+    int code;
+    try {
+      const auto params = ResolveParams(flow, values);
+      code = RunOnce(st, calendars, flow, file, params, EventToJson(e).dump(), o);
+    } catch (const UsageError& ex) {
+      Warn("event line " + std::to_string(line_no) + ": " + ex.what());
+      code = kExitUsage;
+    }
+    worst = Worse(worst, code);
+  }
+  if (matched == 0 && o.format != "json") Warn("no event matched flow '" + flow.name + "'");
+  return worst;
+}
+
+void PrintPlan(const FlowDef& flow, const std::map<std::string, std::string>& params, Calendars& calendars,
+               const std::string& indent) {
+  if (indent.empty()) {
+    std::printf("flow %s (%s): %zu job%s, at most %d at once\n", flow.name.c_str(), flow.path.c_str(), flow.jobs.size(),
+                flow.jobs.size() == 1 ? "" : "s", flow.parallel);
+    for (const auto& p : flow.params)
+      std::printf("param %s=%s\n", p.name.c_str(), Printable(params.at(p.name), 200).c_str());
+  }
+  if (!flow.calendar.empty()) {
+    auto why = calendars.Closed(flow.calendar);
+    std::printf("%scalendar %s: %s\n", indent.c_str(), flow.calendar.c_str(),
+                why ? ("closed now (" + *why + "): the run would be skipped").c_str() : "open now");
+  }
+  int step = 0;
+  for (const JobDef* j : flow.TopoOrder()) {
+    std::string what;
+    switch (j->kind) {
+      case JobKind::kRun: what = "run " + std::string(j->run.argv.empty() ? "(sh -c) " : "") + j->run.Display(); break;
+      case JobKind::kFlow: what = "flow " + j->flow_file; break;
+      case JobKind::kApproval: what = "approval: " + j->approval.message; break;
+      case JobKind::kWait:
+        what = j->wait.sleep ? "wait " + FormatDuration(*j->wait.sleep)
+               : !j->wait.until.empty() ? "wait until " + j->wait.until
+               : !j->wait.file.empty() ? "wait for file " + j->wait.file
+                                       : "wait for command " + j->wait.command->Display();
+        break;
+    }
+    std::string extra;
+    if (!j->needs.empty()) {
+      extra += "; needs ";
+      for (size_t i = 0; i < j->needs.size(); ++i) extra += (i ? ", " : "") + j->needs[i];
+    }
+    if (j->when) extra += "; when " + j->when->text;
+    if (j->kind == JobKind::kRun) {
+      extra += "; timeout " + FormatDuration(j->timeout);
+      if (j->retry.count > 0) extra += "; retry " + std::to_string(j->retry.count);
+      if (!j->output.empty()) extra += "; output " + j->output;
+      if (!j->cwd.empty()) extra += "; cwd " + j->cwd;
+    }
+    if (j->allow_failure) extra += "; may fail";
+    std::printf("%s%d. %s [local] %s%s\n", indent.c_str(), ++step, j->id.c_str(), Printable(what, 300).c_str(),
+                extra.c_str());
+    if (j->kind == JobKind::kFlow) {
+      const FlowDef& sub = flow.Subflow(*j);
+      std::map<std::string, std::string> shown;
+      for (const auto& p : sub.params) shown[p.name] = p.default_value.value_or("");
+      for (const auto& [n, v] : j->flow_params) shown[n] = v;
+      PrintPlan(sub, shown, calendars, indent + "   ");
+    }
+  }
+  for (const auto* h : {&flow.on_success, &flow.on_failure, &flow.on_exit})
+    if (*h) std::printf("%s%s: run %s\n", indent.c_str(), (*h)->id.substr(1).c_str(), Printable((*h)->run.Display(), 300).c_str());
+}
+
+nlohmann::ordered_json JobJson(const JobRecord& j) {
+  nlohmann::ordered_json o;
+  o["job"] = j.job;
+  o["state"] = j.state;
+  o["exit_code"] = j.exit_code ? nlohmann::ordered_json(*j.exit_code) : nlohmann::ordered_json();
+  o["attempts"] = j.attempts;
+  o["started"] = j.started_ms > 0 ? nlohmann::ordered_json(Iso(j.started_ms)) : nlohmann::ordered_json();
+  o["ended"] = j.ended_ms > 0 ? nlohmann::ordered_json(Iso(j.ended_ms)) : nlohmann::ordered_json();
+  o["duration_ms"] = j.ended_ms > 0 && j.started_ms > 0 ? nlohmann::ordered_json(j.ended_ms - j.started_ms)
+                                                        : nlohmann::ordered_json();
+  if (!j.output_name.empty()) {
+    o["output_name"] = j.output_name;
+    o["output"] = j.output_value;
+  }
+  o["reason"] = j.reason;
+  if (!j.skip_as.empty()) o["skip_as"] = j.skip_as;
+  return o;
+}
+
+/// The status users see: a "running" run whose process is gone was interrupted.
+std::string ShownStatus(Runs& runs, const RunInfo& run) {
+  if (run.status == "running" && !runs.Live(run)) return "interrupted";
+  return run.status;
+}
+
+/// A CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+std::string Csv(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+/// A job of @p run that an operator names, with its record (nullopt when none yet).
+struct NamedJob {
+  std::shared_ptr<const FlowDef> flow;
+  const JobDef* def = nullptr;
+  std::optional<JobRecord> rec;
+};
+
+NamedJob FindRunJob(Runs& runs, const RunInfo& run, const std::string& name) {
+  NamedJob n;
+  n.flow = LoadFlowFile(run.file);
+  n.def = &FindJob(*n.flow, name);
+  for (auto& r : runs.Jobs(run))
+    if (r.job == name) n.rec = r;
+  return n;
+}
+
+/// Why @p run cannot be resumed yet: a process group its dead hjob-run left behind still runs.
+std::optional<std::string> Leftover(Runs& runs, const RunInfo& run) {
+  for (const auto& j : runs.Jobs(run)) {
+    if ((j.state != "running" && j.state != "waiting") || j.pgid <= 0 || j.boot_id != BootId()) continue;
+    if (::kill(-j.pgid, 0) == 0 || errno == EPERM)
+      return "job '" + j.job + "' of run " + run.id + " still runs as process group " + std::to_string(j.pgid) +
+             ", left behind when its hjob-run ended; stop it (kill -TERM -- -" + std::to_string(j.pgid) +
+             ") or let it end, then resume";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int CmdRun(const Options& o) {
+  Store st;
+  Calendars calendars(st.settings, o.calendar_files);
+  auto flow = LoadChecked(o.file, &calendars);
+  const std::string file = Absolute(o.file);
+  if (o.events.empty()) {
+    const auto params = ResolveParams(*flow, SplitParams(o.params));
+    if (o.dry_run) {
+      PrintPlan(*flow, params, calendars, "");
+      return kExitSuccess;
+    }
+    InstallStopHandlers();
+    return RunOnce(st, calendars, *flow, file, params, "", o);
+  }
+  if (o.dry_run) throw UsageError("--dry-run cannot be combined with --events");
+  InstallStopHandlers();
+  if (o.events == "-") return RunEvents(st, calendars, *flow, file, std::cin, o);
+  std::ifstream in(o.events);
+  if (!in) throw UsageError("cannot read events file '" + o.events + "': " + std::strerror(errno));
+  return RunEvents(st, calendars, *flow, file, in, o);
+}
+
+int CmdResume(const Options& o) {
+  Store st;
+  RunInfo run = st.runs.Get(o.run_id);
+  if (st.runs.Live(run)) {
+    Warn("run " + run.id + " is still running" + Holder(st.db.get(), run.flow));
+    return kExitLocked;
+  }
+  if (run.status == "skipped")
+    throw RuntimeError("run " + run.id + " did not run (its calendar was closed); there is nothing to resume");
+  Calendars calendars(st.settings, o.calendar_files);
+  auto flow = LoadChecked(run.file, &calendars);
+  if (flow->name != run.flow)
+    throw UsageError("'" + run.file + "' now defines flow '" + flow->name + "', not '" + run.flow + "'");
+  ResumePlan plan;
+  const int modes = (!o.from.empty()) + (!o.only.empty()) + o.next + o.warnings;
+  if (modes > 1) throw UsageError("--from, --only, --next and --warnings exclude each other");
+  const std::vector<std::string> names = AllJobNames(*flow);
+  for (const auto& t : o.from.empty() ? o.only : o.from) {
+    FindJob(*flow, t);
+    plan.targets.insert(t);
+  }
+  plan.mode = !o.from.empty() ? ResumePlan::Mode::kFrom
+              : !o.only.empty() ? ResumePlan::Mode::kOnly
+              : o.next           ? ResumePlan::Mode::kNext
+              : o.warnings       ? ResumePlan::Mode::kWarnings
+                                 : ResumePlan::Mode::kFailed;
+  for (auto& r : st.runs.Jobs(run)) plan.previous[r.job] = r;
+  if (plan.mode == ResumePlan::Mode::kWarnings) {
+    for (const auto& [name, r] : plan.previous)
+      if (r.state == "warning" && std::find(names.begin(), names.end(), name) != names.end()) {
+        const JobDef& def = FindJob(*flow, name);
+        if (def.kind != JobKind::kFlow) plan.targets.insert(name);
+      }
+    if (plan.targets.empty()) {
+      std::printf("run %s has no job that ended with a warning; nothing to resume\n", run.id.c_str());
+      return kExitSuccess;
+    }
+  }
+  if (plan.mode == ResumePlan::Mode::kFailed &&
+      std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+        auto it = plan.previous.find(name);
+        return it != plan.previous.end() &&
+               (it->second.state == "success" || it->second.state == "warning" || it->second.state == "skipped");
+      })) {
+    std::printf("run %s ended %s; nothing to resume (--from, --only and --warnings run ended jobs again)\n",
+                run.id.c_str(), run.status.c_str());
+    return ExitFor(run.status);
+  }
+  SystemClock clock;
+  RunInfo owner = run;
+  auto lock = st.db->TryLock(Runs::LockName(run.flow), Runs::LockOwner(owner));
+  if (!lock) {
+    Warn("flow '" + run.flow + "' is already running" + Holder(st.db.get(), run.flow));
+    return kExitLocked;
+  }
+  if (auto why = Leftover(st.runs, run)) {
+    Warn(*why);
+    return kExitLocked;
+  }
+  std::vector<std::pair<std::string, std::string>> given(run.params.begin(), run.params.end());
+  const auto params = ResolveParams(*flow, given);
+  st.runs.Reopen(run);
+  run.status = "running";
+  InstallStopHandlers();
+  LocalExecutor local;
+  ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, ::isatty(1) == 1, &clock);
+  RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
+  if (!run.event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", run.event);
+  const RunOutcome out = ExecuteRun(&st.runs, run, *flow, params, ro, &plan);
+  const bool partial = plan.mode == ResumePlan::Mode::kOnly || plan.mode == ResumePlan::Mode::kWarnings;
+  return ExitFor(partial ? out.ran_status : out.status);
+}
+
+int CmdDecide(const Options& o, bool approve) {
+  Store st;
+  const RunInfo run = st.runs.Get(o.run_id);
+  const NamedJob n = FindRunJob(st.runs, run, o.job);
+  if (n.def->kind != JobKind::kApproval) throw UsageError("job '" + o.job + "' of run " + run.id + " is not an approval");
+  if (n.rec && (n.rec->state == "success" || n.rec->state == "failed" || n.rec->state == "skipped"))
+    throw RuntimeError("job '" + o.job + "' of run " + run.id + " already ended (" + n.rec->state +
+                       (n.rec->reason.empty() ? "" : ": " + n.rec->reason) + ")");
+  ApprovalDecision d;
+  d.approve = approve;
+  d.by = UserName();
+  d.at_ms = SystemClock().NowMs();
+  d.comment = o.comment;
+  st.runs.SetApproval(run, o.job, d);
+  std::printf("%s job '%s' of run %s\n", approve ? "approved" : "denied", o.job.c_str(), run.id.c_str());
+  if (!st.runs.Live(run) && run.status != "running")
+    std::printf("the run is not running: 'hjob-run resume %s' continues it\n", run.id.c_str());
+  return kExitSuccess;
+}
+
+int CmdHold(const Options& o, bool hold) {
+  Store st;
+  const RunInfo run = st.runs.Get(o.run_id);
+  const NamedJob n = FindRunJob(st.runs, run, o.job);
+  if (hold && n.rec && n.rec->state != "pending" && n.rec->state != "held")
+    throw RuntimeError("job '" + o.job + "' of run " + run.id + " " + StateWords(n.rec->state) +
+                       "; only a job that has not started can be held");
+  if (!hold && !st.runs.Held(run, o.job)) throw RuntimeError("job '" + o.job + "' of run " + run.id + " is not held");
+  st.runs.SetHold(run, o.job, hold);
+  std::printf("%s job '%s' of run %s\n", hold ? "held" : "released", o.job.c_str(), run.id.c_str());
+  if (!hold && !st.runs.Live(run) && run.status == "held")
+    std::printf("the run is held: 'hjob-run resume %s' continues it\n", run.id.c_str());
+  return kExitSuccess;
+}
+
+int CmdSkip(const Options& o) {
+  Store st;
+  const RunInfo run = st.runs.Get(o.run_id);
+  const NamedJob n = FindRunJob(st.runs, run, o.job);
+  const std::string state = n.rec ? n.rec->state : "pending";
+  if (state == "running" || state == "waiting" || state == "success" || state == "warning" || state == "skipped")
+    throw RuntimeError("job '" + o.job + "' of run " + run.id + " " + StateWords(state) +
+                       "; only a job that has not started, is held or failed can be skipped");
+  if (st.runs.Live(run)) {
+    st.runs.SetSkip(run, o.job, o.as);  // the running process skips it when it gets there
+  } else {
+    JobRecord rec = n.rec.value_or(JobRecord{});
+    rec.job = o.job;
+    rec.state = "skipped";
+    rec.skip_as = o.as;
+    rec.exit_code.reset();
+    rec.reason = "skipped by " + UserName() + " (counts as " + o.as + ")";
+    rec.started_ms = rec.ended_ms = SystemClock().NowMs();
+    st.runs.SetJob(run, rec);
+    st.runs.SetHold(run, o.job, false);
+  }
+  std::printf("skipped job '%s' of run %s (counts as %s)\n", o.job.c_str(), run.id.c_str(), o.as.c_str());
+  return kExitSuccess;
+}
+
+int CmdStatus(const Options& o) {
+  Store st;
+  std::optional<RunInfo> run;
+  if (o.run_id.empty()) {
+    run = st.runs.Latest("");
+    if (!run) throw RuntimeError("no run recorded in " + st.db->path());
+  } else {
+    run = st.runs.Get(o.run_id);
+  }
+  const std::string status = ShownStatus(st.runs, *run);
+  const auto jobs = st.runs.Jobs(*run);
+  if (o.format == "json") {
+    nlohmann::ordered_json j;
+    j["run_id"] = run->id;
+    j["flow"] = run->flow;
+    j["file"] = run->file;
+    j["status"] = status;
+    j["started"] = Iso(run->started_ms);
+    j["ended"] = run->ended_ms > 0 && run->status != "running" ? nlohmann::ordered_json(Iso(run->ended_ms)) : nlohmann::ordered_json();
+    j["params"] = run->params;
+    j["jobs"] = nlohmann::ordered_json::array();
+    for (const auto& r : jobs) j["jobs"].push_back(JobJson(r));
+    WriteJsonLine(j);
+    return kExitSuccess;
+  }
+  std::printf("run %s\tflow %s\t%s\n", run->id.c_str(), run->flow.c_str(), status.c_str());
+  std::printf("file %s\n", run->file.c_str());
+  for (const auto& [k, v] : run->params) std::printf("param %s=%s\n", k.c_str(), Printable(v, 200).c_str());
+  if (status == "interrupted")
+    std::printf("note: no hjob-run process runs it any more; 'hjob-run resume %s' continues it\n", run->id.c_str());
+  for (const auto& r : jobs) {
+    std::string line = r.job + "\t" + r.state;
+    if (r.exit_code) line += "\texit " + std::to_string(*r.exit_code);
+    else line += "\t-";
+    line += "\t" + (r.ended_ms > 0 ? Duration(r.started_ms, r.ended_ms) : std::string("-"));
+    line += "\t" + Printable(r.reason, 300);
+    std::printf("%s\n", line.c_str());
+  }
+  return kExitSuccess;
+}
+
+int CmdList(const Options& o) {
+  Store st;
+  for (const auto& r : st.runs.List(o.flow, o.limit)) {
+    const std::string status = ShownStatus(st.runs, r);
+    if (o.format == "json") {
+      WriteJsonLine(nlohmann::ordered_json{{"run_id", r.id},
+                                           {"flow", r.flow},
+                                           {"status", status},
+                                           {"started", Iso(r.started_ms)},
+                                           {"file", r.file}});
+      continue;
+    }
+    std::printf("%s\t%s\t%s\t%s\n", r.id.c_str(), r.flow.c_str(), status.c_str(), Iso(r.started_ms).c_str());
+  }
+  return kExitSuccess;
+}
+
+int CmdLogs(const Options& o) {
+  Store st;
+  const RunInfo run = st.runs.Get(o.run_id);
+  const auto jobs = st.runs.Jobs(run);
+  auto print = [&](const std::string& job, bool header) {
+    FILE* in = std::fopen(st.runs.LogPath(run, job, false).c_str(), "rb");
+    if (!in) return false;
+    if (header) std::printf("==> %s <==\n", job.c_str());
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) std::fwrite(buf, 1, n, stdout);
+    std::fclose(in);
+    return true;
+  };
+  if (!o.job.empty()) {
+    if (std::none_of(jobs.begin(), jobs.end(), [&](const JobRecord& r) { return r.job == o.job; })) {
+      std::vector<std::string> names;
+      for (const auto& r : jobs) names.push_back(r.job);
+      throw UsageError("run " + run.id + " has no job '" + Printable(o.job, 80) + "'" + DidYouMean(o.job, names));
+    }
+    if (!print(o.job, false)) throw RuntimeError("job '" + o.job + "' of run " + run.id + " has no log (it ran no command)");
+    return kExitSuccess;
+  }
+  for (const auto& r : jobs) print(r.job, true);
+  return kExitSuccess;
+}
+
+int CmdResults(const Options& o) {
+  Store st;
+  const RunInfo run = st.runs.Get(o.run_id);
+  const auto jobs = st.runs.Jobs(run);
+  if (o.format == "json") {
+    for (const auto& j : jobs) {
+      nlohmann::ordered_json row;
+      row["run_id"] = run.id;
+      row["flow"] = run.flow;
+      row["node"] = "local";
+      const nlohmann::ordered_json fields = JobJson(j);
+      for (auto it = fields.begin(); it != fields.end(); ++it) row[it.key()] = it.value();
+      WriteJsonLine(row);
+    }
+    return kExitSuccess;
+  }
+  const bool csv = o.format == "csv";
+  if (csv) std::puts("run_id,flow,job,node,state,exit_code,attempts,started,ended,duration_ms,output_name,output,reason");
+  for (const auto& j : jobs) {
+    const std::string code = j.exit_code ? std::to_string(*j.exit_code) : "";
+    const std::string ms = j.ended_ms > 0 && j.started_ms > 0 ? std::to_string(j.ended_ms - j.started_ms) : "";
+    if (csv) {
+      std::printf("%s,%s,%s,local,%s,%s,%d,%s,%s,%s,%s,%s,%s\n", run.id.c_str(), Csv(run.flow).c_str(),
+                  Csv(j.job).c_str(), j.state.c_str(), code.c_str(), j.attempts,
+                  j.started_ms > 0 ? Iso(j.started_ms).c_str() : "", j.ended_ms > 0 ? Iso(j.ended_ms).c_str() : "",
+                  ms.c_str(), Csv(j.output_name).c_str(), Csv(j.output_value).c_str(), Csv(j.reason).c_str());
+    } else {
+      std::printf("%s\tlocal\t%s\t%s\t%s\t%s\n", j.job.c_str(), j.state.c_str(), code.empty() ? "-" : code.c_str(),
+                  j.ended_ms > 0 ? Duration(j.started_ms, j.ended_ms).c_str() : "-",
+                  j.output_name.empty() ? "" : (j.output_name + "=" + Printable(j.output_value, 200)).c_str());
+    }
+  }
+  return kExitSuccess;
+}
+
+int CmdGraph(const Options& o) {
+  auto flow = LoadFlowFile(o.file);
+  auto label = [](const JobDef& j) {
+    switch (j.kind) {
+      case JobKind::kRun: return std::string("run");
+      case JobKind::kFlow: return "flow " + j.flow_file;
+      case JobKind::kApproval: return std::string("approval");
+      case JobKind::kWait: return std::string("wait");
+    }
+    return std::string();
+  };
+  if (o.format == "dot") {
+    auto q = [](const std::string& s) {
+      std::string out = "\"";
+      for (char c : s) out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+      return out + "\"";
+    };
+    std::printf("digraph %s {\n  rankdir=LR;\n", q(flow->name).c_str());
+    for (const JobDef* j : flow->TopoOrder())
+      std::printf("  %s [label=%s];\n", q(j->id).c_str(), q(j->id + "\n" + label(*j)).c_str());
+    for (const JobDef* j : flow->TopoOrder())
+      for (const auto& n : j->needs)
+        std::printf("  %s -> %s%s;\n", q(n).c_str(), q(j->id).c_str(), j->when ? (" [label=" + q("when") + "]").c_str() : "");
+    std::printf("}\n");
+    return kExitSuccess;
+  }
+  if (o.format == "mermaid") {
+    // Mermaid node ids are letters, digits and '_': number the jobs instead.
+    std::map<std::string, std::string> ids;
+    int n = 0;
+    std::printf("flowchart LR\n");
+    for (const JobDef* j : flow->TopoOrder()) {
+      ids[j->id] = "j" + std::to_string(++n);
+      std::string text = j->id + "<br/>" + label(*j);
+      std::string esc;
+      for (char c : text) esc += c == '"' ? std::string("#quot;") : std::string(1, c);
+      std::printf("  %s[\"%s\"]\n", ids[j->id].c_str(), esc.c_str());
+    }
+    for (const JobDef* j : flow->TopoOrder())
+      for (const auto& need : j->needs)
+        std::printf("  %s -->%s %s\n", ids[need].c_str(), j->when ? "|when|" : "", ids[j->id].c_str());
+    return kExitSuccess;
+  }
+  // Text: a tree from the jobs that need nothing; a job needed by several appears under each,
+  // its subtree once.
+  std::set<std::string> shown;
+  std::function<void(const JobDef&, const std::string&, bool)> print = [&](const JobDef& j, const std::string& pre, bool last) {
+    const bool again = shown.count(j.id) > 0;
+    std::string extra;
+    if (j.needs.size() > 1) {
+      extra += " (needs ";
+      for (size_t i = 0; i < j.needs.size(); ++i) extra += (i ? ", " : "") + j.needs[i];
+      extra += ")";
+    }
+    if (j.when) extra += " when " + j.when->text;
+    std::printf("%s%s%s [%s]%s%s\n", pre.c_str(), last ? "`-- " : "|-- ", j.id.c_str(), label(j).c_str(), extra.c_str(),
+                again ? " ..." : "");
+    if (again) return;
+    shown.insert(j.id);
+    std::vector<const JobDef*> kids;
+    for (const JobDef* k : flow->TopoOrder())
+      if (std::find(k->needs.begin(), k->needs.end(), j.id) != k->needs.end()) kids.push_back(k);
+    for (size_t i = 0; i < kids.size(); ++i) print(*kids[i], pre + (last ? "    " : "|   "), i + 1 == kids.size());
+  };
+  std::printf("%s\n", flow->name.c_str());
+  std::vector<const JobDef*> roots;
+  for (const JobDef* j : flow->TopoOrder())
+    if (j->needs.empty()) roots.push_back(j);
+  for (size_t i = 0; i < roots.size(); ++i) print(*roots[i], "", i + 1 == roots.size());
+  return kExitSuccess;
+}
+
+int CmdValidate(const Options& o) {
+  const Settings settings = LoadSettings();
+  Calendars calendars(settings, o.calendar_files);
+  std::vector<DefinitionError> errors;
+  auto flow = LoadFlowFileCollect(o.file, &errors);
+  if (errors.empty()) calendars.Check(*flow, &errors);
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.what());
+  if (!errors.empty()) {
+    std::fprintf(stderr, "%s: %zu error%s\n", kTool, errors.size(), errors.size() == 1 ? "" : "s");
+    return kExitUsage;
+  }
+  const size_t n = AllJobNames(*flow).size();
+  std::printf("ok: flow '%s', %zu job%s\n", flow->name.c_str(), n, n == 1 ? "" : "s");
+  return kExitSuccess;
+}
+
+}  // namespace hops::job
