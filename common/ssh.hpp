@@ -91,9 +91,10 @@ struct SessionOptions {
   bool accept_new = false;
   /// How long connecting, the key exchange and each request to the server may take.
   std::chrono::milliseconds connect_timeout{10000};
-  /// While a command runs and the server has sent nothing for this long, ask it for a reply
-  /// (keepalive@openssh.com); no reply within connect_timeout ends the command as lost. The
-  /// socket also gives up when data it sent stays unacknowledged for 3 intervals. 0 = off.
+  /// While a command runs and the server has sent nothing for this long, send it a request that
+  /// wants a reply (keepalive@openssh.com, waiting up to connect_timeout for it); the socket gives
+  /// up when data it sent stays unacknowledged for 3 intervals, which ends the command as lost
+  /// (a host that vanished). 0 = off.
   std::chrono::milliseconds keepalive{15000};
   /// Receives -v lines ("ssh root@db1:22: connected, ..."); never a password or an environment
   /// value. nullptr = silent.
@@ -185,7 +186,10 @@ class Session {
 
   /// Runs @p c and waits for it. Never throws for remote trouble: a channel that cannot be opened
   /// or a refused command gives kNotStarted, a connection lost midway kLost (with error set).
-  /// Status as RunProcess: the exit code, 128+N for signal N, 127 command not found.
+  /// Status as RunProcess: the exit code, 128+N for signal N, 127 command not found. Once the
+  /// command has exited, output a background process keeps open is waited for 1 s at most. Returns
+  /// by timeout + kill_grace + 2 s, plus up to connect_timeout for each request a hung server
+  /// leaves unanswered.
   ProcessResult Run(const RemoteCommand& c);
 
   /// Copies local file @p local_path to a new file in remote directory @p remote_dir, mode 0700.
