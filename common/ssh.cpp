@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "common/error.hpp"
 #include "common/output.hpp"
@@ -324,13 +326,51 @@ struct Session::Impl {
   ssh_session s = nullptr;
   sftp_session sftp = nullptr;
   bool sftp_tried = false;
+  // Through a jump host: its session, the direct-tcpip channel to the node on it, the socketpair
+  // end the pump thread serves (the other is the node session's), and the pump thread.
+  std::unique_ptr<Session> jump;
+  ssh_channel tunnel = nullptr;
+  int pump_fd = -1;
+  std::atomic<bool> stop_pump{false};
+  std::thread pump;
 
   ~Impl() {
     if (sftp) sftp_free(sftp);
     if (s) {
       ssh_disconnect(s);
-      ssh_free(s);
+      ssh_free(s);  // closes the node's end of the socketpair too
     }
+    stop_pump = true;
+    if (pump.joinable()) pump.join();
+    if (pump_fd >= 0) close(pump_fd);
+    if (tunnel) {
+      if (jump && ssh_is_connected(jump->impl_->s)) ssh_channel_close(tunnel);
+      ssh_channel_free(tunnel);
+    }
+  }
+
+  /// Copies bytes both ways between the tunnel and pump_fd until either side ends or stop_pump.
+  void Pump() {
+    ssh_session js = jump->impl_->s;
+    std::lock_guard<std::mutex> lock(jump->mu_);  // the jump session is this thread's alone now
+    ssh_event event = ssh_event_new();
+    ssh_connector to_node = ssh_connector_new(js), from_node = ssh_connector_new(js);
+    ssh_connector_set_in_channel(to_node, tunnel, SSH_CONNECTOR_STDINOUT);
+    ssh_connector_set_out_fd(to_node, pump_fd);
+    ssh_connector_set_in_fd(from_node, pump_fd);
+    ssh_connector_set_out_channel(from_node, tunnel, SSH_CONNECTOR_STDINOUT);
+    ssh_event_add_connector(event, to_node);
+    ssh_event_add_connector(event, from_node);
+    while (!stop_pump && ssh_channel_is_open(tunnel) && !ssh_channel_is_eof(tunnel)) {
+      if (ssh_event_dopoll(event, 100) == SSH_ERROR) break;
+    }
+    ssh_event_remove_connector(event, to_node);
+    ssh_event_remove_connector(event, from_node);
+    ssh_connector_free(to_node);
+    ssh_connector_free(from_node);
+    ssh_event_free(event);
+    // The node's session sees the end of its connection.
+    shutdown(pump_fd, SHUT_RDWR);
   }
 
   std::string Error() const { return LowerFirst(ssh_get_error(s)); }
@@ -371,11 +411,31 @@ Session::Session(SessionOptions o) : o_(std::move(o)), impl_(std::make_unique<Im
   ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, o_.known_hosts.c_str());
   ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o_.extra_known_hosts.c_str());
   if (!o_.agent_socket.empty()) ssh_options_set(s, SSH_OPTIONS_IDENTITY_AGENT, o_.agent_socket.c_str());
+  if (o_.jump) {
+    impl_->jump = std::make_unique<Session>(*o_.jump);
+    Log("through jump host " + Quote(impl_->jump->name()));
+    ssh_session js = impl_->jump->impl_->s;
+    impl_->tunnel = ssh_channel_new(js);
+    if (!impl_->tunnel ||
+        ssh_channel_open_forward(impl_->tunnel, o_.host.c_str(), o_.port, "127.0.0.1", 0) != SSH_OK)
+      throw RuntimeError("cannot connect to " + Quote(host_port) + " through jump host " +
+                         Quote(impl_->jump->name()) + ": " + LowerFirst(ssh_get_error(js)));
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+      throw RuntimeError("cannot connect to " + Quote(host_port) + ": socketpair: " + std::strerror(errno));
+    impl_->pump_fd = fds[1];
+    socket_t node_fd = fds[0];
+    if (ssh_options_set(s, SSH_OPTIONS_FD, &node_fd) != SSH_OK) {
+      close(node_fd);
+      throw RuntimeError("cannot connect to " + Quote(host_port) + ": " + impl_->Error());
+    }
+    impl_->pump = std::thread([impl = impl_.get()] { impl->Pump(); });
+  }
 
   Log("connecting");
   if (ssh_connect(s) != SSH_OK)
     throw RuntimeError("cannot connect to " + Quote(host_port) + ": " + impl_->Error());
-  if (o_.keepalive.count() > 0) {
+  if (o_.keepalive.count() > 0 && !o_.jump) {
     // A peer that vanished: written data that stays unacknowledged ends the connection.
     const int fd = ssh_get_fd(s);
     unsigned int user_timeout = static_cast<unsigned int>(std::min<int64_t>(3 * o_.keepalive.count(), 1 << 30));

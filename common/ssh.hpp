@@ -41,8 +41,12 @@
 // mutex: calls on one Session from several threads are safe but run one at a time. For parallel
 // work open one Session per node and drive each from its own thread; Sessions share nothing.
 //
-// Jump hosts: libssh 0.10 (Debian 12) has no ProxyJump of its own (only a ProxyCommand that runs
-// the ssh binary, with its own host key and auth handling), so SessionOptions has none.
+// Jump hosts: SessionOptions::jump reaches a node through another SSH server (OpenSSH's
+// ProxyJump; chains through jump->jump). libssh 0.10 (Debian 12) has no ProxyJump of its own,
+// only a ProxyCommand that would run the ssh binary with its own host key and login handling; so
+// the Session logs in to the jump host itself (same checks), opens a direct-tcpip channel to the
+// node there, and a thread of the Session copies bytes between that channel and a socketpair whose
+// other end carries the node's own SSH connection, end to end encrypted and verified as usual.
 #ifndef HOPS_COMMON_SSH_HPP_
 #define HOPS_COMMON_SSH_HPP_
 
@@ -96,6 +100,9 @@ struct SessionOptions {
   /// up when data it sent stays unacknowledged for 3 intervals, which ends the command as lost
   /// (a host that vanished). 0 = off.
   std::chrono::milliseconds keepalive{15000};
+  /// Reach the node through this SSH server (it must allow TCP forwarding), itself verified and
+  /// logged in to as any node; nullptr = connect directly.
+  std::shared_ptr<const SessionOptions> jump;
   /// Receives -v lines ("ssh root@db1:22: connected, ..."); never a password or an environment
   /// value. nullptr = silent.
   std::function<void(const std::string&)> log;

@@ -557,6 +557,53 @@ TEST_SUITE("hops::ssh") {
     CHECK(good == 40);
   }
 
+  TEST_CASE("a jump host carries the connection to a node" * doctest::skip(kSkipSshd)) {
+    Lab lab(2);
+    ht::SshdOptions closed;
+    closed.tcp_forwarding = false;
+    closed.authorized_keys.push_back(ReadAll(lab.key + ".pub"));
+    std::string err;
+    auto no_forwarding = ht::Sshd::Start(closed, &err);
+    REQUIRE_MESSAGE(no_forwarding != nullptr, err);
+    ht::WriteFile(lab.known_hosts, ReadAll(lab.known_hosts) + no_forwarding->KnownHostsLine() + "\n");
+
+    SessionOptions o = lab.Options(1);
+    o.jump = std::make_shared<SessionOptions>(lab.Options(0));
+    std::vector<std::string> log;
+    o.log = [&log](const std::string& line) { log.push_back(line); };
+    {
+      Session s(o);
+      CHECK(s.host_key_fingerprint() == lab.hosts[1]->Fingerprint());
+      for (int i = 0; i < 3; ++i) CHECK(s.Run(Argv({"echo", std::to_string(i)})).out == std::to_string(i) + "\n");
+      RemoteCommand big = Shell("head -c 3000000 /dev/zero");
+      big.max_stdout = 4 << 20;
+      CHECK(s.Run(big).out.size() == 3000000);
+      const std::string script = ht::WriteScript(lab.dir, "via-jump.sh", "echo jumped\n");
+      CHECK(s.RunScript(script, Argv({}), lab.dir).out == "jumped\n");
+    }
+    REQUIRE_FALSE(log.empty());
+    CHECK(log.front().find("through jump host '" + o.user + "@127.0.0.1:" + std::to_string(lab.hosts[0]->port()) + "'") !=
+          std::string::npos);
+    // The node's own host key is checked as ever, through the jump host too.
+    SessionOptions unknown = o;
+    unknown.known_hosts = lab.dir + "/only-jump";
+    ht::WriteFile(unknown.known_hosts, lab.hosts[0]->KnownHostsLine() + "\n");
+    auto jump_only = std::make_shared<SessionOptions>(lab.Options(0));
+    jump_only->known_hosts = unknown.known_hosts;
+    unknown.jump = jump_only;
+    CHECK_THROWS_WITH_AS(Session{unknown}, Has("host key of '127.0.0.1:" + std::to_string(lab.hosts[1]->port()) + "' is not known"),
+                         RuntimeError);
+    // A jump host that does not forward: the node is not reached another way.
+    SessionOptions refused = lab.Options(1);
+    auto via = std::make_shared<SessionOptions>(lab.Options(0));
+    via->port = no_forwarding->port();
+    refused.jump = via;
+    CHECK_THROWS_WITH_AS(Session{refused},
+                         Has("cannot connect to '127.0.0.1:" + std::to_string(lab.hosts[1]->port()) +
+                             "' through jump host '" + o.user + "@127.0.0.1:" + std::to_string(no_forwarding->port()) + "'"),
+                         RuntimeError);
+  }
+
   TEST_CASE("a connection lost mid-command ends it as lost" * doctest::skip(kSkipSshd)) {
     Lab lab;
     SessionOptions o = lab.Options();

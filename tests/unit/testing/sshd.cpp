@@ -77,7 +77,8 @@ std::string Sshd::Launch() {
       "UseDNS no\n"
       "MaxStartups 200\n"
       "MaxSessions 100\n"
-      "LogLevel VERBOSE\n" +
+      "LogLevel VERBOSE\n"
+      "AllowTcpForwarding " + (o_.tcp_forwarding ? "yes" : "no") + "\n" +
       (o_.sftp ? "Subsystem sftp internal-sftp\n" : "");
   WriteFile(dir_ + "/sshd_config", conf);
   std::string err;

@@ -25,6 +25,8 @@ struct SshdOptions {
   bool sftp = true;
   /// Allow password authentication (with UsePAM no: the user's password in /etc/shadow).
   bool password = false;
+  /// Allow TCP forwarding (direct-tcpip channels: serving as a jump host).
+  bool tcp_forwarding = true;
 };
 
 /// One running test sshd.
