@@ -49,14 +49,31 @@ constexpr size_t kMaxUpload = 64 * 1024 * 1024;
 /// background process before closing the channel anyway.
 constexpr std::chrono::milliseconds kDrainAfterExit{1000};
 
+/// The password database entry of the user running us (getpwuid_r: sessions start in parallel).
+struct Me {
+  std::string name, home;
+};
+Me LookUpMe() {
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  Me me;
+  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found) {
+    me.name = found->pw_name ? found->pw_name : "";
+    me.home = found->pw_dir ? found->pw_dir : "";
+  }
+  return me;
+}
+
 std::string HomeDirectory() {
   if (const char* home = std::getenv("HOME"); home && *home) return home;
-  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_dir) return pw->pw_dir;
-  return "/";
+  const std::string home = LookUpMe().home;
+  return home.empty() ? "/" : home;
 }
 
 std::string LocalUser() {
-  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) return pw->pw_name;
+  const std::string name = LookUpMe().name;
+  if (!name.empty()) return name;
   const char* user = std::getenv("USER");
   return user ? user : "";
 }
@@ -378,7 +395,7 @@ struct Session::Impl {
 
 namespace {
 
-/// Serialises appends to known_hosts files by sessions of this process.
+/// Serialises the known_hosts reads and appends of the sessions of this process.
 std::mutex known_hosts_mu;
 
 }  // namespace
@@ -451,6 +468,7 @@ Session::Session(SessionOptions o) : o_(std::move(o)), impl_(std::make_unique<Im
   const std::string key_text = std::string(ssh_key_type_to_char(ssh_key_type(key))) + " " + fingerprint_;
   ssh_key_free(key);
   const std::string files = Quote(o_.known_hosts) + " and " + Quote(o_.extra_known_hosts);
+  std::unique_lock<std::mutex> known_hosts_lock(known_hosts_mu);
   switch (ssh_session_is_known_server(s)) {
     case SSH_KNOWN_HOSTS_OK:
       Log("host key " + key_text + " is known");
@@ -466,17 +484,16 @@ Session::Session(SessionOptions o) : o_(std::move(o)), impl_(std::make_unique<Im
       if (!o_.accept_new)
         throw RuntimeError("host key of " + Quote(host_port) + " is not known: " + key_text + " is in neither " +
                            files + "; check the fingerprint and add the key (ssh-keyscan), or set accept_new");
-      {
-        std::lock_guard<std::mutex> lock(known_hosts_mu);
-        if (ssh_session_update_known_hosts(s) != SSH_OK)
-          throw RuntimeError("cannot add the host key of " + Quote(host_port) + " to " + Quote(o_.known_hosts) +
-                             ": " + impl_->Error());
-      }
+      if (ssh_session_update_known_hosts(s) != SSH_OK)
+        throw RuntimeError("cannot add the host key of " + Quote(host_port) + " to " + Quote(o_.known_hosts) +
+                           ": " + impl_->Error());
       Log("host key " + key_text + " is new: added to " + o_.known_hosts);
       break;
     default:
       throw RuntimeError("cannot check the host key of " + Quote(host_port) + ": " + impl_->Error());
   }
+
+  known_hosts_lock.unlock();
 
   // Authentication.
   int rc = ssh_userauth_none(s, nullptr);

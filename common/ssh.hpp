@@ -151,7 +151,8 @@ std::string ExecLine(const RemoteCommand& c, bool report_pid = true);
 
 class Session;
 
-/// A file Session::Upload made; removed when this object is destroyed (or by Remove).
+/// A file Session::Upload made; removed when this object is destroyed (or by Remove). It must
+/// not outlive its Session.
 class RemoteFile {
  public:
   RemoteFile() = default;

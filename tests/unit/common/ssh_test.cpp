@@ -1,7 +1,10 @@
 #include "common/ssh.hpp"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -414,6 +417,28 @@ TEST_SUITE("hops::ssh") {
     ::unsetenv(var.c_str());
     CHECK_THROWS_WITH_AS(Session{o}, Has("environment variable '" + var + "' named by 'password_env' is not set"),
                          RuntimeError);
+
+    // A server that never says a word: the connect timeout ends the wait.
+    {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+      REQUIRE(::listen(fd, 4) == 0);
+      socklen_t len = sizeof a;
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+      SessionOptions mute = lab.Options();
+      mute.port = ntohs(a.sin_port);
+      mute.connect_timeout = 500ms;
+      const auto t0 = Clock::now();
+      CHECK_THROWS_WITH_AS(Session{mute}, Has("cannot connect to '127.0.0.1:" + std::to_string(mute.port) + "': "),
+                           RuntimeError);
+      const auto took = Clock::now() - t0;
+      CHECK(took >= 400ms);
+      CHECK(took < 3s);
+      ::close(fd);
+    }
 
     // Nothing listens.
     o = lab.Options();
