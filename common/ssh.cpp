@@ -45,8 +45,8 @@ constexpr size_t kPidSearchLimit = 4096;
 constexpr size_t kMaxExecLine = 120 * 1024;
 /// The largest file Upload copies.
 constexpr size_t kMaxUpload = 64 * 1024 * 1024;
-/// After the exit status has come, how long to wait for the end of output held open by a
-/// background process before closing the channel anyway.
+/// After the exit status has come, how long the output may pause before the channel is closed
+/// without its end (a background process holding the output open).
 constexpr std::chrono::milliseconds kDrainAfterExit{1000};
 
 /// The password database entry of the user running us (getpwuid_r: sessions start in parallel).
@@ -653,12 +653,11 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   }
   ssh_channel_send_eof(ch);
 
-  // Stops the remote process group with @p sig: an SSH signal request (sshd kills the group), and
-  // `kill -SIG -PGID` on a second channel for servers that ignore such requests.
-  auto stop = [&](const char* sig) {
-    Log(std::string("timed out: sending SIG") + sig);
-    ssh_channel_request_send_signal(ch, sig);
-    if (st.pid <= 0) return;
+  // Stopping the remote process group: an SSH signal request (sshd kills the group, but refuses
+  // for root logins and before OpenSSH 7.9), and `kill -SIG -PGID` on a second channel once the
+  // script has reported its pid, which a slow login shell may delay past the timeout.
+  auto kill_group = [&](const char* sig) {
+    Log(std::string("timed out: sending SIG") + sig + " to process group " + std::to_string(st.pid));
     ssh_channel killer = ssh_channel_new(s);
     if (!killer) return;
     const std::string cmd = std::string("kill -") + sig + " -" + std::to_string(st.pid) + " 2>/dev/null";
@@ -675,26 +674,39 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   const auto deadline = start + c.timeout;
   Clock::time_point kill_at{}, give_up_at{};
   bool timed_out = false, killed = false;
+  int group_got = 0;  // what kill_group sent: 0 nothing yet, 1 SIGTERM, 2 SIGKILL
   auto last_keepalive = Clock::now();
   while (!st.closed) {
     const auto now = Clock::now();
-    if ((st.got_status || st.got_signal) && st.eof) break;
-    if ((st.got_status || st.got_signal) && now - st.exit_at >= kDrainAfterExit) break;
+    const bool ended = st.got_status || st.got_signal;
+    if (ended && st.eof) break;
+    // After the exit, output still comes in (sshd sends the status before the data the window
+    // held back); a background process holding the output open sends nothing: stop waiting.
+    if (ended && now - std::max(st.exit_at, st.last_rx) >= kDrainAfterExit) break;
     if (!timed_out && now >= deadline) {
       timed_out = true;
-      stop("TERM");
-      kill_at = Clock::now() + c.kill_grace;
-      continue;
+      Log("timed out after " + FormatDuration(c.timeout));
+      ssh_channel_request_send_signal(ch, "TERM");
+      kill_at = now + c.kill_grace;
     }
     if (timed_out && !killed && now >= kill_at) {
       killed = true;
-      stop("KILL");
-      give_up_at = Clock::now() + std::chrono::seconds(2);
-      continue;
+      ssh_channel_request_send_signal(ch, "KILL");
+      // Without the pid yet, wait for it as long as the login may take.
+      give_up_at = now + std::chrono::seconds(2) + (st.pid > 0 ? std::chrono::milliseconds(0) : o_.connect_timeout);
+    }
+    if (timed_out && st.pid > 0 && !ended) {
+      const int want = killed ? 2 : 1;
+      if (group_got != want) {
+        kill_group(killed ? "KILL" : "TERM");
+        group_got = want;
+        if (killed) give_up_at = std::min(give_up_at, Clock::now() + std::chrono::seconds(2));
+        continue;
+      }
     }
     if (killed && now >= give_up_at) break;
     auto next = timed_out ? (killed ? give_up_at : kill_at) : deadline;
-    if (st.got_status || st.got_signal) next = std::min(next, st.exit_at + kDrainAfterExit);
+    if (ended) next = std::min(next, std::max(st.exit_at, st.last_rx) + kDrainAfterExit);
     if (o_.keepalive.count() > 0) {
       const auto ka = std::max(st.last_rx, last_keepalive) + o_.keepalive;
       if (now >= ka) {
@@ -729,6 +741,8 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   if (timed_out) {
     r.end = ProcessEnd::kTimedOut;
     if (!st.got_signal && st.got_status) r.status = st.exit_status;
+    if (!group_got && !st.got_signal && !st.got_status)
+      r.error = "the command on " + Quote(name_) + " never reported its process id; it may still run";
   } else if (st.got_signal) {
     r.end = ProcessEnd::kSignaled;
   } else if (st.got_status) {

@@ -336,6 +336,17 @@ TEST_SUITE("hops::ssh") {
     CHECK(r.end == ProcessEnd::kTimedOut);
     CHECK(GoneWithin("sleep " + stubborn, 3s));
 
+    // Timed out before the remote script even started (the login shell is slower than 1 ms):
+    // it is stopped as soon as it reports its pid.
+    const std::string early = "1000." + Unique();
+    c = Shell("sleep " + early);
+    c.timeout = 1ms;
+    c.kill_grace = 1ms;
+    r = s.Run(c);
+    CHECK(r.end == ProcessEnd::kTimedOut);
+    CHECK(r.error.empty());
+    CHECK(GoneWithin("sleep " + early, 3s));
+
     r = s.Run(Argv({"echo", "still here"}));
     CHECK(r.out == "still here\n");
   }
