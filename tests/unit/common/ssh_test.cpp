@@ -663,8 +663,13 @@ TEST_SUITE("hops::ssh") {
       for (int pid; in >> pid;) ::kill(pid, SIGKILL);
     });
     const auto t0 = Clock::now();
-    r = s.Run(Shell("sleep 30"));
+    const std::string orphan = "30." + Unique();
+    r = s.Run(Shell("sleep " + orphan));
     killer.join();
+    std::string left;
+    ht::RunCommand({"pgrep", "-f", "sleep " + orphan}, &left);  // orphaned by the dead connection
+    std::istringstream left_pids(left);
+    for (int pid; left_pids >> pid;) ::kill(pid, SIGKILL);
     CHECK(r.end == ProcessEnd::kLost);
     CHECK(r.error.find("connection to '" + o.user + "@127.0.0.1:" + std::to_string(o.port) + "' lost") !=
           std::string::npos);
