@@ -34,6 +34,7 @@ enum class KeyType {
   kOptionalPath,  ///< a path as kPath, or "" for none
   kPathList,      ///< a path or an array of paths
   kInteger,       ///< an integer within [KeySpec::min, KeySpec::max]
+  kBool,          ///< true or false
 };
 
 /// One known settings key.
@@ -47,6 +48,7 @@ struct KeySpec {
   std::string (*check)(const std::string& name, const std::string& value) = nullptr;
   int Settings::*integer = nullptr;  ///< target of kInteger
   int64_t min = 0, max = 0;          ///< range of kInteger
+  bool Settings::*boolean = nullptr;  ///< target of kBool
 };
 
 /// "" for a known IANA zone name (or "" for the system's zone), else the message.
@@ -61,6 +63,13 @@ std::string CheckDuration(const std::string& key, const std::string& text) {
   auto d = ParseDuration(text);
   if (d && d->count() > 0) return "";
   return "'" + key + "' must be a positive duration such as \"400d\" or \"8w\", got '" + text + "'";
+}
+
+/// "" for a duration of zero or more, else the message.
+std::string CheckDurationOrZero(const std::string& key, const std::string& text) {
+  auto d = ParseDuration(text);
+  if (d && d->count() >= 0) return "";
+  return "'" + key + "' must be a duration such as \"15s\" (\"0s\" for none), got '" + text + "'";
 }
 
 /// "" for a duration of at least kMinMonitorRawRetention, else the message.
@@ -97,6 +106,15 @@ const KeySpec kKnownKeys[] = {
      nullptr, CheckDuration},
     {"monitor.per_host", KeyType::kInteger, "requests in flight to one host, 1 to 1000", nullptr, nullptr, nullptr,
      &Settings::monitor_per_host, 1, 1000},
+    {"ssh", KeyType::kTable, "an [ssh] section"},
+    {"ssh.known_hosts", KeyType::kOptionalPath, "a known_hosts file path, or \"\" for the default",
+     &Settings::ssh_known_hosts},
+    {"ssh.accept_new", KeyType::kBool, "true or false", nullptr, nullptr, nullptr, nullptr, 0, 0,
+     &Settings::ssh_accept_new},
+    {"ssh.connect_timeout", KeyType::kString, "a duration such as \"10s\"", &Settings::ssh_connect_timeout,
+     nullptr, CheckDuration},
+    {"ssh.keepalive", KeyType::kString, "a duration such as \"15s\", or \"0s\" for none",
+     &Settings::ssh_keepalive, nullptr, CheckDurationOrZero},
 };
 
 /// "an integer", "a table", ...: the TOML type of @p node, for "got ..." in messages.
@@ -243,6 +261,15 @@ class Checker {
           return;
         }
         settings_->*spec.integer = static_cast<int>(i->get());
+        return;
+      }
+      case KeyType::kBool: {
+        const auto* b = node.as_boolean();
+        if (!b) {
+          Report(node.source(), "'" + name + "' must be a boolean, got " + TypeName(node) + " (expected " + spec.expected + ")");
+          return;
+        }
+        settings_->*spec.boolean = b->get();
         return;
       }
       case KeyType::kPathList: {

@@ -39,6 +39,16 @@ struct Settings {
   std::string monitor_prune_after;
   /// How many HTTP/mail checks hmon-check runs at once against one host[:port] (`[monitor] per_host`).
   int monitor_per_host = 8;
+  /// `[ssh] known_hosts`: a known_hosts file read besides the user's ~/.ssh/known_hosts; "" =
+  /// /etc/ssh/ssh_known_hosts.
+  std::string ssh_known_hosts;
+  /// `[ssh] accept_new`: accept and record the host key of a host with none on record yet.
+  bool ssh_accept_new = false;
+  /// `[ssh] connect_timeout`: how long connecting and each request to a server may take; "" = 10s.
+  std::string ssh_connect_timeout;
+  /// `[ssh] keepalive`: the silence after which a running command's connection is checked; "0s"
+  /// turns checks off; "" = 15s.
+  std::string ssh_keepalive;
 };
 
 /// The settings file to read: $HOPS_CONFIG (explicit), else $XDG_CONFIG_HOME/hops/config.toml if it
