@@ -212,11 +212,24 @@ void Report(const std::vector<Change>& changes, const inv::Inventory& after, con
   }
 }
 
+int CmdValidate(const Options& o) {
+  const Definition d = LoadDefinition(YamlDoc::FromFile(o.file));
+  size_t files = 0;
+  for (const Source& s : d.sources)
+    for (const std::string& f : s.fixed.files) {
+      inv::Inventory::Load(f);
+      ++files;
+    }
+  std::cerr << "ok: " << Plural(d.sources.size(), "source") << ", " << Plural(d.rules.size(), "scope rule") << ", "
+            << Plural(files, "static file") << '\n';
+  return 0;
+}
+
 int CmdSync(const Options& o) {
   const Definition d = LoadDefinition(YamlDoc::FromFile(o.file));
   const std::string path = o.output.empty() ? d.output : o.output;
   if (path.empty() && o.export_format.empty())
-    throw UsageError("no inventory to write: give --output or 'output:' in " + Quote(o.file));
+    throw UsageError("no inventory to write: give sync --output or 'output:' in " + Quote(o.file));
   const std::vector<Found> found = Collect(d, o);
   inv::Inventory after = BuildInventory(d, found);
   after.set_generated_by(kTool);

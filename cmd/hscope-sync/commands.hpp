@@ -20,7 +20,7 @@ struct Options {
   std::string output;           ///< -o/--output ("" : the definition's `output:`)
   bool check = false;           ///< --check: write nothing, exit 1 when the inventory would change
   std::string format = "text";  ///< --format text or json (cloud.* events)
-  std::string export_format;    ///< --export ansible: print that inventory instead of writing
+  std::string export_format;    ///< `export FORMAT` (ansible): print that inventory instead of writing
   bool verbose = false;         ///< -v: every AWS request on stderr (redacted)
 };
 
@@ -33,7 +33,10 @@ std::vector<Found> Collect(const Definition& d, const Options& o);
 void Report(const std::vector<Change>& changes, const inv::Inventory& after, const std::string& path,
             const std::string& outcome, bool json);
 
-/// The sync: 0 done (or nothing to change), 1 a source failed (nothing written) or, with
+/// `validate`: loads the definition (and the static files it names); 0, or throws.
+int CmdValidate(const Options& o);
+
+/// `sync` (or `export` when o.export_format is set): 0 done (or nothing to change), 1 a source failed (nothing written) or, with
 /// --check, the inventory would change; usage and definition errors throw.
 int CmdSync(const Options& o);
 

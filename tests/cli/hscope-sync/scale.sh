@@ -14,7 +14,7 @@ scopes:
   - scope: env/{{tag:Env}}
   - scope: role/{{tag:Role}}
 YAML
-hscope-sync -f scopes.yaml | tail -1
+hscope-sync -f scopes.yaml sync | tail -1
 ids=$(grep -o 'cloud_id: i-[0-9a-f]*' inventory.yaml)
 keys=$(grep -E '^  [^ ]+:$' inventory.yaml)
 echo "nodes $(wc -l <<< "$keys") distinct instances $(sort -u <<< "$ids" | wc -l) sorted $([[ $keys == "$(LC_ALL=C sort <<< "$keys")" ]] && echo yes)"
@@ -22,5 +22,5 @@ echo "regions $(grep -o 'region: .*' inventory.yaml | sort -u | tr '\n' ' ')"
 echo "in env/prod $(grep -c 'env/prod' inventory.yaml)"
 mock_stats '"DescribeInstances calls %d, page sizes %s" % (s["actions"]["DescribeInstances"], sorted(set(s["max_results"])))'
 before=$(md5sum < inventory.yaml)
-run hscope-sync -f scopes.yaml --check
+run hscope-sync -f scopes.yaml sync --check
 [[ $(md5sum < inventory.yaml) == "$before" ]] && echo "same file"

@@ -34,7 +34,7 @@ scopes:
   - scope: name/{{name}}
     match: {name: '-000[0-3]$'}
 YAML
-run hscope-sync -f scopes.yaml
+run hscope-sync -f scopes.yaml sync
 cat inventory.yaml | sed -E 's/^generated_at: .*/generated_at: T/'
 stat -c '%a' inventory.yaml
 # Both accounts were asked: the base key, and the key the role handed out.
@@ -43,35 +43,39 @@ s = json.load(urllib.request.urlopen(sys.argv[1] + "_mock/stats"))
 print("assumed", [a["role"] for a in s["assumed"]], "describe keys", len(s["keys"]["DescribeInstances"]))' "$MOCK_URL"
 # Nothing changed: the file is left alone.
 before=$(md5sum < inventory.yaml)
-run hscope-sync -f scopes.yaml
-run hscope-sync -f scopes.yaml --check
+run hscope-sync -f scopes.yaml sync
+run hscope-sync -f scopes.yaml sync --check
 [[ $(md5sum < inventory.yaml) == "$before" ]] && echo "inventory untouched"
 # The world moves: an instance stops, one gets a new role, and the inventory would change.
 haws-ec2 stop --region us-east-1 --id i-0000123456789a000 > /dev/null
 mock_config '{"reset_count": 1}'
-run hscope-sync -f scopes.yaml --check
+run hscope-sync -f scopes.yaml sync --check
 [[ $(md5sum < inventory.yaml) == "$before" ]] && echo "inventory untouched by --check"
-hscope-sync -f scopes.yaml --format json | python3 -c '
+hscope-sync -f scopes.yaml sync --format json | python3 -c '
 import json, sys
 for e in map(json.loads, sys.stdin): print(e["kind"], e["key"], e["status"], e.get("previous_status", "-"), e["summary"])'
-run hscope-sync -f scopes.yaml --check
+run hscope-sync -f scopes.yaml sync --check
 # A region that fails stops the sync before anything is written.
 haws-ec2 start --region us-east-1 --id i-0000123456789a000 > /dev/null
 mock_config '{"fail_regions": ["ap-northeast-1"]}'
 before=$(md5sum < inventory.yaml)
-run_stable hscope-sync -f scopes.yaml
+run_stable hscope-sync -f scopes.yaml sync
 [[ $(md5sum < inventory.yaml) == "$before" ]] && echo "inventory untouched after the failure"
 mock_config '{"fail_regions": []}'
 # The same groups for Ansible, printed instead of written.
-run hscope-sync -f scopes.yaml --export ansible
+run hscope-sync -f scopes.yaml export ansible
 # The definition changes: web servers are now "frontend", batch instances come in, the static
 # source goes (its node is removed).
 sed -i 's|role/web|role/frontend|; /exclude:/d; /type: static/,/files:/d' scopes.yaml
-run hscope-sync -f scopes.yaml
+run hscope-sync -f scopes.yaml sync
 # Another output file; definition and usage errors.
-run hscope-sync -f scopes.yaml -o other.yaml
+run hscope-sync -f scopes.yaml sync -o other.yaml
 printf 'version: 1\nsources:\n  - type: aws_ec2\n    regions: us-east-1\n    hostnames: [tag:Name, privat_ip]\n' > bad.yaml
-run hscope-sync -f bad.yaml -o x.yaml
+run hscope-sync -f bad.yaml sync -o x.yaml
 printf 'version: 1\nsources:\n  - {type: static, files: [onprem.yaml]}\n' > no-output.yaml
-run hscope-sync -f no-output.yaml
-run hscope-sync -f no-output.yaml -o out.yaml --format yaml
+run hscope-sync -f no-output.yaml sync
+run hscope-sync -f no-output.yaml sync -o out.yaml --format yaml
+run hscope-sync -f scopes.yaml validate
+run hscope-sync -f bad.yaml validate
+run hscope-sync -f scopes.yaml export yaml
+run hscope-sync -f scopes.yaml

@@ -205,3 +205,21 @@ TEST_CASE("hscope-sync ansible export: the scope tree as nested groups") {
 }
 
 }  // namespace hops::scope_sync
+
+namespace hops::scope_sync {
+
+TEST_CASE("hscope-sync: the example definition loads") {
+  const Definition d = LoadDefinition(YamlDoc::FromFile(HOPS_SOURCE_DIR "/examples/scopes.yaml"));
+  REQUIRE(d.sources.size() == 2);
+  CHECK(d.sources[0].aws.roles.size() == 1);
+  CHECK(d.sources[0].aws.exclude.size() == 2);
+  CHECK(d.sources[1].fixed.files == std::vector<std::string>{HOPS_SOURCE_DIR "/examples/inventory.yaml"});
+  CHECK(d.rules.size() == 5);
+  // Its static file is a valid inventory, merged as it is.
+  Found f;
+  const inv::Inventory onprem = inv::Inventory::Load(d.sources[1].fixed.files[0]);
+  for (const inv::Node& n : onprem.nodes()) f.nodes.push_back(n);
+  CHECK(BuildInventory(d, {f}).nodes().size() == f.nodes.size());
+}
+
+}  // namespace hops::scope_sync
