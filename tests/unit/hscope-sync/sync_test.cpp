@@ -35,24 +35,6 @@ const char* const kAws = "version: 1\nsources:\n  - type: aws_ec2\n    regions: 
 
 }  // namespace
 
-TEST_CASE("hscope-sync naming: one rule keeps raw values visible, escaping only what a segment cannot hold") {
-  CHECK(inv::ScopeSegment("ap-northeast-1") == "ap-northeast-1");  // dashes stay dashes
-  CHECK(inv::ScopeSegment("my_app.v2") == "my_app.v2");
-  CHECK(inv::ScopeSegment("web server") == "web%20server");
-  CHECK(inv::ScopeSegment("team/a") == "team%2Fa");
-  CHECK(inv::ScopeSegment("50%") == "50%25");
-  CHECK(inv::ScopeSegment("..") == "%2E%2E");
-  CHECK(inv::ScopeSegment("本") == "%E6%9C%AC");
-  CHECK(inv::IsValidScopePath("env/web%20server"));
-  CHECK_FALSE(inv::IsValidScopePath("env/50%"));
-  CHECK_FALSE(inv::IsValidScopePath("env/a%2f"));  // one spelling: upper-case hex
-  // A hand-written inventory may use the escaped names too, and select them.
-  const inv::Inventory i = inv::Inventory::Parse(
-      "nodes:\n  a: {address: 127.0.0.1, scopes: ['team/ops%20east']}\n", "inv.yaml");
-  CHECK(i.Select({"team/ops%20east"}, {}).size() == 1);
-  CHECK(i.Select({"team/ops*"}, {}).size() == 1);
-}
-
 TEST_CASE("hscope-sync definition: sources, defaults and errors with their position") {
   const Definition d = Load(std::string(kAws) +
                             "    roles: [arn:aws:iam::222222222222:role/read]\n"
