@@ -2,9 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "common/event.hpp"
 #include "common/output.hpp"
@@ -26,6 +29,23 @@ std::string Join(const std::vector<std::string>& items, const std::string& sep) 
 bool Exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+// The text of @p path, nullopt when it cannot be read.
+std::optional<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// @p text without its top-level "generated_at:" line.
+std::string WithoutGeneratedAt(const std::string& text) {
+  const size_t at = text.rfind("\ngenerated_at: ", text.find("\nnodes:"));
+  if (at == std::string::npos) return text;
+  const size_t end = text.find('\n', at + 1);
+  return text.substr(0, at) + (end == std::string::npos ? "" : text.substr(end));
 }
 
 std::string Plural(size_t n, const std::string& word) {
@@ -235,6 +255,13 @@ int CmdSync(const Options& o) {
   after.set_generated_by(kTool);
   if (o.export_format == "ansible") {
     std::cout << AnsibleYaml(after);
+    return 0;
+  }
+  // The common case of a run from cron, nothing changed, is told from the text alone: reading a
+  // large inventory back into nodes costs far more than writing it.
+  if (const std::optional<std::string> text = Exists(path) ? ReadText(path) : std::nullopt;
+      text && WithoutGeneratedAt(*text) == after.ToYaml()) {
+    Report({}, after, path, "unchanged", o.format == "json");
     return 0;
   }
   inv::Inventory before;
