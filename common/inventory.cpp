@@ -34,10 +34,28 @@ constexpr size_t kFlowWidth = 100;
 
 const char* const kIdRule = "use letters, digits, '.', '_' and '-'";
 const char* const kPathRule =
-    "use segments of letters, digits, '.', '_' and '-' separated by single '/'";
+    "use segments of letters, digits, '.', '_', '-' and %XX escapes separated by single '/'";
 
 bool IsIdChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
+bool IsUpperHex(char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'F'); }
+
+// True when @p seg[i] starts a %XX escape (two upper-case hex digits).
+bool IsEscapeAt(const std::string& seg, size_t i) {
+  return seg[i] == '%' && i + 2 < seg.size() && IsUpperHex(seg[i + 1]) && IsUpperHex(seg[i + 2]);
+}
+
+// A scope segment: letters, digits, '.', '_', '-' and %XX escapes, but not "." or "..".
+bool IsValidSegment(const std::string& seg, bool glob) {
+  if (seg.empty() || seg == "." || seg == "..") return false;
+  for (size_t i = 0; i < seg.size(); ++i) {
+    if (IsIdChar(seg[i]) || (glob && seg[i] == '*')) continue;
+    if (!IsEscapeAt(seg, i)) return false;
+    i += 2;
+  }
+  return true;
 }
 
 std::vector<std::string> Split(const std::string& s, char sep) {
@@ -239,7 +257,8 @@ bool LooksSpecial(const std::string& s) {
   return i == s.size();
 }
 
-// @p s as a YAML scalar: plain when that reads back as the same string everywhere, else quoted.
+}  // namespace
+
 std::string YamlScalar(const std::string& s) {
   bool plain = !s.empty() && s.front() != ' ' && s.back() != ' ' && s.front() != '-' &&
                s.front() != '.' && !LooksSpecial(s);
@@ -268,6 +287,8 @@ std::string YamlScalar(const std::string& s) {
   }
   return out + "\"";
 }
+
+namespace {
 
 // "key: {a: b, c: d}" when it fits, else "key:" and one line per entry; @p indent is the key's.
 void WriteMap(std::string* out, int indent, const std::string& key,
@@ -346,8 +367,7 @@ bool IsValidGlob(const std::string& pattern) {
     if (seg.empty() || seg == "." || seg == "..") return false;
     if (seg == "**") continue;
     if (seg.find("**") != std::string::npos) return false;
-    for (char c : seg)
-      if (!IsIdChar(c) && c != '*') return false;
+    if (!IsValidSegment(seg, true)) return false;
   }
   return true;
 }
@@ -469,8 +489,26 @@ bool IsValidNodeId(const std::string& id) {
 bool IsValidScopePath(const std::string& path) {
   if (path.empty()) return false;
   for (const auto& seg : Split(path, '/'))
-    if (!IsValidNodeId(seg)) return false;
+    if (!IsValidSegment(seg, false)) return false;
   return true;
+}
+
+std::string ScopeSegment(const std::string& value) {
+  static const char* const kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char c : value) {
+    if (IsIdChar(c)) {
+      out += c;
+    } else {
+      const auto u = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  if (out == ".") return "%2E";
+  if (out == "..") return "%2E%2E";
+  return out;
 }
 
 Inventory Inventory::Load(const std::string& path) { return FromDoc(YamlDoc::FromFile(path)); }

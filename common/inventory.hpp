@@ -49,7 +49,7 @@ struct Node {
 
 /// A described scope from the file's `scopes` mapping.
 struct Scope {
-  std::string path;         ///< '/'-separated segments of [A-Za-z0-9._-]+
+  std::string path;         ///< '/'-separated segments (IsValidScopePath)
   std::string description;  ///< "" when none
 };
 
@@ -60,10 +60,21 @@ bool operator==(const Node& a, const Node& b);
 /// True when path and description are equal.
 bool operator==(const Scope& a, const Scope& b);
 
+/// @p s as a YAML scalar: plain when that reads back as the same string in every YAML reader
+/// (1.1 and 1.2), else double-quoted with escapes.
+std::string YamlScalar(const std::string& s);
+
 /// True when @p id is a valid node id: [A-Za-z0-9._-]+, but not "." or "..".
 bool IsValidNodeId(const std::string& id);
-/// True when @p path is a valid scope path: segments as node ids joined by single '/'.
+/// True when @p path is a valid scope path: segments of [A-Za-z0-9._-] and %XX escapes (two
+/// upper-case hex digits), but not "." or "..", joined by single '/'.
 bool IsValidScopePath(const std::string& path);
+
+/// The scope segment naming @p value (the one naming rule of generated scopes): letters, digits,
+/// '.', '_' and '-' stay as they are; every other byte (blank, '/', ':', '%', UTF-8 bytes...)
+/// becomes %XX, its upper-case hex code, as in URLs: "web server" -> "web%20server",
+/// "a/b" -> "a%2Fb". A value of "." or ".." becomes "%2E" or "%2E%2E"; "" stays "".
+std::string ScopeSegment(const std::string& value);
 
 /// A loaded (or built) inventory of nodes and scopes.
 class Inventory {

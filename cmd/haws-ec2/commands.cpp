@@ -9,8 +9,12 @@
 #include <set>
 #include <thread>
 
+#include "common/calendar.hpp"
+#include "common/calendar_load.hpp"
 #include "common/event.hpp"
 #include "common/inventory.hpp"
+#include "common/settings.hpp"
+#include "common/state.hpp"
 #include "common/output.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
@@ -598,6 +602,136 @@ int CmdWait(const Options& o) {
     return 0;
   }
   return WaitFor(run, std::move(targets), o.state, {}) > 0 ? 1 : 0;
+}
+
+ScheduleDecision DecideSchedule(bool open, const std::optional<std::string>& last, const std::string& state,
+                                bool enforce) {
+  const std::string now = open ? "open" : "closed";
+  const std::string goal = open ? "running" : "stopped";
+  if (last && *last == now && !enforce) return {"", "no change since the last run: left " + state, true};
+  if (state == goal || state == MovingState(goal)) return {"", "already " + state, true};
+  if (state == "terminated" || state == "shutting-down") return {"", state + ": nothing to do", true};
+  if (open && state == "stopping") return {"", "still stopping: started at the next run", false};
+  if (!open && state == "pending") return {"", "still pending: stopped at the next run", false};
+  return {open ? "start" : "stop", "", true};
+}
+
+int CmdSchedule(const Options& o) {
+  SelectionFilters(o, {});
+  const Settings settings = LoadSettings();
+  std::unique_ptr<cal::Registry> calendars = cal::OpenRegistry(settings, cal::CalendarPaths(settings, o.calendar_files));
+  calendars->ThrowIfErrors();
+  const cal::Calendar* fallback = o.calendar.empty() ? nullptr : &calendars->Find(o.calendar);
+  const cal::Instant at = o.at.empty() ? cal::Now() : cal::ParseInstant(o.at, fallback ? fallback->Zone() : nullptr);
+  // Without a selection, the instances that name their calendar.
+  Options sel = o;
+  if (!HasSelector(o)) sel.tags.push_back(o.calendar_tag);
+  std::unique_ptr<StateStore> store = StateStore::Open(StateStore::DefaultPath(settings), {{}, {}, {"core"}});
+  std::unique_ptr<StateLock> lock = store->TryLock("haws-ec2.schedule", "haws-ec2 schedule");
+  if (!lock) {
+    const auto holder = store->GetLockHolder("haws-ec2.schedule");
+    Warn("another haws-ec2 schedule is running" +
+         (holder && holder->pid ? " (pid " + std::to_string(holder->pid) + ")" : std::string()) + ": nothing done");
+    return 1;
+  }
+  Run run(sel);
+  bool complete;
+  std::vector<Target> targets = run.Select(&complete);
+  constexpr char kNs[] = "haws-ec2.schedule";
+  struct Plan {
+    Target* target = nullptr;
+    const cal::Calendar* calendar = nullptr;
+    bool open = false;
+    std::optional<std::string> last;
+    ScheduleDecision decision;
+    std::string error;
+  };
+  std::vector<Plan> plans;
+  std::vector<Target*> to_start, to_stop;
+  for (Target& t : targets) {
+    Plan p;
+    p.target = &t;
+    auto tag = t.instance.tags.find(o.calendar_tag);
+    try {
+      p.calendar = tag != t.instance.tags.end() ? &calendars->Find(tag->second) : fallback;
+    } catch (const UsageError& e) {
+      p.error = std::string("tag '") + o.calendar_tag + "': " + e.what();
+    }
+    if (!p.calendar && p.error.empty()) {
+      p.decision = {"", "no calendar (no tag '" + o.calendar_tag + "' and no --calendar)", false};
+    } else if (p.calendar) {
+      cal::DayInfo info;
+      p.open = cal::IsOpenAt(*p.calendar, at, &info);
+      p.last = store->GetValue(kNs, t.instance.region + "/" + t.instance.id);
+      p.decision = DecideSchedule(p.open, p.last, t.instance.state, o.enforce);
+      if (p.decision.action == "start") to_start.push_back(&t);
+      if (p.decision.action == "stop") to_stop.push_back(&t);
+    }
+    plans.push_back(std::move(p));
+  }
+  std::mutex mu;
+  std::map<std::string, std::string> failed;
+  std::map<std::string, std::string> changed;  // id -> "previous -> current"
+  for (const std::string action : {"start", "stop"}) {
+    run.PerRegion(action == "start" ? to_start : to_stop, [&](const std::string& region, const std::vector<Target*>& in) {
+      std::vector<std::string> ids;
+      for (const Target* t : in) ids.push_back(t->instance.id);
+      aws::Ec2Client client = run.Client(region);
+      const aws::ActionResult r = action == "start" ? client.StartInstances(ids, o.dry_run) : client.StopInstances(ids, o.dry_run);
+      std::lock_guard<std::mutex> guard(mu);
+      for (const aws::StateChange& c : r.changes) changed[c.id] = c.previous_state + " -> " + c.current_state;
+    }, &failed);
+  }
+  int failures = complete ? 0 : 1;
+  for (Plan& p : plans) {
+    const Instance& i = p.target->instance;
+    const std::string& action = p.decision.action;
+    std::string why = p.error;
+    if (why.empty()) {
+      if (auto f = failed.find(i.id); f != failed.end()) why = f->second;
+    }
+    const bool ok = why.empty();
+    if (!ok) ++failures;
+    const std::string cal_state = p.calendar ? (p.open ? "open" : "closed") : "";
+    std::string text;
+    if (!ok) {
+      text = "failed: " + why;
+    } else if (action.empty()) {
+      text = p.decision.note;
+    } else if (o.dry_run) {
+      text = i.state + ": would " + action + " (dry run)";
+    } else {
+      text = changed.count(i.id) ? changed[i.id] : i.state + " -> " + (action == "start" ? "pending" : "stopping");
+    }
+    std::string head;
+    if (p.calendar) {
+      head = "calendar " + Quote(p.calendar->name) + " " + cal_state;
+      if (p.last && *p.last != cal_state) head += " (was " + *p.last + ")";
+      head += ": ";
+    }
+    // Remember what the calendar said, so the next run acts only on its next change.
+    if (ok && p.calendar && p.decision.remember && !o.dry_run)
+      store->PutValue(kNs, i.region + "/" + i.id, cal_state);
+    if (run.json()) {
+      Event e = BaseEvent(*p.target, "ec2.schedule");
+      e.status = !ok ? "failed" : action.empty() ? "unchanged" : o.dry_run ? "dry-run" : action == "start" ? "started" : "stopped";
+      e.severity = SeverityName(!ok ? Severity::kCritical : action.empty() || o.dry_run ? Severity::kInfo : Severity::kOk);
+      e.summary = Subject(i) + ": " + head + text;
+      if (p.calendar) e.calendar = p.calendar->name;
+      e.data = InstanceJson(i);
+      e.data["action"] = action.empty() ? "none" : action;
+      e.data["dry_run"] = o.dry_run;
+      if (p.calendar) e.data["calendar_state"] = cal_state;
+      if (p.last) e.data["calendar_state_before"] = *p.last;
+      e.data["at"] = FormatTimestamp(std::chrono::system_clock::time_point(at.time_since_epoch()));
+      if (!ok) e.data["error"] = why;
+      WriteEvent(e);
+    } else {
+      std::cout << i.id << "  " << Dash(i.Name()) << "  " << head << text << '\n';
+    }
+  }
+  if (plans.empty() && complete) Warn("no instance matches the selection");
+  return failures > 0 ? 1 : 0;
 }
 
 }  // namespace hops::haws_ec2

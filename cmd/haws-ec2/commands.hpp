@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ struct Options {
   std::string interval = "15s";       ///< --interval between polls while waiting
   std::string timeout = "10m";        ///< --timeout of waiting
   std::string state;                  ///< wait's STATE: running or stopped
+  std::string calendar;               ///< schedule --calendar: the default calendar
+  std::vector<std::string> calendar_files;  ///< schedule --calendars FILE|DIR (default: the settings' path)
+  std::string calendar_tag = "hops:calendar";  ///< schedule --calendar-tag: the per-instance calendar tag
+  bool enforce = false;               ///< schedule --enforce: act without a calendar transition
+  std::string at;                     ///< schedule --at INSTANT instead of now ("" : now)
 };
 
 /// One instance selected, with where it was found and the inventory node that named it.
@@ -59,6 +65,21 @@ WaitVerdict JudgeWait(const std::string& target, const std::string& state, bool 
 /// or tag-key, --filter as given); @p scope_ids are the ids the inventory gave for that region.
 std::vector<aws::Filter> SelectionFilters(const Options& o, const std::vector<std::string>& scope_ids);
 
+/// What `schedule` does with one instance.
+struct ScheduleDecision {
+  std::string action;   ///< "start", "stop" or "" (nothing)
+  std::string note;     ///< why, for the report, when there is nothing to do
+  bool remember = true; ///< record the calendar state as seen (false: try again next run)
+};
+
+/// Decides for an instance in @p state whose calendar is @p open now, when the last run saw the
+/// calendar @p last ("open", "closed"; nullopt: never seen). Acts only on a transition (or the
+/// first sight) unless @p enforce, so an instance started by hand outside hours stays up; an
+/// instance already there or on its way is left alone, one going the other way is tried again
+/// at the next run.
+ScheduleDecision DecideSchedule(bool open, const std::optional<std::string>& last, const std::string& state,
+                                bool enforce);
+
 /// `describe`: the selected instances as a table or ec2.instance events. 0, or 1 when a region or
 /// an --id was not answered.
 int CmdDescribe(const Options& o);
@@ -69,6 +90,11 @@ int CmdStatus(const Options& o);
 int CmdAction(const Options& o, const std::string& action);
 /// `wait running|stopped`: polls until every selected instance is in o.state. 0 or 1.
 int CmdWait(const Options& o);
+/// `schedule`: starts the selected instances (those with the calendar tag when nothing is
+/// selected) whose calendar is open and stops those whose calendar is closed, on calendar
+/// transitions (DecideSchedule), under a lock of the state store. 0, or 1 when any instance
+/// failed, a region did not answer, or another run holds the lock.
+int CmdSchedule(const Options& o);
 
 }  // namespace hops::haws_ec2
 

@@ -37,8 +37,18 @@ int main(int argc, char** argv) {
   auto* stop = app.add_subcommand("stop", "Stop the selected instances");
   auto* reboot = app.add_subcommand("reboot", "Reboot the selected instances");
   auto* wait = app.add_subcommand("wait", "Wait until every selected instance is running or stopped");
+  auto* schedule = app.add_subcommand("schedule", "Start instances whose calendar is open, stop those whose calendar is closed");
+  schedule->add_option("--calendar", o.calendar, "Calendar of instances without the calendar tag (hcal's name or FILE:NAME)")
+      ->type_name("CAL");
+  schedule->add_option("--calendars", o.calendar_files, "Calendar file or directory (repeatable; default: the settings' calendar path)")
+      ->type_name("PATH")
+      ->allow_extra_args(false);
+  schedule->add_option("--calendar-tag", o.calendar_tag, "Tag naming an instance's own calendar (default: hops:calendar)")
+      ->type_name("KEY");
+  schedule->add_flag("--enforce", o.enforce, "Act even without a calendar transition (stop hand-started instances)");
+  schedule->add_option("--at", o.at, "Judge the calendars at this instant instead of now")->type_name("INSTANT");
   wait->add_option("STATE", o.state, "running or stopped")->required()->check(CLI::IsMember({"running", "stopped"}));
-  for (auto* sub : {start, stop, reboot})
+  for (auto* sub : {start, stop, reboot, schedule})
     sub->add_flag("--dry-run", o.dry_run, "Ask EC2 whether it would be allowed (DryRun), change nothing");
   for (auto* sub : {start, stop}) sub->add_flag("--wait", o.wait, "Then wait until the instances are there");
   stop->add_flag("--force", o.force, "Stop without an orderly shutdown of the operating system");
@@ -54,6 +64,7 @@ int main(int argc, char** argv) {
     if (*stop) return hops::haws_ec2::CmdAction(o, "stop");
     if (*reboot) return hops::haws_ec2::CmdAction(o, "reboot");
     if (*wait) return hops::haws_ec2::CmdWait(o);
+    if (*schedule) return hops::haws_ec2::CmdSchedule(o);
     throw hops::UsageError("a command is required");
   });
 }

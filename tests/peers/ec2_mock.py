@@ -19,7 +19,9 @@ the temporary keys handed out); anything else gets the real error XML (AuthFailu
 SignatureDoesNotMatch, InvalidClientTokenId, ...). Faults on demand: throttling
 (RequestLimitExceeded, HTTP 503), internal errors (HTTP 500), denied actions
 (UnauthorizedOperation), instances whose start fails the way a missing KMS grant makes it fail
-(pending -> stopped, stateReason Client.InternalError).
+(pending -> stopped, stateReason Client.InternalError), regions that refuse every call
+(--fail-region). With --accounts, instances belong to accounts and each key (the default one is
+account 111111111111's, assumed roles are their ARN's account's) sees only its own.
 
 Run it by path; the tests start it and stop it by PID.
 """
@@ -150,6 +152,9 @@ class World:
             self.keys[DEFAULT_KEY[0]] = {"secret": DEFAULT_KEY[1], "token": None, "expires": None,
                                          "account": "111111111111"}
         self.temp_ttl = args.temp_ttl
+        # --accounts: instances belong to accounts, and a key sees only its own account's.
+        self.accounts = list(filter(None, (args.accounts or "").split(",")))
+        self.fail_regions = set(filter(None, (args.fail_region or "").split(",")))
         self.deny = set(filter(None, (args.deny or "").split(",")))
         self.deny_roles = set(filter(None, (args.deny_role or "").split(",")))
         self.faults = {"throttle_first": args.throttle_first, "throttle_every": args.throttle_every,
@@ -190,7 +195,7 @@ class World:
             "private_ip": "10.%d.%d.%d" % (idx // 65536 % 256, idx // 256 % 256, idx % 256 or 1),
             "public_ip": "203.0.113.%d" % (idx % 254 + 1), "platform": None, "tags": {},
             "high_byte": 0, "kms_fail": False, "events": [], "impaired": False,
-            "launch": "2026-01-05T00:00:%02d.000Z" % (idx % 60), "cache": None,
+            "launch": "2026-01-05T00:00:%02d.000Z" % (idx % 60), "cache": None, "account": "111111111111",
         }
 
     def _generate(self, n, regions):
@@ -198,6 +203,8 @@ class World:
             region = regions[i % len(regions)]
             az = region + "abc"[(i // len(regions)) % 3]
             inst = self._base("i-%017x" % (0x0123456789a000 + i), region, az, i)
+            if self.accounts:
+                inst["account"] = self.accounts[i % len(self.accounts)]
             inst["tags"] = {"Name": "node-%04d" % i, "Env": "prod" if i % 2 == 0 else "dev",
                             "Role": ["web", "db", "batch"][i % 3]}
             if i % 5 == 4:
@@ -221,7 +228,7 @@ class World:
         region = spec.get("region", default_region)
         idx = len(self.order)
         inst = self._base(spec["id"], region, spec.get("az", region + "a"), idx)
-        for k in ("state", "type", "vpc", "subnet", "private_ip", "public_ip", "platform", "tags",
+        for k in ("state", "type", "vpc", "subnet", "private_ip", "public_ip", "platform", "tags", "account",
                   "kms_fail", "events", "impaired", "high_byte"):
             if k in spec:
                 inst[k] = spec[k]
@@ -247,6 +254,10 @@ class World:
 
     def _set(self, inst, state, reason):
         inst["state"], inst["reason"], inst["since"], inst["cache"] = state, reason, time.monotonic(), None
+
+    def sees(self, key, inst):
+        """Whether the caller with access key @key sees @inst (always, unless --accounts)."""
+        return not self.accounts or self.keys[key]["account"] == inst["account"]
 
     def secret_for(self, key, token):
         entry = self.keys.get(key)
@@ -453,6 +464,7 @@ class Handler(BaseHTTPRequestHandler):
                 if service == "sts":
                     out = self._sts(action, params, key)
                 elif service == "ec2":
+                    self.caller = key
                     out = self._ec2(action, params, region)
                 else:
                     raise ApiError(400, "InvalidAction", f"The service {service} is not served here")
@@ -490,6 +502,8 @@ class Handler(BaseHTTPRequestHandler):
                     w.ec2_count = 0
                 if "speed" in cfg:
                     w.speed = float(cfg["speed"])
+                if "fail_regions" in cfg:
+                    w.fail_regions = set(cfg["fail_regions"])
                 if "deny" in cfg:
                     w.deny = set(cfg["deny"])
                 if cfg.get("reset_states"):
@@ -585,6 +599,8 @@ class Handler(BaseHTTPRequestHandler):
         if params.get("Version") != "2016-11-15":
             raise ApiError(400, "InvalidParameterValue", "Version must be 2016-11-15")
         w.ec2_count += 1
+        if region in w.fail_regions:
+            raise ApiError(401, "AuthFailure", "AWS was not able to validate the provided access credentials")
         f = w.faults
         if (f["throttle_first"] and w.ec2_count <= f["throttle_first"]) or \
                 (f["throttle_every"] and w.ec2_count % f["throttle_every"] == 0):
@@ -606,7 +622,8 @@ class Handler(BaseHTTPRequestHandler):
             if not ID_RE.match(iid):
                 raise ApiError(400, "InvalidInstanceID.Malformed", f'Invalid id: "{iid}"')
         if check_ids:
-            missing = [i for i in ids if i not in w.instances or w.instances[i]["region"] != region]
+            missing = [i for i in ids if i not in w.instances or w.instances[i]["region"] != region
+                       or not w.sees(self.caller, w.instances[i])]
             if len(missing) == 1:
                 raise ApiError(400, "InvalidInstanceID.NotFound", f"The instance ID '{missing[0]}' does not exist")
             if missing:
@@ -657,7 +674,7 @@ class Handler(BaseHTTPRequestHandler):
         chosen = []
         for iid in (ids or w.order):
             inst = w.instances[iid]
-            if inst["region"] != region:
+            if inst["region"] != region or not w.sees(self.caller, inst):
                 continue
             w.settle(inst)
             if keep(inst) and matches(inst, filters):
@@ -674,7 +691,7 @@ class Handler(BaseHTTPRequestHandler):
         page, token = self._page(params, chosen, "DescribeInstances")
         parts = []
         for inst in page:
-            parts.append(f"<item><reservationId>r-{inst['id'][2:]}</reservationId><ownerId>111111111111</ownerId>"
+            parts.append(f"<item><reservationId>r-{inst['id'][2:]}</reservationId><ownerId>{inst['account']}</ownerId>"
                          f"<groupSet/><instancesSet>{instance_xml(inst)}</instancesSet></item>")
         inner = "<reservationSet>" + "".join(parts) + "</reservationSet>" + (el("nextToken", token) if token else "")
         return ec2_response("DescribeInstances", inner)
@@ -763,6 +780,9 @@ def main():
     p.add_argument("--fail-first", type=int, default=0, help="answer the next N EC2 calls InternalError (500)")
     p.add_argument("--kms-fail", help="comma-separated instance ids whose start fails (pending -> stopped)")
     p.add_argument("--deny", help="comma-separated EC2 actions answered UnauthorizedOperation")
+    p.add_argument("--accounts", help="comma-separated account ids the generated instances spread over; "
+                   "each key then sees only its own account's instances (the default key is 111111111111's)")
+    p.add_argument("--fail-region", help="comma-separated regions whose EC2 calls fail with AuthFailure")
     p.add_argument("--deny-role", help="comma-separated role ARNs STS refuses")
     p.add_argument("--imds-region", help="the region IMDS reports (default: the first of --regions)")
     p.add_argument("--container-token", help="the Authorization value the container endpoint wants")

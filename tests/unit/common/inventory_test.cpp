@@ -225,13 +225,13 @@ TEST_CASE("definition errors point at the offending place") {
   CheckError("nodes:\n  ..: {address: 127.0.0.1}\n", 2, 3,
              "malformed node id '..': use letters, digits, '.', '_' and '-'");
   CheckError("nodes:\n  web01:\n    address: 127.0.0.1\n    scopes: [tokyo//web]\n", 4, 14,
-             "malformed scope path 'tokyo//web': use segments of letters, digits, '.', '_' and '-' "
+             "malformed scope path 'tokyo//web': use segments of letters, digits, '.', '_', '-' and %XX escapes "
              "separated by single '/'");
   CheckError("nodes:\n  web01:\n    address: 127.0.0.1\n    scopes: [ok, /tokyo]\n", 4, 18,
-             "malformed scope path '/tokyo': use segments of letters, digits, '.', '_' and '-' "
+             "malformed scope path '/tokyo': use segments of letters, digits, '.', '_', '-' and %XX escapes "
              "separated by single '/'");
   CheckError("nodes:\n  a: {address: x}\nscopes:\n  tokyo/: {description: x}\n", 4, 3,
-             "malformed scope path 'tokyo/': use segments of letters, digits, '.', '_' and '-' "
+             "malformed scope path 'tokyo/': use segments of letters, digits, '.', '_', '-' and %XX escapes "
              "separated by single '/'");
   CheckError("nodes:\n  web01: {address: 127.0.0.1}\n  db01: {address: 127.0.0.2}\n  web01: {address: 127.0.0.3}\n",
              4, 3, "node 'web01' is defined twice (first at t.yaml:2:3)");
@@ -530,4 +530,21 @@ TEST_CASE("DefaultInventoryPath") {
   rmdir(hops_dir.c_str());
 }
 
+  TEST_CASE("scope segments from data: one rule keeps raw values visible, escaping only what a segment cannot hold") {
+    CHECK(ScopeSegment("ap-northeast-1") == "ap-northeast-1");  // dashes stay dashes
+    CHECK(ScopeSegment("my_app.v2") == "my_app.v2");
+    CHECK(ScopeSegment("web server") == "web%20server");
+    CHECK(ScopeSegment("team/a") == "team%2Fa");
+    CHECK(ScopeSegment("50%") == "50%25");
+    CHECK(ScopeSegment("..") == "%2E%2E");
+    CHECK(ScopeSegment("本") == "%E6%9C%AC");
+    CHECK(IsValidScopePath("env/web%20server"));
+    CHECK_FALSE(IsValidScopePath("env/50%"));
+    CHECK_FALSE(IsValidScopePath("env/a%2f"));  // one spelling: upper-case hex
+    // A hand-written inventory may use the escaped names too, and select them.
+    const Inventory i = Inventory::Parse(
+        "nodes:\n  a: {address: 127.0.0.1, scopes: ['team/ops%20east']}\n", "inv.yaml");
+    CHECK(i.Select({"team/ops%20east"}, {}).size() == 1);
+    CHECK(i.Select({"team/ops*"}, {}).size() == 1);
+  }
 }  // TEST_SUITE

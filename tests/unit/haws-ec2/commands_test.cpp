@@ -43,3 +43,31 @@ TEST_CASE("haws-ec2 selection: ids, tags and filters become EC2 filters, ANDed")
 }
 
 }  // namespace hops::haws_ec2
+
+namespace hops::haws_ec2 {
+
+TEST_CASE("haws-ec2 schedule: acts on calendar transitions, leaves hand-started instances up") {
+  // First sight: reconcile.
+  CHECK(DecideSchedule(false, std::nullopt, "running", false).action == "stop");
+  CHECK(DecideSchedule(true, std::nullopt, "stopped", false).action == "start");
+  // No transition: a hand-started instance outside hours stays up, unless enforced.
+  ScheduleDecision d = DecideSchedule(false, std::string("closed"), "running", false);
+  CHECK(d.action.empty());
+  CHECK(d.note == "no change since the last run: left running");
+  CHECK(d.remember);
+  CHECK(DecideSchedule(false, std::string("closed"), "running", true).action == "stop");
+  // A transition acts.
+  CHECK(DecideSchedule(true, std::string("closed"), "stopped", false).action == "start");
+  CHECK(DecideSchedule(false, std::string("open"), "running", false).action == "stop");
+  // Already there, or on the way.
+  CHECK(DecideSchedule(true, std::string("closed"), "pending", false).note == "already pending");
+  CHECK(DecideSchedule(false, std::string("open"), "stopped", false).action.empty());
+  // Going the other way: not remembered, so the next run tries again.
+  d = DecideSchedule(true, std::string("closed"), "stopping", false);
+  CHECK(d.action.empty());
+  CHECK_FALSE(d.remember);
+  CHECK_FALSE(DecideSchedule(false, std::string("open"), "pending", false).remember);
+  CHECK(DecideSchedule(true, std::nullopt, "terminated", true).action.empty());
+}
+
+}  // namespace hops::haws_ec2
