@@ -17,6 +17,7 @@
 #include "common/spell.hpp"
 #include "common/text.hpp"
 #include "common/yaml_doc.hpp"
+#include "common/settings.hpp"
 
 namespace hops::inv {
 
@@ -456,13 +457,6 @@ std::string Env(const char* name) {
   return v ? v : "";
 }
 
-std::string HomeDir() {
-  std::string home = Env("HOME");
-  if (!home.empty()) return home;
-  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_dir && *pw->pw_dir) return pw->pw_dir;
-  return "/";
-}
-
 }  // namespace
 
 bool operator==(const SshInfo& a, const SshInfo& b) { return a.user == b.user && a.port == b.port; }
@@ -764,11 +758,7 @@ bool CheckNodeTemplate(const std::string& tmpl, std::string* err) {
 std::string DefaultInventoryPath() {
   std::string env = Env("HOPS_INVENTORY");
   if (!env.empty()) return env;
-  std::string config = Env("XDG_CONFIG_HOME");
-  if (config.empty() || config[0] != '/') config = HomeDir() + "/.config";  // XDG: relative values are ignored
-  std::string user = config + "/hops/inventory.yaml";
-  if (::access(user.c_str(), F_OK) == 0) return user;
-  return "/etc/hops/inventory.yaml";
+  return DefaultConfigFile("inventory.yaml");
 }
 
 }  // namespace hops::inv

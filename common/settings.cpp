@@ -303,14 +303,18 @@ class Checker {
 
 }  // namespace
 
+std::string DefaultConfigFile(const std::string& name) {
+  std::string user = XdgDir("XDG_CONFIG_HOME", ".config") + "/hops/" + name;
+  std::error_code ec;
+  if (std::filesystem::exists(user, ec)) return user;
+  return "/etc/hops/" + name;
+}
+
 std::string SettingsPath(bool* explicit_path) {
   std::string env = Env("HOPS_CONFIG");
   if (explicit_path) *explicit_path = !env.empty();
   if (!env.empty()) return env;
-  std::string user = XdgDir("XDG_CONFIG_HOME", ".config") + "/hops/config.toml";
-  std::error_code ec;
-  if (std::filesystem::exists(user, ec)) return user;
-  return "/etc/hops/config.toml";
+  return DefaultConfigFile("config.toml");
 }
 
 Settings DefaultSettings() {

@@ -55,6 +55,10 @@ struct Settings {
 /// exists, else /etc/hops/config.toml.
 std::string SettingsPath(bool* explicit_path);
 
+/// The default place of a definition file @p name ("monitors.yaml"): $XDG_CONFIG_HOME/hops/NAME
+/// (~/.config/hops/NAME) if it exists, else /etc/hops/NAME.
+std::string DefaultConfigFile(const std::string& name);
+
 /// The settings used when no file sets a key (state_dir honours $HOPS_STATE_DIR and XDG variables).
 Settings DefaultSettings();
 

@@ -29,11 +29,6 @@ namespace hops::mon {
 
 namespace {
 
-bool Exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
-
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -174,14 +169,7 @@ std::unique_ptr<Loaded> Load(const MonitorOptions& o, const Settings& settings,
 
 }  // namespace
 
-std::string DefaultMonitorsPath() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  const char* home = std::getenv("HOME");
-  std::string user = xdg && xdg[0] == '/' ? std::string(xdg) + "/hops/monitors.yaml"
-                                 : std::string(home ? home : "") + "/.config/hops/monitors.yaml";
-  if (Exists(user)) return user;
-  return "/etc/hops/monitors.yaml";
-}
+std::string DefaultMonitorsPath() { return DefaultConfigFile("monitors.yaml"); }
 
 MonitorHistoryPolicy HistoryPolicyOf(const Settings& settings) {
   MonitorHistoryPolicy p;

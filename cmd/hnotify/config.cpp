@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "common/settings.hpp"
 #include "common/spell.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
@@ -305,15 +306,7 @@ NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* erro
   return file;
 }
 
-std::string DefaultNotifyPath() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  const char* home = std::getenv("HOME");
-  const std::string user = xdg && xdg[0] == '/' ? std::string(xdg) + "/hops/notify.yaml"
-                                                : std::string(home ? home : "") + "/.config/hops/notify.yaml";
-  struct stat st;
-  if (::stat(user.c_str(), &st) == 0) return user;
-  return "/etc/hops/notify.yaml";
-}
+std::string DefaultNotifyPath() { return DefaultConfigFile("notify.yaml"); }
 
 std::string NotifySchema() {
   using J = nlohmann::ordered_json;
