@@ -306,7 +306,8 @@ int CmdSpoolRetry(const Options& o) {
   auto l = Load(o, true);
   Notifier n(l->file, l->store.get(), NotifierOpts(o));
   const QueueItem item = RequireItem(*l, n, o.id);
-  l->store->Retry(item.id, SystemNowMs(), item.last_error);
+  if (!l->store->Retry(item.id, item.attempts, SystemNowMs(), item.last_error))
+    throw RuntimeError("item " + std::to_string(item.id) + " was taken for delivery meanwhile");
   std::printf("item %lld is due now; 'hnotify flush' delivers it\n", static_cast<long long>(item.id));
   return 0;
 }
@@ -315,7 +316,8 @@ int CmdSpoolDrop(const Options& o) {
   auto l = Load(o, true);
   Notifier n(l->file, l->store.get(), NotifierOpts(o));
   const QueueItem item = RequireItem(*l, n, o.id);
-  if (!l->store->Ack(item.id)) throw RuntimeError("item " + std::to_string(item.id) + " was delivered or dropped meanwhile");
+  if (!l->store->Ack(item.id, item.attempts))
+    throw RuntimeError("item " + std::to_string(item.id) + " was taken for delivery, delivered or dropped meanwhile");
   std::string err;
   const std::optional<Payload> p = Payload::FromJson(item.payload, &err);
   std::printf("dropped item %lld to '%s'%s\n", static_cast<long long>(item.id), n.spool().ChannelOf(item.queue).c_str(),

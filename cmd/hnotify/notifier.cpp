@@ -119,13 +119,13 @@ std::optional<int64_t> Notifier::SendDeduped(const std::string& route, const Pay
   const int64_t id = spool_.Enqueue(p, now + kReserveMs);
   for (int tries = 0; tries < kCasTries; ++tries) {
     if (store_->CompareAndSwapValue(kLastNs, lkey, cur, status + "\t" + std::to_string(now), now + window.count())) {
-      store_->Retry(id, now, "");  // due now
+      store_->Retry(id, 0, now, "");  // due now
       return id;
     }
     cur = store_->GetValue(kLastNs, lkey);
     if (cur && StatusOf(*cur) == status) break;  // an overlapping run sent it
   }
-  store_->Ack(id);
+  store_->Ack(id, 0);
   return std::nullopt;
 }
 
@@ -270,14 +270,14 @@ std::set<std::string> Notifier::ProcessReminders() {
         open = open || (t.value("route", "") == route && t.value("channel", "") == channel && t.value("status", "") == status);
     const bool listed = def && std::find(def->channels.begin(), def->channels.end(), channel) != def->channels.end();
     if (!def || !def->repeat || !ch || !listed || !open) {
-      store_->Ack(item->id);
+      store_->Ack(item->id, item->attempts);
       continue;
     }
     const int64_t repeat = def->repeat->count();
     // Sent again meanwhile (an event with the same status after the window): wait from then.
     if (const std::optional<std::string> last = store_->GetValue(kLastNs, LastKey(route, channel, key));
         last && StatusOf(*last) == status) {
-      store_->Retry(item->id, std::max(SentOf(*last) + repeat, now + 1000), "");
+      store_->Retry(item->id, item->attempts, std::max(SentOf(*last) + repeat, now + 1000), "");
       continue;
     }
     Payload pl;
@@ -291,7 +291,7 @@ std::set<std::string> Notifier::ProcessReminders() {
               std::to_string(*id));
       touched.insert(channel);
     }
-    store_->Retry(item->id, now + repeat, "");
+    store_->Retry(item->id, item->attempts, now + repeat, "");
   }
   return touched;
 }
@@ -303,13 +303,13 @@ void Notifier::Settle(Claimed& c, Outcome o, FlushResult* r) {
                            DescribePayload(c.payload) + ")";
   const RetryPolicy& policy = c.channel->common().retry;
   if (o.kind == Outcome::Kind::kDelivered) {
-    store_->Ack(c.item.id);
+    store_->Ack(c.item.id, c.item.attempts);
     ++r->delivered;
     Verbose("delivered " + what + ": " + detail);
     return;
   }
   if (o.kind == Outcome::Kind::kPermanent) {
-    store_->Ack(c.item.id);
+    store_->Ack(c.item.id, c.item.attempts);
     ++r->dropped;
     Log("dropped " + what + ": " + detail);
     return;
@@ -317,22 +317,22 @@ void Notifier::Settle(Claimed& c, Outcome o, FlushResult* r) {
   int64_t next = now + BackoffMs(policy, c.item.attempts, Random());
   if (o.retry_after) next = std::max<int64_t>(next, now + o.retry_after->count() * 1000);
   if (c.item.attempts >= c.max_attempts) {
-    store_->Ack(c.item.id);
+    store_->Ack(c.item.id, c.item.attempts);
     ++r->dropped;
     Log("dropped " + what + " after " + std::to_string(c.item.attempts) + " attempt" +
         (c.item.attempts == 1 ? "" : "s") + ": " + detail);
     return;
   }
   if (next - c.item.created_ms > policy.max_age.count()) {
-    store_->Ack(c.item.id);
+    store_->Ack(c.item.id, c.item.attempts);
     ++r->dropped;
     Log("dropped " + what + ": not delivered within " + FormatDuration(policy.max_age) + " (" +
         std::to_string(c.item.attempts) + " attempts): " + detail);
     return;
   }
   ++r->retried;
-  // Past the lease another run may hold the item now: it is due again anyway.
-  if (now < c.item.not_before_ms) store_->Retry(c.item.id, next, detail);
+  // Past the lease another run may hold the item now: the fencing token leaves its claim alone.
+  store_->Retry(c.item.id, c.item.attempts, next, detail);
   stopped_until_[c.channel->name()] = next;
   Log(what + " failed (attempt " + std::to_string(c.item.attempts) + "): " + detail + "; next attempt at " + Iso(next));
 }
@@ -400,7 +400,7 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
       std::string err;
       std::optional<Payload> p = Payload::FromJson(c.item.payload, &err);
       if (!p) {
-        store_->Ack(c.item.id);
+        store_->Ack(c.item.id, c.item.attempts);
         ++r.dropped;
         dropped_unsent = true;
         Log("dropped notification #" + std::to_string(c.item.id) + " to " + Quote(name) + ": " + err);
@@ -409,7 +409,7 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
       c.payload = std::move(*p);
       c.max_attempts = std::min(ch->common().retry.attempts, c.payload.attempts.value_or(ch->common().retry.attempts));
       if (now - c.item.created_ms > ch->common().retry.max_age.count()) {
-        store_->Ack(c.item.id);
+        store_->Ack(c.item.id, c.item.attempts);
         ++r.dropped;
         dropped_unsent = true;
         Log("dropped notification #" + std::to_string(c.item.id) + " to " + Quote(name) + " (" +
@@ -430,7 +430,7 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
       int orphans = 0;
       for (const QueueItem& item : store_->ListQueue(spool_.Queue(name))) {
         if (!defined && now - item.created_ms > file_.defaults.retry.max_age.count()) {
-          store_->Ack(item.id);
+          store_->Ack(item.id, item.attempts);
           ++r.dropped;
           Log("dropped notification #" + std::to_string(item.id) + " to " + Quote(name) + ": the channel is no longer defined in " +
               file_.path);

@@ -35,7 +35,7 @@ std::vector<std::string> Spooled(Rig& rig) {
 
 /// Drops every spooled item (as if delivered), so the next check sees only new ones.
 void Clear(Rig& rig) {
-  for (const QueueItem& item : rig.n.spool().List(rig.f.ChannelNames())) rig.store->Ack(item.id);
+  for (const QueueItem& item : rig.n.spool().List(rig.f.ChannelNames())) rig.store->Ack(item.id, item.attempts);
 }
 
 const char* const kTwoChannels = R"(channels:
