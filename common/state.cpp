@@ -1498,6 +1498,19 @@ std::optional<std::string> StateStore::GetValue(const std::string& ns, const std
   });
 }
 
+std::vector<std::pair<std::string, std::string>> StateStore::ListValues(
+    const std::string& ns, const std::string& key_prefix) {
+  return impl_->Do("list values", [&] {
+    std::vector<std::pair<std::string, std::string>> out;
+    Stmt s = impl_->Prepare(
+        "SELECT key, value FROM kv WHERE ns = ?1 AND substr(key, 1, length(?2)) = ?2"
+        " AND (expires_ms IS NULL OR expires_ms > ?3) ORDER BY key");
+    s.Bind(1, ns).Bind(2, key_prefix).Bind(3, impl_->Now());
+    while (s.Step()) out.emplace_back(s.Text(0), s.Text(1));
+    return out;
+  });
+}
+
 void StateStore::PutValue(const std::string& ns, const std::string& key, const std::string& value,
                           std::optional<int64_t> expires_ms) {
   impl_->Do("save value", [&] {

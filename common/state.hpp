@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/settings.hpp"
@@ -268,6 +269,10 @@ class StateStore {
   bool CompareAndSwapValue(const std::string& ns, const std::string& key,
                            const std::optional<std::string>& expected, const std::string& value,
                            std::optional<int64_t> expires_ms = std::nullopt);
+  /// Every (key, value) of namespace @p ns whose key starts with @p key_prefix and that has not
+  /// expired, by key.
+  std::vector<std::pair<std::string, std::string>> ListValues(const std::string& ns,
+                                                              const std::string& key_prefix);
   /// Deletes @p key; true when it existed (expired or not).
   bool DeleteValue(const std::string& ns, const std::string& key);
   /// Deletes every value with expires_ms <= @p now_ms; returns how many were deleted.

@@ -1160,6 +1160,22 @@ TEST_CASE("state: CompareAndSwapValue swaps only on a match") {
   CHECK(store->GetValue("c", "n") == std::optional<std::string>("3"));
 }
 
+TEST_CASE("state: ListValues gives the live values under a key prefix, by key") {
+  TempDir tmp;
+  FakeClock clock;
+  auto store = StateStore::Open(tmp.db(), clock.Options());
+  store->PutValue("n", "a/2", "two");
+  store->PutValue("n", "a/1", "one");
+  store->PutValue("n", "a/3", "gone", clock.now + 5);
+  store->PutValue("n", "b/1", "other key");
+  store->PutValue("m", "a/9", "other namespace");
+  clock.now += 5;
+  using KV = std::vector<std::pair<std::string, std::string>>;
+  CHECK(store->ListValues("n", "a/") == KV{{"a/1", "one"}, {"a/2", "two"}});
+  CHECK(store->ListValues("n", "").size() == 3);
+  CHECK(store->ListValues("n", "c").empty());
+}
+
 TEST_CASE("state: queue items are claimed oldest due first, acked and retried") {
   TempDir tmp;
   FakeClock clock;
