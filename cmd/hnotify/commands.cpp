@@ -66,7 +66,7 @@ std::unique_ptr<Loaded> Load(const Options& o, bool state, std::vector<Definitio
     } else {
       std::shared_ptr<cal::Registry> reg = cal::OpenRegistry(l->settings, paths);
       for (const auto& e : reg->errors()) errors.push_back(e);
-      if (reg->errors().empty()) ResolveCalendars(&l->file, std::move(reg), &errors);
+      if (reg->errors().empty()) ResolveCalendars(&l->file, std::move(reg), &errors, &doc);
     }
   }
   if (all_errors) {

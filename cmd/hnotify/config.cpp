@@ -420,7 +420,7 @@ bool NeedsCalendars(const NotifyFile& file) {
 }
 
 void ResolveCalendars(NotifyFile* file, std::shared_ptr<const cal::Registry> registry,
-                      std::vector<DefinitionError>* errors) {
+                      std::vector<DefinitionError>* errors, const YamlDoc* doc) {
   std::vector<std::string> names;
   for (const cal::Calendar* c : registry->All()) names.push_back(c->name);
   for (Route& r : file->routes) {
@@ -428,8 +428,10 @@ void ResolveCalendars(NotifyFile* file, std::shared_ptr<const cal::Registry> reg
     try {
       r.cal = &registry->Find(r.calendar);
     } catch (const UsageError&) {
-      errors->emplace_back(r.calendar_loc, "route " + Quote(r.name) + " names unknown calendar " + Quote(r.calendar) +
-                                               DidYouMean(r.calendar, names));
+      errors->emplace_back(r.calendar_loc,
+                           "route " + Quote(r.name) + " names unknown calendar " + Quote(r.calendar) +
+                               DidYouMean(r.calendar, names),
+                           doc ? doc->Line(r.calendar_loc.line) : std::string());
     }
   }
   file->calendars = std::move(registry);

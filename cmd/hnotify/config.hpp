@@ -134,9 +134,10 @@ NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* erro
 bool NeedsCalendars(const NotifyFile& file);
 
 /// Finds the calendar of each route in @p registry (kept in file.calendars); an unknown name is
-/// appended to @p errors at the route's `calendar:`, with "did you mean".
+/// appended to @p errors at the route's `calendar:`, with "did you mean" (and the line of @p doc
+/// under it when given).
 void ResolveCalendars(NotifyFile* file, std::shared_ptr<const cal::Registry> registry,
-                      std::vector<DefinitionError>* errors);
+                      std::vector<DefinitionError>* errors, const YamlDoc* doc = nullptr);
 
 /// The default definition file: $XDG_CONFIG_HOME/hops/notify.yaml (else
 /// ~/.config/hops/notify.yaml) if present, else /etc/hops/notify.yaml.

@@ -44,3 +44,16 @@ run hnotify validate
 run hnotify
 run hnotify bogus
 run hnotify spool
+run hnotify silence
+echo "--- a route's calendar: found by the settings' calendar path, else an error at its name"
+cat > cal.yaml <<'YAML'
+channels:
+  ops: {type: command, argv: [cat]}
+routes:
+  - calendar: bz
+    channels: [ops]
+    else: {channels: [ops]}
+YAML
+run hnotify validate -c cal.yaml
+: > "$HOPS_CONFIG"
+run hnotify validate -c cal.yaml
