@@ -62,6 +62,19 @@ TEST_CASE("silence: matching events are held back until it ends, their recoverie
   CHECK(Spooled(rig) == std::vector<std::string>{"a problem critical db/web2", "a problem critical db/web1"});
 }
 
+TEST_CASE("silence: the repeat reminders of a problem are skipped while it lasts, and resume after") {
+  Rig rig(std::string(kTwoChannels) + "routes:\n  - {channels: [a], repeat: 10m}\n");
+  CHECK(rig.n.Accept(NodeEvent("db/web1", "critical", "web1")).ids.size() == 1);
+  Clear(rig);
+  AddSilence(rig.store.get(), ParseMatchPairs({"node=web1"}), rig.clock.now + 15 * kMinute, "", rig.clock.now);
+  rig.clock.now += 10 * kMinute;
+  rig.n.Flush({});
+  CHECK(Spooled(rig).empty());
+  rig.clock.now += 10 * kMinute;  // the silence ended at 15m; the next reminder is at 20m
+  rig.n.Flush({});
+  CHECK(Spooled(rig) == std::vector<std::string>{"a repeat critical db/web1"});
+}
+
 TEST_CASE("silence: add, list and remove, and bad --match arguments are usage errors") {
   Rig rig(std::string(kTwoChannels) + "routes:\n  - {channels: [a]}\n");
   const Silence s1 = AddSilence(rig.store.get(), ParseMatchPairs({"scope=tokyo"}), rig.clock.now + 2 * kMinute, "", rig.clock.now);
