@@ -1498,6 +1498,19 @@ std::optional<std::string> StateStore::GetValue(const std::string& ns, const std
   });
 }
 
+std::vector<std::pair<std::string, std::string>> StateStore::ListValues(
+    const std::string& ns, const std::string& key_prefix) {
+  return impl_->Do("list values", [&] {
+    std::vector<std::pair<std::string, std::string>> out;
+    Stmt s = impl_->Prepare(
+        "SELECT key, value FROM kv WHERE ns = ?1 AND substr(key, 1, length(?2)) = ?2"
+        " AND (expires_ms IS NULL OR expires_ms > ?3) ORDER BY key");
+    s.Bind(1, ns).Bind(2, key_prefix).Bind(3, impl_->Now());
+    while (s.Step()) out.emplace_back(s.Text(0), s.Text(1));
+    return out;
+  });
+}
+
 void StateStore::PutValue(const std::string& ns, const std::string& key, const std::string& value,
                           std::optional<int64_t> expires_ms) {
   impl_->Do("save value", [&] {
@@ -1600,22 +1613,27 @@ std::optional<QueueItem> StateStore::Claim(const std::string& queue, int64_t now
   });
 }
 
-bool StateStore::Ack(int64_t id) {
+bool StateStore::Ack(int64_t id, int attempts) {
   return impl_->Do("acknowledge queue item " + std::to_string(id), [&] {
     WriteTxn txn(impl_->db);
-    Stmt s = impl_->Prepare("DELETE FROM queue_item WHERE id = ?1");
-    const int64_t n = s.Bind(1, id).Exec();
+    Stmt s = impl_->Prepare("DELETE FROM queue_item WHERE id = ?1 AND attempts = ?2");
+    const int64_t n = s.Bind(1, id).Bind(2, static_cast<int64_t>(attempts)).Exec();
     txn.Commit();
     return n > 0;
   });
 }
 
-bool StateStore::Retry(int64_t id, int64_t not_before_ms, const std::string& last_error) {
+bool StateStore::Retry(int64_t id, int attempts, int64_t not_before_ms,
+                       const std::string& last_error) {
   return impl_->Do("reschedule queue item " + std::to_string(id), [&] {
     WriteTxn txn(impl_->db);
-    Stmt s =
-        impl_->Prepare("UPDATE queue_item SET not_before_ms = ?2, last_error = ?3 WHERE id = ?1");
-    const int64_t n = s.Bind(1, id).Bind(2, not_before_ms).Bind(3, last_error).Exec();
+    Stmt s = impl_->Prepare(
+        "UPDATE queue_item SET not_before_ms = ?2, last_error = ?3 WHERE id = ?1 AND attempts = ?4");
+    const int64_t n = s.Bind(1, id)
+                          .Bind(2, not_before_ms)
+                          .Bind(3, last_error)
+                          .Bind(4, static_cast<int64_t>(attempts))
+                          .Exec();
     txn.Commit();
     return n > 0;
   });

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/settings.hpp"
@@ -268,6 +269,10 @@ class StateStore {
   bool CompareAndSwapValue(const std::string& ns, const std::string& key,
                            const std::optional<std::string>& expected, const std::string& value,
                            std::optional<int64_t> expires_ms = std::nullopt);
+  /// Every (key, value) of namespace @p ns whose key starts with @p key_prefix and that has not
+  /// expired, by key.
+  std::vector<std::pair<std::string, std::string>> ListValues(const std::string& ns,
+                                                              const std::string& key_prefix);
   /// Deletes @p key; true when it existed (expired or not).
   bool DeleteValue(const std::string& ns, const std::string& key);
   /// Deletes every value with expires_ms <= @p now_ms; returns how many were deleted.
@@ -280,11 +285,14 @@ class StateStore {
   /// Atomically claims the oldest item of @p queue due at @p now_ms: attempts is incremented and
   /// the item is leased (not due) until now_ms + lease_ms; nullopt when none is due.
   std::optional<QueueItem> Claim(const std::string& queue, int64_t now_ms, int64_t lease_ms);
-  /// Removes item @p id after successful delivery; false when it no longer exists.
-  bool Ack(int64_t id);
-  /// Makes item @p id due again at @p not_before_ms, noting @p last_error; false when it no longer
-  /// exists.
-  bool Retry(int64_t id, int64_t not_before_ms, const std::string& last_error);
+  /// Removes item @p id after successful delivery. @p attempts is the fencing token: the
+  /// attempts of the Claim (or 0 for an item never claimed, QueueItem::attempts for one listed);
+  /// false when the item no longer exists or was claimed since (a run whose lease ran out then
+  /// never removes another run's claim).
+  bool Ack(int64_t id, int attempts);
+  /// Makes item @p id due again at @p not_before_ms, noting @p last_error; @p attempts fences as
+  /// with Ack: false when the item no longer exists or was claimed since.
+  bool Retry(int64_t id, int attempts, int64_t not_before_ms, const std::string& last_error);
   /// Every item of @p queue (due, leased or waiting), oldest first.
   std::vector<QueueItem> ListQueue(const std::string& queue);
   /// How many items @p queue holds (due, leased or waiting).

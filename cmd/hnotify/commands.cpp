@@ -9,6 +9,9 @@
 
 #include "cmd/hnotify/config.hpp"
 #include "cmd/hnotify/notifier.hpp"
+#include "cmd/hnotify/silence.hpp"
+#include "common/calendar.hpp"
+#include "common/calendar_load.hpp"
 #include "common/event.hpp"
 #include "common/output.hpp"
 #include "common/settings.hpp"
@@ -35,6 +38,12 @@ const TimeZone* ZoneOf(const Settings& s) {
   return LocalZone();
 }
 
+std::unique_ptr<StateStore> OpenState(const Settings& settings) {
+  StateOptions so;
+  so.components = {kStateCore};
+  return StateStore::Open(StateStore::DefaultPath(settings), std::move(so));
+}
+
 /// Loads the definition file (every error, or the first with a count) and, with @p state, opens
 /// the state store.
 std::unique_ptr<Loaded> Load(const Options& o, bool state, std::vector<DefinitionError>* all_errors = nullptr) {
@@ -46,6 +55,20 @@ std::unique_ptr<Loaded> Load(const Options& o, bool state, std::vector<Definitio
   l->file = LoadNotifyFile(doc, &errors, ZoneOf(l->settings));
   char abs[PATH_MAX];
   if (realpath(path.c_str(), abs)) l->file.id = abs;
+  if (errors.empty() && NeedsCalendars(l->file)) {
+    const std::vector<std::string> paths = cal::CalendarPaths(l->settings, {});
+    if (paths.empty()) {
+      for (const Route& r : l->file.routes)
+        if (!r.calendar.empty())
+          errors.emplace_back(r.calendar_loc, "route " + Quote(r.name) + " names calendar " + Quote(r.calendar) +
+                                                  ", but no calendar file was found: set [calendar] path",
+                              doc.Line(r.calendar_loc.line));
+    } else {
+      std::shared_ptr<cal::Registry> reg = cal::OpenRegistry(l->settings, paths);
+      for (const auto& e : reg->errors()) errors.push_back(e);
+      if (reg->errors().empty()) ResolveCalendars(&l->file, std::move(reg), &errors, &doc);
+    }
+  }
   if (all_errors) {
     *all_errors = errors;
     return l;
@@ -55,11 +78,7 @@ std::unique_ptr<Loaded> Load(const Options& o, bool state, std::vector<Definitio
     throw DefinitionError(errors.front().loc(), errors.front().message() + " (and " + std::to_string(errors.size() - 1) +
                                                     " more; run 'hnotify validate' to list them)",
                           doc.Line(errors.front().loc().line));
-  if (state) {
-    StateOptions so;
-    so.components = {kStateCore};
-    l->store = StateStore::Open(StateStore::DefaultPath(l->settings), std::move(so));
-  }
+  if (state) l->store = OpenState(l->settings);
   return l;
 }
 
@@ -306,7 +325,8 @@ int CmdSpoolRetry(const Options& o) {
   auto l = Load(o, true);
   Notifier n(l->file, l->store.get(), NotifierOpts(o));
   const QueueItem item = RequireItem(*l, n, o.id);
-  l->store->Retry(item.id, SystemNowMs(), item.last_error);
+  if (!l->store->Retry(item.id, item.attempts, SystemNowMs(), item.last_error))
+    throw RuntimeError("item " + std::to_string(item.id) + " was taken for delivery meanwhile");
   std::printf("item %lld is due now; 'hnotify flush' delivers it\n", static_cast<long long>(item.id));
   return 0;
 }
@@ -315,11 +335,64 @@ int CmdSpoolDrop(const Options& o) {
   auto l = Load(o, true);
   Notifier n(l->file, l->store.get(), NotifierOpts(o));
   const QueueItem item = RequireItem(*l, n, o.id);
-  if (!l->store->Ack(item.id)) throw RuntimeError("item " + std::to_string(item.id) + " was delivered or dropped meanwhile");
+  if (!l->store->Ack(item.id, item.attempts))
+    throw RuntimeError("item " + std::to_string(item.id) + " was taken for delivery, delivered or dropped meanwhile");
   std::string err;
   const std::optional<Payload> p = Payload::FromJson(item.payload, &err);
   std::printf("dropped item %lld to '%s'%s\n", static_cast<long long>(item.id), n.spool().ChannelOf(item.queue).c_str(),
               p ? (": " + DescribePayload(*p)).c_str() : "");
+  return 0;
+}
+
+}  // namespace hops::notify
+
+namespace hops::notify {
+
+int CmdSilenceAdd(const Options& o) {
+  if (o.match.empty()) throw UsageError("silence add needs at least one --match KEY=VALUE");
+  if (o.until.empty()) throw UsageError("silence add needs --until TIME or DURATION");
+  const std::map<std::string, std::vector<std::string>> pairs = ParseMatchPairs(o.match);
+  const Settings settings = LoadSettings();
+  const int64_t now = SystemNowMs();
+  int64_t until = 0;
+  if (auto d = ParseDuration(o.until)) {
+    until = now + d->count();
+  } else {
+    const cal::Instant t = cal::ParseInstant(o.until, ZoneOf(settings));
+    until = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  }
+  if (until <= now) throw UsageError("--until " + Quote(o.until) + " is not in the future");
+  auto store = OpenState(settings);
+  const Silence s = AddSilence(store.get(), pairs, until, o.comment, now);
+  std::printf("%s\n", s.id.c_str());
+  return 0;
+}
+
+int CmdSilenceList(const Options& o) {
+  auto store = OpenState(LoadSettings());
+  for (const Silence& s : ListSilences(store.get())) {
+    nlohmann::ordered_json match = nlohmann::ordered_json::object();
+    std::string text;
+    for (const auto& [k, v] : s.pairs) {
+      match[k] = v;
+      for (const auto& one : v) text += (text.empty() ? "" : " ") + k + "=" + one;
+    }
+    if (o.format == "json") {
+      WriteJsonLine(nlohmann::ordered_json{{"id", s.id}, {"match", match}, {"until", Iso(s.until_ms)},
+                                           {"created", Iso(s.created_ms)}, {"author", s.author}, {"comment", s.comment}});
+      continue;
+    }
+    std::puts((s.id + "\t" + Printable(text, 400) + "\tuntil=" + Iso(s.until_ms) + "\t" + Printable(s.author, 80) +
+               "\t" + Printable(s.comment, 400))
+                  .c_str());
+  }
+  return 0;
+}
+
+int CmdSilenceRemove(const Options& o) {
+  auto store = OpenState(LoadSettings());
+  if (!RemoveSilence(store.get(), o.silence)) throw RuntimeError("no silence " + Quote(o.silence) + " in force");
+  std::printf("removed silence %s\n", o.silence.c_str());
   return 0;
 }
 

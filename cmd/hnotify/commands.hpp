@@ -27,6 +27,10 @@ struct Options {
   std::string channel;                ///< test CHANNEL
   std::string format = "text";        ///< spool list --format
   int64_t id = 0;                     ///< spool show|retry|drop ID
+  std::vector<std::string> match;     ///< silence add --match K=V
+  std::string until;                  ///< silence add --until TIME|DURATION
+  std::string comment;                ///< silence add --comment
+  std::string silence;                ///< silence remove ID
 };
 
 /// `send`: routes the events read from @p in (JSON lines), or sends one ad-hoc message.
@@ -47,6 +51,12 @@ int CmdSpoolShow(const Options& o);
 int CmdSpoolRetry(const Options& o);
 /// `spool drop ID`: removes the item without delivering it.
 int CmdSpoolDrop(const Options& o);
+/// `silence add`: stores a silence and prints its id.
+int CmdSilenceAdd(const Options& o);
+/// `silence list`: the silences in force.
+int CmdSilenceList(const Options& o);
+/// `silence remove ID`.
+int CmdSilenceRemove(const Options& o);
 
 }  // namespace hops::notify
 

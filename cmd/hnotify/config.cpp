@@ -15,11 +15,33 @@
 
 namespace hops::notify {
 
-const std::vector<std::string> kFileKeys = {"version", "defaults", "channels", "routes"};
+const std::vector<std::string> kFileKeys = {"version", "defaults", "channels", "routes", "inhibit"};
 const std::vector<std::string> kDefaultsKeys = {"timeout", "language", "title", "body", "retry",
-                                                "dedupe", "repeat", "send_recovery"};
-const std::vector<std::string> kRouteKeys = {"name", "match", "channels", "continue",
-                                             "send_recovery", "dedupe", "repeat"};
+                                                "dedupe", "repeat", "send_recovery", "group"};
+const std::vector<std::string> kRouteKeys = {"name", "match", "channels", "continue", "send_recovery", "dedupe",
+                                             "repeat", "group", "fallback", "calendar", "else"};
+const std::vector<std::string> kGroupKeys = {"by", "limit", "window"};
+const std::vector<std::string> kInhibitKeys = {"source", "target", "equal"};
+const std::vector<std::string> kElseKeys = {"channels", "continue", "send_recovery", "dedupe", "repeat", "group",
+                                            "fallback"};
+const std::vector<std::string> kEventFields = {"kind", "status", "severity", "key", "monitor", "job",
+                                               "node", "scope", "tool", "host", "calendar"};
+
+std::string EventField(const Event& e, const std::string& field) {
+  if (field == "kind") return e.kind;
+  if (field == "status") return e.status;
+  if (field == "severity") return e.severity;
+  if (field == "key") return e.key;
+  if (field == "tool") return e.tool;
+  if (field == "host") return e.host;
+  const std::optional<std::string>* v = field == "monitor" ? &e.monitor
+                                        : field == "job"   ? &e.job
+                                        : field == "node"  ? &e.node
+                                        : field == "scope" ? &e.scope
+                                        : field == "calendar" ? &e.calendar
+                                                              : nullptr;
+  return v && *v ? **v : std::string();
+}
 const std::vector<std::string> kMatchKeys = {"kind", "status", "severity", "key", "monitor",
                                              "job", "node", "scope", "tool", "changed"};
 const std::vector<std::string> kRetryKeys = {"backoff", "max_backoff", "attempts", "max_age"};
@@ -31,8 +53,10 @@ const Channel* NotifyFile::FindChannel(const std::string& name) const {
 }
 
 const Route* NotifyFile::FindRoute(const std::string& name) const {
-  for (const auto& r : routes)
+  for (const auto& r : routes) {
     if (r.name == name) return &r;
+    if (r.otherwise && r.otherwise->name == name) return r.otherwise.get();
+  }
   return nullptr;
 }
 
@@ -211,6 +235,59 @@ std::unique_ptr<Channel> ReadChannel(const YamlDoc& doc, const YAML::Node& key, 
   return ct->parse(doc, r, std::move(c));
 }
 
+/// A list of event field names (kEventFields).
+std::vector<std::string> Fields(const YamlDoc& doc, const YAML::Node& node, const std::string& key) {
+  std::vector<std::string> out = Strings(doc, node, key);
+  for (size_t i = 0; i < out.size(); ++i)
+    if (std::find(kEventFields.begin(), kEventFields.end(), out[i]) == kEventFields.end()) {
+      std::string list;
+      for (const auto& f : kEventFields) list += (list.empty() ? "" : ", ") + f;
+      doc.Fail(node.IsSequence() ? node[i] : node, "unknown event field " + Quote(out[i]) + " in '" + key + "'" +
+                                                       DidYouMean(out[i], kEventFields) + " (fields: " + list + ")");
+    }
+  return out;
+}
+
+GroupPolicy ReadGroup(const YamlDoc& doc, const YAML::Node& node, GroupPolicy g, std::vector<DefinitionError>* errors) {
+  MapReader r(doc, node, "'group'", kGroupKeys, errors);
+  if (r.Has("by")) g.by = Fields(doc, r.Get("by"), "by");
+  if (auto n = r.Int("limit", 0, 100000)) g.limit = static_cast<int>(*n);
+  if (r.Has("window")) g.window = Duration(doc, r.Get("window"), "window", std::chrono::seconds(1));
+  return g;
+}
+
+InhibitRule ReadInhibit(const YamlDoc& doc, const YAML::Node& node, std::vector<DefinitionError>* errors) {
+  InhibitRule rule;
+  rule.loc = doc.Loc(node);
+  if (!node.IsMap()) doc.Fail(node, "an 'inhibit' entry must be a mapping, not " + std::string(NodeTypeName(node)));
+  MapReader r(doc, node, "an 'inhibit' entry", kInhibitKeys, errors);
+  rule.source = ReadMatch(doc, r.Require("source"), errors);
+  rule.target = ReadMatch(doc, r.Require("target"), errors);
+  if (r.Has("equal")) rule.equal = Fields(doc, r.Get("equal"), "equal");
+  return rule;
+}
+
+/// The keys a route and its `else:` share: channels, continue, send_recovery, dedupe, repeat,
+/// group and fallback, each starting from @p route's value.
+void ReadRouteBody(const YamlDoc& doc, const MapReader& r, Route* route, std::vector<SourceLoc>* channel_locs,
+                   std::vector<SourceLoc>* fallback_locs, std::vector<DefinitionError>* errors) {
+  route->channels = Strings(doc, r.Require("channels"), "channels", channel_locs);
+  route->cont = r.Bool("continue").value_or(route->cont);
+  route->send_recovery = r.Bool("send_recovery").value_or(route->send_recovery);
+  if (r.Has("dedupe")) route->dedupe = Duration(doc, r.Get("dedupe"), "dedupe", std::chrono::milliseconds(0));
+  if (r.Has("repeat")) route->repeat = Repeat(doc, r.Get("repeat"));
+  if (route->repeat && *route->repeat < route->dedupe)
+    doc.Fail(r.Has("repeat") ? r.Get("repeat") : r.Get("dedupe"), "'repeat' must not be shorter than 'dedupe' (" +
+                                                                    FormatDuration(route->dedupe) + ")");
+  if (r.Has("group")) {
+    const YAML::Node g = r.Get("group");
+    const std::string off = g.IsScalar() ? g.Scalar() : "";
+    if (off == "off" || off == "false") route->group.reset();
+    else route->group = ReadGroup(doc, g, route->group.value_or(GroupPolicy{}), errors);
+  }
+  if (r.Has("fallback")) route->fallback = Strings(doc, r.Get("fallback"), "fallback", fallback_locs);
+}
+
 Route ReadRoute(const YamlDoc& doc, const YAML::Node& node, size_t index, const Defaults& defaults,
                 std::vector<SourceLoc>* channel_locs, std::vector<DefinitionError>* errors) {
   Route route;
@@ -223,14 +300,31 @@ Route ReadRoute(const YamlDoc& doc, const YAML::Node& node, size_t index, const 
     route.name = *n;
   }
   if (r.Has("match")) route.match = ReadMatch(doc, r.Get("match"), errors);
-  route.channels = Strings(doc, r.Require("channels"), "channels", channel_locs);
-  route.cont = r.Bool("continue").value_or(false);
-  route.send_recovery = r.Bool("send_recovery").value_or(defaults.send_recovery);
-  route.dedupe = r.Has("dedupe") ? Duration(doc, r.Get("dedupe"), "dedupe", std::chrono::milliseconds(0)) : defaults.dedupe;
-  route.repeat = r.Has("repeat") ? Repeat(doc, r.Get("repeat")) : defaults.repeat;
-  if (route.repeat && *route.repeat < route.dedupe)
-    doc.Fail(r.Has("repeat") ? r.Get("repeat") : r.Get("dedupe"), "'repeat' must not be shorter than 'dedupe' (" +
-                                                                    FormatDuration(route.dedupe) + ")");
+  route.send_recovery = defaults.send_recovery;
+  route.dedupe = defaults.dedupe;
+  route.repeat = defaults.repeat;
+  route.group = defaults.group;
+  // Channel names of the route, its fallback and its else are all checked against the channels.
+  std::vector<SourceLoc> fallback_locs;
+  ReadRouteBody(doc, r, &route, channel_locs, &fallback_locs, errors);
+  if (r.Has("calendar")) {
+    route.calendar = *r.String("calendar");
+    route.calendar_loc = doc.Loc(r.Get("calendar"));
+    if (route.calendar.empty()) doc.Fail(r.Get("calendar"), "'calendar' must name a calendar");
+  }
+  if (r.Has("else")) {
+    if (route.calendar.empty()) doc.Fail(r.Get("else"), "'else' needs a 'calendar' (it applies while that calendar is closed)");
+    const YAML::Node e = r.Get("else");
+    if (!e.IsMap()) doc.Fail(e, "'else' must be a mapping with 'channels', not " + std::string(NodeTypeName(e)));
+    MapReader er(doc, e, "'else' of route " + route.name, kElseKeys, errors);
+    auto other = std::make_shared<Route>(route);
+    other->name = route.name + "/else";
+    other->loc = doc.Loc(e);
+    other->fallback.clear();
+    ReadRouteBody(doc, er, other.get(), channel_locs, &fallback_locs, errors);
+    route.otherwise = std::move(other);
+  }
+  channel_locs->insert(channel_locs->end(), fallback_locs.begin(), fallback_locs.end());
   return route;
 }
 
@@ -255,6 +349,7 @@ NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* erro
         if (d.Has("dedupe")) df.dedupe = Duration(doc, d.Get("dedupe"), "dedupe", std::chrono::milliseconds(0));
         if (d.Has("repeat")) df.repeat = Repeat(doc, d.Get("repeat"));
         if (auto b = d.Bool("send_recovery")) df.send_recovery = *b;
+        if (d.Has("group")) df.group = ReadGroup(doc, d.Get("group"), GroupPolicy{}, errors);
         if (d.Has("title")) default_title = Template::Parse(doc, d.Get("title"), "'title'", {});
         if (d.Has("body")) default_body = Template::Parse(doc, d.Get("body"), "'body'", {"title"});
       } catch (const DefinitionError& e) {
@@ -288,11 +383,15 @@ NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* erro
         Route route = ReadRoute(doc, routes[i], i, file.defaults, &locs, errors);
         if (!route_names.insert(route.name).second)
           doc.Fail(routes[i]["name"], "route " + Quote(route.name) + " is defined twice");
-        for (size_t c = 0; c < route.channels.size(); ++c) {
-          if (defined.count(route.channels[c])) continue;
-          errors->emplace_back(locs[c], "route " + Quote(route.name) + " names undefined channel " +
-                                            Quote(route.channels[c]) +
-                                            DidYouMean(route.channels[c], {defined.begin(), defined.end()}),
+        std::vector<std::string> named = route.channels;
+        if (route.otherwise) named.insert(named.end(), route.otherwise->channels.begin(), route.otherwise->channels.end());
+        named.insert(named.end(), route.fallback.begin(), route.fallback.end());
+        if (route.otherwise)
+          named.insert(named.end(), route.otherwise->fallback.begin(), route.otherwise->fallback.end());
+        for (size_t c = 0; c < named.size() && c < locs.size(); ++c) {
+          if (defined.count(named[c])) continue;
+          errors->emplace_back(locs[c], "route " + Quote(route.name) + " names undefined channel " + Quote(named[c]) +
+                                            DidYouMean(named[c], {defined.begin(), defined.end()}),
                                doc.Line(locs[c].line));
         }
         file.routes.push_back(std::move(route));
@@ -300,10 +399,43 @@ NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* erro
         errors->push_back(e);
       }
     }
+    if (top.Has("inhibit")) {
+      const YAML::Node inh = top.Get("inhibit");
+      if (!inh.IsSequence()) doc.Fail(inh, "'inhibit' must be a list of rules, not " + std::string(NodeTypeName(inh)));
+      for (size_t i = 0; i < inh.size(); ++i) {
+        try {
+          file.inhibit.push_back(ReadInhibit(doc, inh[i], errors));
+        } catch (const DefinitionError& e) {
+          errors->push_back(e);
+        }
+      }
+    }
   } catch (const DefinitionError& e) {
     errors->push_back(e);
   }
   return file;
+}
+
+bool NeedsCalendars(const NotifyFile& file) {
+  return std::any_of(file.routes.begin(), file.routes.end(), [](const Route& r) { return !r.calendar.empty(); });
+}
+
+void ResolveCalendars(NotifyFile* file, std::shared_ptr<const cal::Registry> registry,
+                      std::vector<DefinitionError>* errors, const YamlDoc* doc) {
+  std::vector<std::string> names;
+  for (const cal::Calendar* c : registry->All()) names.push_back(c->name);
+  for (Route& r : file->routes) {
+    if (r.calendar.empty()) continue;
+    try {
+      r.cal = &registry->Find(r.calendar);
+    } catch (const UsageError&) {
+      errors->emplace_back(r.calendar_loc,
+                           "route " + Quote(r.name) + " names unknown calendar " + Quote(r.calendar) +
+                               DidYouMean(r.calendar, names),
+                           doc ? doc->Line(r.calendar_loc.line) : std::string());
+    }
+  }
+  file->calendars = std::move(registry);
 }
 
 std::string DefaultNotifyPath() { return DefaultConfigFile("notify.yaml"); }
@@ -322,10 +454,16 @@ std::string NotifySchema() {
   const J templ = {{"type", "string"}, {"description", "text with {{placeholders}}: event fields, data.PATH, "
                                                       "status_label, time_local, channel, route, reason, id"}};
   const J repeat = {{"oneOf", J::array({duration, {{"enum", {"off", "never", "0"}}}, {{"const", false}}})}};
+  const J field_enum = {{"enum", kEventFields}};
+  const J fields = {{"oneOf", J::array({field_enum, {{"type", "array"}, {"items", field_enum}, {"minItems", 1}}})}};
+  const J group_map = {{"type", "object"},
+                       {"additionalProperties", false},
+                       {"properties", {{"by", fields}, {"limit", {{"type", "integer"}, {"minimum", 0}}}, {"window", duration}}}};
+  const J group = {{"oneOf", J::array({group_map, {{"enum", {"off", false}}}})}};
   J defaults = {{"type", "object"}, {"additionalProperties", false},
                 {"properties", {{"timeout", duration}, {"language", language}, {"title", templ}, {"body", templ},
                                 {"retry", retry}, {"dedupe", duration}, {"repeat", repeat},
-                                {"send_recovery", {{"type", "boolean"}}}}}};
+                                {"send_recovery", {{"type", "boolean"}}}, {"group", group}}}};
   J common = {{"type", {{"type", "string"}}}, {"timeout", duration}, {"language", language},
               {"title", templ}, {"body", templ}, {"retry", retry}};
   J then = J::array();
@@ -347,10 +485,18 @@ std::string NotifySchema() {
       {"oneOf", J::array({{{"enum", {"info", "ok", "warning", "critical", "unknown"}}},
                           {{"type", "array"}, {"items", {{"enum", {"info", "ok", "warning", "critical", "unknown"}}}}}})}};
   match["properties"]["changed"] = {{"type", "boolean"}};
+  J otherwise = {{"type", "object"}, {"additionalProperties", false}, {"required", {"channels"}},
+                 {"properties", {{"channels", strings}, {"continue", {{"type", "boolean"}}},
+                                 {"send_recovery", {{"type", "boolean"}}}, {"dedupe", duration}, {"repeat", repeat},
+                                 {"group", group}, {"fallback", strings}}}};
   J route = {{"type", "object"}, {"additionalProperties", false}, {"required", {"channels"}},
              {"properties", {{"name", str}, {"match", {{"$ref", "#/$defs/match"}}}, {"channels", strings},
                              {"continue", {{"type", "boolean"}}}, {"send_recovery", {{"type", "boolean"}}},
-                             {"dedupe", duration}, {"repeat", repeat}}}};
+                             {"dedupe", duration}, {"repeat", repeat}, {"group", group}, {"fallback", strings},
+                             {"calendar", str}, {"else", otherwise}}}};
+  J inhibit = {{"type", "object"}, {"additionalProperties", false}, {"required", {"source", "target"}},
+               {"properties", {{"source", {{"$ref", "#/$defs/match"}}}, {"target", {{"$ref", "#/$defs/match"}}},
+                               {"equal", fields}}}};
   J schema = {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
               {"$id", "https://hops.invalid/schema/notify.json"},
               {"title", "hops notify file (hnotify(5))"},
@@ -360,7 +506,8 @@ std::string NotifySchema() {
               {"properties", {{"version", {{"const", 1}}},
                               {"defaults", defaults},
                               {"channels", {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/channel"}}}}},
-                              {"routes", {{"type", "array"}, {"items", {{"$ref", "#/$defs/route"}}}}}}},
+                              {"routes", {{"type", "array"}, {"items", {{"$ref", "#/$defs/route"}}}}},
+                              {"inhibit", {{"type", "array"}, {"items", inhibit}}}}},
               {"$defs", {{"channel", channel}, {"route", route}, {"match", match}}}};
   return schema.dump(2);
 }

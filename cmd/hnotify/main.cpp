@@ -49,6 +49,19 @@ int main(int argc, char** argv) {
   auto* drop = spool->add_subcommand("drop", "Remove an item without delivering it");
   drop->add_option("ID", o.id, "Item id")->required();
 
+  auto* silence = app.add_subcommand("silence", "Hold back notifications of matching events for a while");
+  silence->require_subcommand(0, 1);
+  auto* sil_add = silence->add_subcommand("add", "Add a silence; prints its id");
+  sil_add->add_option("--match", o.match, "KEY=VALUE a silenced event matches (repeatable; keys as in a route's match)")
+      ->type_name("KEY=VALUE");
+  sil_add->add_option("--until", o.until, "When it ends: a duration from now (2h) or a time (2026-05-07T18:00)")
+      ->type_name("TIME|DURATION");
+  sil_add->add_option("--comment", o.comment, "Why (shown by list)")->type_name("TEXT");
+  auto* sil_list = silence->add_subcommand("list", "List the silences in force");
+  sil_list->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  auto* sil_remove = silence->add_subcommand("remove", "End a silence now");
+  sil_remove->add_option("ID", o.silence, "Silence id")->required();
+
   return hops::RunTool(app, argc, argv, hops::ExitStyle::kCommand, [&]() -> int {
     using namespace hops::notify;
     if (*send) return CmdSend(o, std::cin);
@@ -60,6 +73,10 @@ int main(int argc, char** argv) {
     if (*show) return CmdSpoolShow(o);
     if (*retry) return CmdSpoolRetry(o);
     if (*drop) return CmdSpoolDrop(o);
+    if (*sil_add) return CmdSilenceAdd(o);
+    if (*sil_list) return CmdSilenceList(o);
+    if (*sil_remove) return CmdSilenceRemove(o);
+    if (*silence) throw hops::UsageError("a silence command is required: add, list or remove");
     if (*spool) throw hops::UsageError("a spool command is required: list, show, retry or drop");
     throw hops::UsageError("a command is required");
   });

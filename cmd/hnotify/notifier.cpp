@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "cmd/hnotify/silence.hpp"
 #include "common/output.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
@@ -36,6 +37,14 @@ std::string Iso(int64_t ms) {
 }
 
 bool IsProblemStatusWord(const std::string& s) { return s == "warning" || s == "critical" || s == "unknown"; }
+
+/// How bad a status is for a summary's status: the worst of those held.
+int Rank(const std::string& s) {
+  return s == "critical" ? 4 : s == "unknown" ? 3 : s == "warning" ? 2 : s == "ok" ? 1 : 0;
+}
+
+/// How many keys a group summary lists.
+constexpr size_t kSummaryKeys = 10;
 
 }  // namespace
 
@@ -110,23 +119,202 @@ std::string Notifier::LastKey(const std::string& route, const std::string& chann
 std::string Notifier::OpenKey(const std::string& key) const { return file_.id + '\x1f' + key; }
 
 std::optional<int64_t> Notifier::SendDeduped(const std::string& route, const Payload& p, const std::string& status,
-                                             std::chrono::milliseconds window) {
+                                             std::chrono::milliseconds window, const GroupPolicy* group, bool* held) {
   const std::string event_key = p.event.value("key", "");
   const std::string lkey = LastKey(route, p.channel, event_key);
   std::optional<std::string> cur = store_->GetValue(kLastNs, lkey);
   if (cur && StatusOf(*cur) == status) return std::nullopt;  // the common case, without a write
   const int64_t now = opts_.now_ms();
+  if (group && GroupHold(route, *group, p)) {
+    // Held for the summary: recorded as sent, so a repeat within the window is not counted again.
+    for (int tries = 0; tries < kCasTries; ++tries) {
+      if (store_->CompareAndSwapValue(kLastNs, lkey, cur, status + "\t" + std::to_string(now), now + window.count()))
+        break;
+      cur = store_->GetValue(kLastNs, lkey);
+      if (cur && StatusOf(*cur) == status) break;
+    }
+    if (held) *held = true;
+    return std::nullopt;
+  }
   const int64_t id = spool_.Enqueue(p, now + kReserveMs);
   for (int tries = 0; tries < kCasTries; ++tries) {
     if (store_->CompareAndSwapValue(kLastNs, lkey, cur, status + "\t" + std::to_string(now), now + window.count())) {
-      store_->Retry(id, now, "");  // due now
+      store_->Retry(id, 0, now, "");  // due now
       return id;
     }
     cur = store_->GetValue(kLastNs, lkey);
     if (cur && StatusOf(*cur) == status) break;  // an overlapping run sent it
   }
-  store_->Ack(id);
+  store_->Ack(id, 0);
   return std::nullopt;
+}
+
+bool Notifier::GroupHold(const std::string& route, const GroupPolicy& g, const Payload& p) {
+  const Event e = EventFromJson(nlohmann::json::parse(p.event.dump()));
+  std::string label;
+  for (const std::string& f : g.by) label += (label.empty() ? "" : ", ") + f + " " + EventField(e, f);
+  const std::string gkey = file_.id + '\x1f' + route + '\x1f' + p.channel + '\x1f' + label;
+  for (int tries = 0; tries < kCasTries; ++tries) {
+    const int64_t now = opts_.now_ms();
+    std::optional<std::string> cur = store_->GetValue(kGroupNs, gkey);
+    nlohmann::ordered_json rec = cur ? nlohmann::ordered_json::parse(*cur, nullptr, false) : nlohmann::ordered_json();
+    if (rec.is_object() && now >= rec.value("start", int64_t{0}) + g.window.count()) {
+      // The window is over: its summary goes first, then counting starts afresh.
+      if (rec.value("held", 0) > 0) {
+        ReleaseGroup(gkey);
+        continue;
+      }
+      rec = nullptr;
+    }
+    if (!rec.is_object())
+      rec = {{"start", now}, {"sent", 0}, {"held", 0}, {"route", route}, {"channel", p.channel}, {"label", label},
+             {"statuses", nlohmann::ordered_json::object()}, {"keys", nlohmann::ordered_json::array()}};
+    const bool hold = rec.value("sent", 0) >= g.limit;
+    if (hold) {
+      rec["held"] = rec.value("held", 0) + 1;
+      const std::string status = e.status;
+      rec["statuses"][status] = rec["statuses"].value(status, 0) + 1;
+      if (rec["keys"].size() < kSummaryKeys && std::find(rec["keys"].begin(), rec["keys"].end(), e.key) == rec["keys"].end())
+        rec["keys"].push_back(e.key);
+      if (Rank(status) > Rank(rec.value("worst", ""))) rec["worst"] = status;
+      if (e.scope) rec["scope"] = *e.scope;
+    } else {
+      rec["sent"] = rec.value("sent", 0) + 1;
+    }
+    const int64_t end = rec.value("start", now) + g.window.count();
+    if (!store_->CompareAndSwapValue(kGroupNs, gkey, cur, rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                     end + kOpenTtlMs))
+      continue;
+    if (hold && rec.value("held", 0) == 1)
+      store_->Enqueue(spool_.GroupQueue(), nlohmann::ordered_json({{"group", gkey}}).dump(), end);
+    return hold;
+  }
+  return false;
+}
+
+void Notifier::ReleaseGroup(const std::string& gkey) {
+  for (int tries = 0; tries < kCasTries; ++tries) {
+    const int64_t now = opts_.now_ms();
+    const std::optional<std::string> cur = store_->GetValue(kGroupNs, gkey);
+    const nlohmann::ordered_json rec = cur ? nlohmann::ordered_json::parse(*cur, nullptr, false) : nlohmann::ordered_json();
+    if (!rec.is_object() || rec.value("held", 0) == 0) return;
+    const std::string route = rec.value("route", ""), channel = rec.value("channel", ""), label = rec.value("label", "");
+    const Route* def = file_.FindRoute(route);
+    // Not over yet (the item of an earlier window): the release item of this one comes then.
+    if (def && def->group && now < rec.value("start", int64_t{0}) + def->group->window.count()) return;
+    const Channel* ch = file_.FindChannel(channel);
+    const int held = rec.value("held", 0);
+    const bool ja = ch && ch->common().language == "ja";
+    std::string counts;
+    for (const auto& [st, n] : rec["statuses"].items())
+      counts += (counts.empty() ? "" : ", ") + st + " " + std::to_string(n.get<int>());
+    const std::string where = label.empty() ? (ja ? "ルート " : "on route ") + Quote(route) : (ja ? "" : "for ") + label;
+    Event e;
+    e.tool = "hnotify";
+    e.kind = "notify.summary";
+    e.key = "hnotify/summary/" + route + (label.empty() ? "" : "/" + label);
+    e.status = rec.value("worst", "info");
+    e.severity = ParseSeverity(e.status) ? e.status : "info";
+    e.summary = ja ? "他 " + std::to_string(held) + " 件の通知 (" + where + "; " + counts + ")"
+                   : std::to_string(held) + " more alert" + (held == 1 ? "" : "s") + " " + where + " (" + counts + ")";
+    if (rec.contains("scope")) e.scope = rec["scope"].get<std::string>();
+    e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
+    e.data = {{"count", held}, {"statuses", rec["statuses"]}, {"keys", rec["keys"]}, {"route", route},
+              {"group", label}, {"since", Iso(rec.value("start", now))}};
+    Payload pl;
+    pl.channel = channel;
+    pl.route = route;
+    pl.reason = "summary";
+    pl.id = NewIdempotencyKey();
+    pl.event = EventToJson(e);
+    // Spooled first and made due after the record is closed: a crash in between leaves a late
+    // summary, an overlapping run that closed it first leaves none twice.
+    const int64_t id = spool_.Enqueue(pl, now + kReserveMs);
+    if (store_->CompareAndSwapValue(kGroupNs, gkey, cur, "{}", now)) {
+      store_->Retry(id, 0, now, "");
+      refilled_.insert(channel);
+      Verbose("group " + Quote(route) + (label.empty() ? "" : " (" + label + ")") + ": summary of " +
+              std::to_string(held) + " held to " + Quote(channel) + " as #" + std::to_string(id));
+      return;
+    }
+    store_->Ack(id, 0);
+  }
+}
+
+std::set<std::string> Notifier::ProcessGroups() {
+  const std::string queue = spool_.GroupQueue();
+  while (std::optional<QueueItem> item = store_->Claim(queue, opts_.now_ms(), kReminderLeaseMs)) {
+    const nlohmann::ordered_json r = nlohmann::ordered_json::parse(item->payload, nullptr, false);
+    if (r.is_object() && r.contains("group") && r["group"].is_string()) ReleaseGroup(r["group"].get<std::string>());
+    store_->Ack(item->id, item->attempts);
+  }
+  std::set<std::string> out;
+  out.swap(refilled_);
+  return out;
+}
+
+std::optional<std::string> Notifier::Inhibitor(const Event& e) const {
+  std::vector<const InhibitRule*> rules;
+  for (const InhibitRule& r : file_.inhibit)
+    if (r.target.Matches(e)) rules.push_back(&r);
+  if (rules.empty()) return std::nullopt;
+  for (const auto& [okey, text] : store_->ListValues(kOpenNs, file_.id + '\x1f')) {
+    const nlohmann::json rec = nlohmann::json::parse(text, nullptr, false);
+    if (!rec.is_object() || !rec.contains("event") || !rec["event"].is_object()) continue;
+    const bool open = (rec.contains("targets") && rec["targets"].is_array() && !rec["targets"].empty()) ||
+                      rec.contains("held");
+    if (!open) continue;
+    Event src;
+    try {
+      src = EventFromJson(rec["event"]);
+    } catch (const Error&) {
+      continue;
+    }
+    if (src.key == e.key || !IsProblem(src.severity)) continue;
+    for (const InhibitRule* r : rules) {
+      if (!r->source.Matches(src)) continue;
+      if (std::all_of(r->equal.begin(), r->equal.end(),
+                      [&](const std::string& f) { return EventField(src, f) == EventField(e, f); }))
+        return "inhibited by open problem " + Printable(src.key, 200) + " " + src.status + " (inhibit rule at line " +
+               std::to_string(r->loc.line) + ")";
+    }
+  }
+  return std::nullopt;
+}
+
+void Notifier::MarkHeld(const nlohmann::ordered_json& event, const std::string& key, const std::string& why) {
+  const int64_t now = opts_.now_ms();
+  const nlohmann::ordered_json rec = {{"targets", nlohmann::ordered_json::array()}, {"held", why}, {"event", event}};
+  const std::string okey = OpenKey(key);
+  const std::optional<std::string> cur = store_->GetValue(kOpenNs, okey);
+  if (cur) {
+    const nlohmann::ordered_json old = nlohmann::ordered_json::parse(*cur, nullptr, false);
+    if (old.is_object() && old.contains("targets") && old["targets"].is_array() && !old["targets"].empty()) return;
+  }
+  store_->CompareAndSwapValue(kOpenNs, okey, cur, rec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                              now + kOpenTtlMs);
+}
+
+bool Notifier::FallBack(const Claimed& c, const std::string& detail) {
+  if (!c.payload.fallback_of.empty() || c.payload.route.empty()) return false;  // never a fallback of a fallback
+  const Route* def = file_.FindRoute(c.payload.route);
+  if (!def || def->fallback.empty()) return false;
+  std::string to;
+  for (const std::string& name : def->fallback) {
+    if (name == c.channel->name() || !file_.FindChannel(name)) continue;
+    Payload p = c.payload;
+    p.channel = name;
+    p.id = NewIdempotencyKey();
+    p.attempts.reset();
+    p.fallback_of = c.channel->name();
+    const int64_t id = spool_.Enqueue(p, opts_.now_ms());
+    refilled_.insert(name);
+    to += (to.empty() ? "" : ", ") + Quote(name) + " as #" + std::to_string(id);
+  }
+  if (to.empty()) return false;
+  Log("notification #" + std::to_string(c.item.id) + " to " + Quote(c.channel->name()) + " (" +
+      DescribePayload(c.payload) + ") failed for good" + detail + "; handed to fallback " + to);
+  return true;
 }
 
 std::vector<std::pair<std::string, std::string>> Notifier::RecordOpen(
@@ -183,6 +371,12 @@ Accepted Notifier::Accept(const Event& e) {
     const std::optional<std::string> cur = store_->GetValue(kOpenNs, okey);
     nlohmann::ordered_json rec = cur ? nlohmann::ordered_json::parse(*cur, nullptr, false) : nlohmann::ordered_json();
     const bool open = rec.is_object() && rec.contains("targets") && rec["targets"].is_array() && !rec["targets"].empty();
+    if (!open && rec.is_object() && rec.contains("held")) {
+      // The problem was held back (silenced or inhibited): so is its recovery.
+      store_->CompareAndSwapValue(kOpenNs, okey, cur, "{}", opts_.now_ms());
+      Verbose(what + ": the problem was held back (" + rec.value("held", "") + "): no recovery to send");
+      return acc;
+    }
     const bool recovery = open || (e.changed.value_or(false) && e.previous_status && IsProblemStatusWord(*e.previous_status));
     if (!recovery) {
       Verbose(what + ": not a recovery (no problem was notified): nothing to send");
@@ -205,7 +399,7 @@ Accepted Notifier::Accept(const Event& e) {
   }
   // Without a record of the problem (a state store started afresh) a recovery is routed like any
   // other event.
-  for (const Target& t : from_record ? std::vector<Target>() : RouteEvent(file_, e)) {
+  for (const Target& t : from_record ? std::vector<Target>() : RouteEvent(file_, e, opts_.now_ms())) {
     if (ok && !t.route->send_recovery) continue;
     if (taken(t.channel)) continue;
     picks.push_back({t.route->name, t.route, t.channel, problem ? "problem" : ok ? "recovery" : "info"});
@@ -215,6 +409,23 @@ Accepted Notifier::Accept(const Event& e) {
     return acc;
   }
   acc.routed = true;
+  // Silences, then inhibition, hold back every notification of the event.
+  const std::vector<Silence> silences = ListSilences(store_);
+  if (const Silence* s = FindSilence(silences, e)) {
+    acc.silenced = static_cast<int>(picks.size());
+    if (problem) MarkHeld(ev, e.key, "silence " + s->id);
+    Verbose(what + ": silenced by " + s->id + " until " + Iso(s->until_ms) +
+            (s->comment.empty() ? "" : " (" + Printable(s->comment, 200) + ")"));
+    return acc;
+  }
+  if (!ok) {
+    if (std::optional<std::string> why = Inhibitor(e)) {
+      acc.inhibited = static_cast<int>(picks.size());
+      if (problem) MarkHeld(ev, e.key, *why);
+      Verbose(what + ": " + *why);
+      return acc;
+    }
+  }
   std::vector<std::pair<std::string, std::string>> sent_problems;
   for (const Pick& p : picks) {
     Payload pl;
@@ -225,11 +436,17 @@ Accepted Notifier::Accept(const Event& e) {
     pl.event = ev;
     std::chrono::milliseconds window = p.def ? p.def->dedupe : file_.defaults.dedupe;
     if (problem && p.def && p.def->repeat) window = *p.def->repeat;
-    if (std::optional<int64_t> id = SendDeduped(p.route, pl, e.status, window)) {
+    bool held = false;
+    const GroupPolicy* group = p.def && p.def->group ? &*p.def->group : nullptr;
+    if (std::optional<int64_t> id = SendDeduped(p.route, pl, e.status, window, group, &held)) {
       acc.ids.push_back(*id);
       Verbose(what + ": route " + Quote(p.route) + " -> " + Quote(p.channel) + " (" + p.reason + "), spooled as #" +
               std::to_string(*id));
       if (problem) sent_problems.emplace_back(p.route, p.channel);
+    } else if (held) {
+      ++acc.held;
+      if (problem) sent_problems.emplace_back(p.route, p.channel);  // its recovery goes there, too
+      Verbose(what + ": route " + Quote(p.route) + " -> " + Quote(p.channel) + ": over the group's limit, held for its summary");
     } else {
       ++acc.suppressed;
       Verbose(what + ": route " + Quote(p.route) + " -> " + Quote(p.channel) + ": already sent within " +
@@ -270,15 +487,28 @@ std::set<std::string> Notifier::ProcessReminders() {
         open = open || (t.value("route", "") == route && t.value("channel", "") == channel && t.value("status", "") == status);
     const bool listed = def && std::find(def->channels.begin(), def->channels.end(), channel) != def->channels.end();
     if (!def || !def->repeat || !ch || !listed || !open) {
-      store_->Ack(item->id);
+      store_->Ack(item->id, item->attempts);
       continue;
     }
     const int64_t repeat = def->repeat->count();
     // Sent again meanwhile (an event with the same status after the window): wait from then.
     if (const std::optional<std::string> last = store_->GetValue(kLastNs, LastKey(route, channel, key));
         last && StatusOf(*last) == status) {
-      store_->Retry(item->id, std::max(SentOf(*last) + repeat, now + 1000), "");
+      store_->Retry(item->id, item->attempts, std::max(SentOf(*last) + repeat, now + 1000), "");
       continue;
+    }
+    if (const nlohmann::json ej = rec["event"]; ej.is_object()) {
+      Event src;
+      bool parsed = true;
+      try {
+        src = EventFromJson(ej);
+      } catch (const Error&) {
+        parsed = false;
+      }
+      if (parsed && (FindSilence(ListSilences(store_), src) || Inhibitor(src))) {
+        store_->Retry(item->id, item->attempts, now + repeat, "");  // held back now; reminded later
+        continue;
+      }
     }
     Payload pl;
     pl.channel = channel;
@@ -291,7 +521,7 @@ std::set<std::string> Notifier::ProcessReminders() {
               std::to_string(*id));
       touched.insert(channel);
     }
-    store_->Retry(item->id, now + repeat, "");
+    store_->Retry(item->id, item->attempts, now + repeat, "");
   }
   return touched;
 }
@@ -303,36 +533,39 @@ void Notifier::Settle(Claimed& c, Outcome o, FlushResult* r) {
                            DescribePayload(c.payload) + ")";
   const RetryPolicy& policy = c.channel->common().retry;
   if (o.kind == Outcome::Kind::kDelivered) {
-    store_->Ack(c.item.id);
+    store_->Ack(c.item.id, c.item.attempts);
     ++r->delivered;
     Verbose("delivered " + what + ": " + detail);
     return;
   }
-  if (o.kind == Outcome::Kind::kPermanent) {
-    store_->Ack(c.item.id);
+  // Given up: its route's fallback channels take it, else it is dropped and reported.
+  auto give_up = [&](const std::string& why) {
+    store_->Ack(c.item.id, c.item.attempts);
+    if (FallBack(c, why)) {
+      ++r->fallback;
+      return;
+    }
     ++r->dropped;
-    Log("dropped " + what + ": " + detail);
+    Log("dropped " + what + why);
+  };
+  if (o.kind == Outcome::Kind::kPermanent) {
+    give_up(": " + detail);
     return;
   }
   int64_t next = now + BackoffMs(policy, c.item.attempts, Random());
   if (o.retry_after) next = std::max<int64_t>(next, now + o.retry_after->count() * 1000);
   if (c.item.attempts >= c.max_attempts) {
-    store_->Ack(c.item.id);
-    ++r->dropped;
-    Log("dropped " + what + " after " + std::to_string(c.item.attempts) + " attempt" +
-        (c.item.attempts == 1 ? "" : "s") + ": " + detail);
+    give_up(" after " + std::to_string(c.item.attempts) + " attempt" + (c.item.attempts == 1 ? "" : "s") + ": " + detail);
     return;
   }
   if (next - c.item.created_ms > policy.max_age.count()) {
-    store_->Ack(c.item.id);
-    ++r->dropped;
-    Log("dropped " + what + ": not delivered within " + FormatDuration(policy.max_age) + " (" +
-        std::to_string(c.item.attempts) + " attempts): " + detail);
+    give_up(": not delivered within " + FormatDuration(policy.max_age) + " (" + std::to_string(c.item.attempts) +
+            " attempts): " + detail);
     return;
   }
   ++r->retried;
-  // Past the lease another run may hold the item now: it is due again anyway.
-  if (now < c.item.not_before_ms) store_->Retry(c.item.id, next, detail);
+  // Past the lease another run may hold the item now: the fencing token leaves its claim alone.
+  store_->Retry(c.item.id, c.item.attempts, next, detail);
   stopped_until_[c.channel->name()] = next;
   Log(what + " failed (attempt " + std::to_string(c.item.attempts) + "): " + detail + "; next attempt at " + Iso(next));
 }
@@ -380,8 +613,15 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
   if (!o.only.empty()) names = o.only;
   std::set<std::string> empty;  // channels whose queue had nothing due this time round
   for (;;) {
-    if (o.only.empty())
+    if (o.only.empty()) {
       for (const std::string& ch : ProcessReminders()) empty.erase(ch);
+      for (const std::string& ch : ProcessGroups()) empty.erase(ch);
+    }
+    for (const std::string& ch : refilled_) {
+      empty.erase(ch);
+      if (std::find(names.begin(), names.end(), ch) == names.end()) names.push_back(ch);
+    }
+    refilled_.clear();
     std::vector<Claimed> batch;
     bool dropped_unsent = false;  // an item dropped before an attempt: its queue may hold more
     for (const std::string& name : names) {
@@ -400,7 +640,7 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
       std::string err;
       std::optional<Payload> p = Payload::FromJson(c.item.payload, &err);
       if (!p) {
-        store_->Ack(c.item.id);
+        store_->Ack(c.item.id, c.item.attempts);
         ++r.dropped;
         dropped_unsent = true;
         Log("dropped notification #" + std::to_string(c.item.id) + " to " + Quote(name) + ": " + err);
@@ -409,7 +649,7 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
       c.payload = std::move(*p);
       c.max_attempts = std::min(ch->common().retry.attempts, c.payload.attempts.value_or(ch->common().retry.attempts));
       if (now - c.item.created_ms > ch->common().retry.max_age.count()) {
-        store_->Ack(c.item.id);
+        store_->Ack(c.item.id, c.item.attempts);
         ++r.dropped;
         dropped_unsent = true;
         Log("dropped notification #" + std::to_string(c.item.id) + " to " + Quote(name) + " (" +
@@ -430,7 +670,7 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
       int orphans = 0;
       for (const QueueItem& item : store_->ListQueue(spool_.Queue(name))) {
         if (!defined && now - item.created_ms > file_.defaults.retry.max_age.count()) {
-          store_->Ack(item.id);
+          store_->Ack(item.id, item.attempts);
           ++r.dropped;
           Log("dropped notification #" + std::to_string(item.id) + " to " + Quote(name) + ": the channel is no longer defined in " +
               file_.path);

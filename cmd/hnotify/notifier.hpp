@@ -14,6 +14,17 @@
 // is routed like any other event. An ok event that is no recovery is never sent. With `repeat`, a reminder item in the spool re-sends a problem still
 // open every `repeat`, even when no further event arrives (hmon-check --changes-only).
 //
+// Suppression, between routing and dedupe. A silence (hnotify silence add) that matches the event
+// holds back every notification of it. An inhibit rule holds back an event matching its target
+// while a problem matching its source is open (its record in hnotify.open) with the same values
+// of the `equal` fields. A problem held back either way is marked in hnotify.open, so its
+// recovery is not sent either. A route with `group:` sends the first `limit` notifications of a
+// group within `window` and holds the rest; when the window ends, Flush sends one summary of them
+// (a release item in a spool queue, so the wait spans runs).
+//
+// Fallback. A notification its channel gives up on (retry limit, age, permanent failure) is
+// spooled anew for the `fallback:` channels of its route.
+//
 // Delivery. Each item is claimed with a lease longer than twice the channel's timeout, so
 // overlapping runs never send one item at the same time, and a process killed mid-send leaves the
 // item to a later run (at-least-once; the idempotency key goes along where the API takes one).
@@ -50,6 +61,9 @@ struct NotifierOptions {
 struct Accepted {
   std::vector<int64_t> ids;  ///< spool items made
   int suppressed = 0;        ///< targets not sent: the same status was sent within the window
+  int silenced = 0;          ///< targets not sent: a silence matches the event
+  int inhibited = 0;         ///< targets not sent: an inhibit rule holds the event back
+  int held = 0;              ///< targets held for their group's summary
   bool routed = false;       ///< some route (or an open problem) wanted it
 };
 
@@ -65,6 +79,7 @@ struct FlushResult {
   int delivered = 0;  ///< items the channels confirmed
   int dropped = 0;    ///< items given up (permanent failure, retry limit or age): reported
   int retried = 0;    ///< failed attempts that stay in the spool
+  int fallback = 0;   ///< items given up and spooled anew for their route's fallback channels
   int64_t pending = 0;  ///< watched items still in the spool at the end
   std::optional<int64_t> next_ms;  ///< when the earliest of those is due
 };
@@ -103,8 +118,23 @@ class Notifier {
   std::vector<std::string> AllSecrets() const;
   double Random();
   /// Spools @p p for (route, channel) unless the status last sent there is the same; the item id.
+  /// With @p group, a notification past the group's limit is held instead (*@p held set).
   std::optional<int64_t> SendDeduped(const std::string& route, const Payload& p, const std::string& status,
-                                     std::chrono::milliseconds window);
+                                     std::chrono::milliseconds window, const GroupPolicy* group = nullptr,
+                                     bool* held = nullptr);
+  /// Counts @p p in its group of @p route; true when it is to be held for the summary.
+  bool GroupHold(const std::string& route, const GroupPolicy& g, const Payload& p);
+  /// Sends the summary of the group record @p gkey if its window is over and it holds any.
+  void ReleaseGroup(const std::string& gkey);
+  /// Handles the due group release items.
+  std::set<std::string> ProcessGroups();
+  /// The inhibit rule and open problem that hold @p e back, described; nullopt: none.
+  std::optional<std::string> Inhibitor(const Event& e) const;
+  /// Marks the problem @p e as held back (no recovery is then sent), unless it is open already.
+  void MarkHeld(const nlohmann::ordered_json& event, const std::string& key, const std::string& why);
+  /// Spools @p c's payload for its route's fallback channels, logging why (@p detail: ": ..." or
+  /// " after N attempts: ..."); true when there were any.
+  bool FallBack(const Claimed& c, const std::string& detail);
   /// Records the problem targets of @p e sent now; returns those that are new or changed.
   std::vector<std::pair<std::string, std::string>> RecordOpen(const nlohmann::ordered_json& event, const std::string& key,
                                                               const std::vector<std::pair<std::string, std::string>>& targets,
@@ -125,6 +155,7 @@ class Notifier {
   std::unique_ptr<http::Runner> runner_;
   std::map<std::string, int64_t> stopped_until_;  ///< channel → its head item's next attempt
   std::set<std::string> warned_orphans_;
+  std::set<std::string> refilled_;  ///< channels given an item during Flush (fallbacks, summaries)
   mutable bool secrets_read_ = false;  ///< AllSecrets has read every channel's secrets
   uint64_t rng_state_;
 };

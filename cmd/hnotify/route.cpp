@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 namespace hops::notify {
@@ -57,19 +58,31 @@ bool Match::Matches(const Event& e) const {
   return true;
 }
 
-std::vector<const Route*> MatchRoutes(const NotifyFile& file, const Event& e) {
+bool CalendarOpen(const Route& route, int64_t now_ms) {
+  if (!route.cal) return true;
+  cal::DayInfo info;
+  return cal::IsOpenAt(*route.cal, cal::Instant(std::chrono::seconds(now_ms / 1000)), &info);
+}
+
+std::vector<const Route*> MatchRoutes(const NotifyFile& file, const Event& e, std::optional<int64_t> now_ms) {
   std::vector<const Route*> out;
+  const int64_t now = now_ms ? *now_ms
+                             : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
   for (const Route& r : file.routes) {
     if (!r.match.Matches(e)) continue;
-    out.push_back(&r);
-    if (!r.cont) break;
+    const Route* use = CalendarOpen(r, now) ? &r : r.otherwise.get();
+    if (!use) continue;
+    out.push_back(use);
+    if (!use->cont) break;
   }
   return out;
 }
 
-std::vector<Target> RouteEvent(const NotifyFile& file, const Event& e) {
+std::vector<Target> RouteEvent(const NotifyFile& file, const Event& e, std::optional<int64_t> now_ms) {
   std::vector<Target> out;
-  for (const Route* r : MatchRoutes(file, e))
+  for (const Route* r : MatchRoutes(file, e, now_ms))
     for (const std::string& ch : r->channels)
       if (std::none_of(out.begin(), out.end(), [&](const Target& t) { return t.channel == ch; }))
         out.push_back({r, ch});

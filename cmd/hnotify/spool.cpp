@@ -17,6 +17,7 @@ std::string Payload::ToJson() const {
   if (title) j["title"] = *title;
   if (body) j["body"] = *body;
   if (attempts) j["attempts"] = *attempts;
+  if (!fallback_of.empty()) j["fallback_of"] = fallback_of;
   j["event"] = event;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -41,6 +42,7 @@ std::optional<Payload> Payload::FromJson(const std::string& text, std::string* e
   if (str("title")) p.title = *str("title");
   if (str("body")) p.body = *str("body");
   if (j.contains("attempts") && j["attempts"].is_number_integer()) p.attempts = j["attempts"].get<int>();
+  if (str("fallback_of")) p.fallback_of = *str("fallback_of");
   return p;
 }
 
@@ -76,6 +78,8 @@ int64_t SystemNowMs() {
 std::string Spool::Queue(const std::string& channel) const { return "hnotify:" + file_id_ + ":" + channel; }
 
 std::string Spool::RepeatQueue() const { return "hnotify-repeat:" + file_id_; }
+
+std::string Spool::GroupQueue() const { return "hnotify-group:" + file_id_; }
 
 std::string Spool::ChannelOf(const std::string& queue) const {
   const std::string prefix = "hnotify:" + file_id_ + ":";

@@ -36,6 +36,7 @@ struct Payload {
   std::optional<std::string> title;   ///< an ad-hoc title (send --title)
   std::optional<std::string> body;    ///< an ad-hoc text (send --message)
   std::optional<int> attempts;        ///< a limit below the channel's (tests: 1)
+  std::string fallback_of;            ///< the channel that gave up on it, for a fallback; else ""
 
   /// The JSON text stored in the queue.
   std::string ToJson() const;
@@ -63,6 +64,8 @@ class Spool {
   std::string Queue(const std::string& channel) const;
   /// The queue of repeat reminders.
   std::string RepeatQueue() const;
+  /// The queue of group releases (a group's summary is due when its window ends).
+  std::string GroupQueue() const;
   /// Adds @p p to its channel's queue, due at @p not_before_ms, and remembers the channel (see
   /// SpooledChannels); returns the item id.
   int64_t Enqueue(const Payload& p, int64_t not_before_ms);
@@ -89,6 +92,7 @@ class Spool {
 constexpr const char* kQueuesNs = "hnotify.queues";  ///< file id → JSON list of channels spooled to
 constexpr const char* kLastNs = "hnotify.last";      ///< file, route, channel, key → last status sent
 constexpr const char* kOpenNs = "hnotify.open";      ///< file, event key → open problem and its targets
+constexpr const char* kGroupNs = "hnotify.group";    ///< file, route, channel, group → burst counts
 
 }  // namespace hops::notify
 

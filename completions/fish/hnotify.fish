@@ -25,7 +25,7 @@ function __hnotify_channels
          in_ch && /^  [A-Za-z0-9_.-]+:/ {sub(/^  /, ""); sub(/:.*/, ""); print}' $file
 end
 
-set -l commands send flush test validate schema spool
+set -l commands send flush test validate schema spool silence
 complete -c hnotify -f
 complete -c hnotify -s c -l config -r -F -d 'Definition file'
 complete -c hnotify -s v -l verbose -d 'Report every routing decision and delivery attempt'
@@ -37,6 +37,7 @@ complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a test -d 'S
 complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a validate -d 'Check the definition file'
 complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a schema -d 'Print the JSON Schema of the definition file'
 complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a spool -d 'List, show, retry or drop spooled items'
+complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a silence -d 'Hold back notifications of matching events'
 complete -c hnotify -n '__fish_seen_subcommand_from send' -l channel -x -a '(__hnotify_channels)' -d 'Send one message to this channel'
 complete -c hnotify -n '__fish_seen_subcommand_from send' -l status -x -a 'info ok warning critical unknown' -d 'Status of the message'
 complete -c hnotify -n '__fish_seen_subcommand_from send' -l title -x -d 'Title of the message'
@@ -49,3 +50,10 @@ complete -c hnotify -n "__fish_seen_subcommand_from spool; and not __fish_seen_s
 complete -c hnotify -n "__fish_seen_subcommand_from spool; and not __fish_seen_subcommand_from $spool_commands" -a retry -d 'Make an item due now'
 complete -c hnotify -n "__fish_seen_subcommand_from spool; and not __fish_seen_subcommand_from $spool_commands" -a drop -d 'Remove an item without delivering it'
 complete -c hnotify -n '__fish_seen_subcommand_from list' -l format -x -a 'text json' -d 'Output format'
+set -l silence_commands add list remove
+complete -c hnotify -n "__fish_seen_subcommand_from silence; and not __fish_seen_subcommand_from $silence_commands" -a add -d 'Add a silence'
+complete -c hnotify -n "__fish_seen_subcommand_from silence; and not __fish_seen_subcommand_from $silence_commands" -a list -d 'List the silences in force'
+complete -c hnotify -n "__fish_seen_subcommand_from silence; and not __fish_seen_subcommand_from $silence_commands" -a remove -d 'End a silence now'
+complete -c hnotify -n '__fish_seen_subcommand_from add' -l match -x -a 'kind= status= severity= key= monitor= job= node= scope= tool= changed=' -d 'KEY=VALUE a silenced event matches'
+complete -c hnotify -n '__fish_seen_subcommand_from add' -l until -x -a '1h 2h 8h 1d' -d 'When it ends: a duration or a time'
+complete -c hnotify -n '__fish_seen_subcommand_from add' -l comment -x -d 'Why'

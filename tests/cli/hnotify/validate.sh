@@ -1,5 +1,7 @@
 # validate lists every definition error with file:line:column and a caret (exit 2), and warns of
 # secrets it cannot read now; schema prints a JSON Schema; a broken file stops every command.
+# The example's calendar route finds its calendar by the settings' calendar path.
+printf '[calendar]\npath = ["%s"]\n' "$EXAMPLES/calendars.yaml" > "$HOPS_CONFIG"
 run hnotify validate -c "$EXAMPLES/notify.yaml"
 cat > bad.yaml <<'YAML'
 defaults:
@@ -42,3 +44,16 @@ run hnotify validate
 run hnotify
 run hnotify bogus
 run hnotify spool
+run hnotify silence
+echo "--- a route's calendar: found by the settings' calendar path, else an error at its name"
+cat > cal.yaml <<'YAML'
+channels:
+  ops: {type: command, argv: [cat]}
+routes:
+  - calendar: bz
+    channels: [ops]
+    else: {channels: [ops]}
+YAML
+run hnotify validate -c cal.yaml
+: > "$HOPS_CONFIG"
+run hnotify validate -c cal.yaml

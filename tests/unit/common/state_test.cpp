@@ -1160,6 +1160,22 @@ TEST_CASE("state: CompareAndSwapValue swaps only on a match") {
   CHECK(store->GetValue("c", "n") == std::optional<std::string>("3"));
 }
 
+TEST_CASE("state: ListValues gives the live values under a key prefix, by key") {
+  TempDir tmp;
+  FakeClock clock;
+  auto store = StateStore::Open(tmp.db(), clock.Options());
+  store->PutValue("n", "a/2", "two");
+  store->PutValue("n", "a/1", "one");
+  store->PutValue("n", "a/3", "gone", clock.now + 5);
+  store->PutValue("n", "b/1", "other key");
+  store->PutValue("m", "a/9", "other namespace");
+  clock.now += 5;
+  using KV = std::vector<std::pair<std::string, std::string>>;
+  CHECK(store->ListValues("n", "a/") == KV{{"a/1", "one"}, {"a/2", "two"}});
+  CHECK(store->ListValues("n", "").size() == 3);
+  CHECK(store->ListValues("n", "c").empty());
+}
+
 TEST_CASE("state: queue items are claimed oldest due first, acked and retried") {
   TempDir tmp;
   FakeClock clock;
@@ -1188,10 +1204,10 @@ TEST_CASE("state: queue items are claimed oldest due first, acked and retried") 
   CHECK(second->id == c);
   CHECK_FALSE(store->Claim("mail", t, 30000));  // b is not due, a and c are leased
 
-  CHECK(store->Ack(a));
-  CHECK_FALSE(store->Ack(a));
-  CHECK(store->Retry(c, t + 1000, "smtp: 451 try later"));
-  CHECK_FALSE(store->Retry(a, t, "gone"));
+  CHECK(store->Ack(a, first->attempts));
+  CHECK_FALSE(store->Ack(a, first->attempts));
+  CHECK(store->Retry(c, second->attempts, t + 1000, "smtp: 451 try later"));
+  CHECK_FALSE(store->Retry(a, 1, t, "gone"));
 
   auto list = store->ListQueue("mail");
   REQUIRE(list.size() == 2);
@@ -1227,6 +1243,30 @@ TEST_CASE("state: an unacked claim becomes due again when its lease ends") {
   CHECK(again->id == id);
   CHECK(again->attempts == 2);
   CHECK(store->QueueDepth("q") == 1);
+}
+
+TEST_CASE("state: a run whose lease ran out can neither ack nor retry the next run's claim") {
+  TempDir tmp;
+  auto store = StateStore::Open(tmp.db());
+  const int64_t id = store->Enqueue("q", "{}", 0);
+  auto slow = store->Claim("q", 1000, 500);
+  REQUIRE(slow);
+  auto next = store->Claim("q", 1500, 500);  // the lease of the slow run is over
+  REQUIRE(next);
+  CHECK(next->attempts == slow->attempts + 1);
+  // The slow run comes back: its ack and its retry are refused, the other run's claim stands.
+  CHECK_FALSE(store->Ack(id, slow->attempts));
+  CHECK_FALSE(store->Retry(id, slow->attempts, 0, "late"));
+  auto list = store->ListQueue("q");
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].not_before_ms == 2000);
+  CHECK(list[0].last_error.empty());
+  CHECK_FALSE(store->Claim("q", 1999, 500));
+  // The run holding the claim settles it.
+  CHECK(store->Retry(id, next->attempts, 1600, "451"));
+  CHECK(store->ListQueue("q")[0].not_before_ms == 1600);
+  CHECK(store->Ack(id, next->attempts));
+  CHECK(store->QueueDepth("q") == 0);
 }
 
 TEST_CASE("state: job runs and job states round-trip") {

@@ -183,6 +183,43 @@ TEST_CASE("config: routes: repeat is not shorter than dedupe, names are unique")
         "n.yaml:7:38: invalid scope 'tag:env=prod': a scope path (tokyo/web) or a glob (tokyo/*)");
 }
 
+TEST_CASE("config: group, fallback, calendar, else and inhibit are read and checked at their place") {
+  const NotifyFile f = Load(std::string(kMinimal) +
+                            "  - name: night\n    calendar: biz\n    channels: [ops]\n    fallback: ops\n"
+                            "    group: {by: [scope, node], limit: 3, window: 10m}\n"
+                            "    else: {channels: [ops], dedupe: 0}\n"
+                            "inhibit:\n  - {source: {monitor: ping}, target: {severity: critical}, equal: node}\n");
+  const Route& r = f.routes[1];
+  REQUIRE(r.group);
+  CHECK(r.group->by == std::vector<std::string>{"scope", "node"});
+  CHECK(r.group->limit == 3);
+  CHECK(r.group->window == 10min);
+  CHECK(r.fallback == std::vector<std::string>{"ops"});
+  CHECK(r.calendar == "biz");
+  REQUIRE(r.otherwise);
+  CHECK(r.otherwise->name == "night/else");
+  CHECK(r.otherwise->dedupe == 0ms);
+  CHECK(r.otherwise->group);  // from the route
+  CHECK(r.otherwise->fallback.empty());
+  CHECK_FALSE(f.routes[0].group);  // the documented default: none
+  REQUIRE(f.inhibit.size() == 1);
+  CHECK(f.inhibit[0].equal == std::vector<std::string>{"node"});
+  CHECK(f.inhibit[0].source.monitor == std::vector<std::string>{"ping"});
+
+  CHECK(Error(std::string(kMinimal) + "  - {channels: [ops], group: {by: nod}}\n") ==
+        "n.yaml:7:35: unknown event field 'nod' in 'by', did you mean 'node'? (fields: kind, status, severity, key, "
+        "monitor, job, node, scope, tool, host, calendar)");
+  CHECK(Error(std::string(kMinimal) + "  - {channels: [ops], fallback: opz}\n") ==
+        "n.yaml:7:33: route '#2' names undefined channel 'opz', did you mean 'ops'?");
+  CHECK(Error(std::string(kMinimal) + "  - {channels: [ops], else: {channels: [ops]}}\n") ==
+        "n.yaml:7:29: 'else' needs a 'calendar' (it applies while that calendar is closed)");
+  CHECK(Error(std::string(kMinimal) + "  - {channels: [ops], calendar: biz, else: {channels: [ops], match: {}}}\n")
+            .find("unknown key 'match' in 'else' of route #2") != std::string::npos);
+  CHECK(Error(std::string(kMinimal) + "inhibit:\n  - {source: {}, target: {}, equal: [nodes]}\n")
+            .rfind("n.yaml:8:38: unknown event field 'nodes' in 'equal', did you mean 'node'?", 0) == 0);
+  CHECK(Error(std::string(kMinimal) + "inhibit:\n  - {target: {}}\n").find("'source'") != std::string::npos);
+}
+
 std::string ReadSource(const std::string& rel) {
   std::ifstream in(std::string(HOPS_SOURCE_DIR) + "/" + rel);
   std::ostringstream ss;

@@ -21,6 +21,7 @@ using testing::MonitorEvent;
 using testing::OpenStore;
 using testing::Opts;
 using testing::Rig;
+using testing::ReadAll;
 
 /// A started receiver (the test fails when python3 cannot run it).
 std::unique_ptr<hops::testing::Receiver> StartReceiver() {
@@ -277,13 +278,6 @@ TEST_CASE("delivery: slack: the body \"ok\" confirms, anything else carries Slac
   CHECK(rig.n.Flush({}).dropped == 1);
   CHECK(rig.log.back() == "dropped notification #3 to 's' (k critical (problem)): HTTP 200 without Slack's \"ok\": not-slack");
   ::unsetenv("HOPS_TEST_SLACK_URL");
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 TEST_CASE("delivery: secrets are read at send time and never reach the state store or the log") {

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -110,6 +112,37 @@ struct Rig {
     return o;
   }
 };
+
+/// "channel reason status key" of each item in the spool, oldest first.
+inline std::vector<std::string> Spooled(Rig& rig) {
+  std::vector<std::string> out;
+  for (const QueueItem& item : rig.n.spool().List(rig.f.ChannelNames())) {
+    std::string err;
+    auto p = Payload::FromJson(item.payload, &err);
+    REQUIRE(p);
+    out.push_back(p->channel + " " + p->reason + " " + p->event.value("status", "") + " " + p->event.value("key", ""));
+  }
+  return out;
+}
+
+/// Drops every spooled item (as if delivered), so the next check sees only new ones.
+inline void Clear(Rig& rig) {
+  for (const QueueItem& item : rig.n.spool().List(rig.f.ChannelNames())) rig.store->Ack(item.id, item.attempts);
+}
+
+/// The bytes of the file @p path ("" when it cannot be read).
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Two webhook channels, a and b, to a port nothing listens on.
+inline const char* const kTwoChannels = R"(channels:
+  a: {type: webhook, url: "http://127.0.0.1:9/a"}
+  b: {type: webhook, url: "http://127.0.0.1:9/b"}
+)";
 
 }  // namespace hops::notify::testing
 

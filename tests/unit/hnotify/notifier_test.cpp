@@ -18,30 +18,12 @@ using testing::MonitorEvent;
 using testing::OpenStore;
 using testing::Opts;
 using testing::Rig;
+using testing::Clear;
+using testing::Spooled;
 
 constexpr int64_t kMinute = 60 * 1000;
 
-/// "channel reason status key" of each item in the spool, oldest first.
-std::vector<std::string> Spooled(Rig& rig) {
-  std::vector<std::string> out;
-  for (const QueueItem& item : rig.n.spool().List(rig.f.ChannelNames())) {
-    std::string err;
-    auto p = Payload::FromJson(item.payload, &err);
-    REQUIRE(p);
-    out.push_back(p->channel + " " + p->reason + " " + p->event.value("status", "") + " " + p->event.value("key", ""));
-  }
-  return out;
-}
-
-/// Drops every spooled item (as if delivered), so the next check sees only new ones.
-void Clear(Rig& rig) {
-  for (const QueueItem& item : rig.n.spool().List(rig.f.ChannelNames())) rig.store->Ack(item.id);
-}
-
-const char* const kTwoChannels = R"(channels:
-  a: {type: webhook, url: "http://127.0.0.1:9/a"}
-  b: {type: webhook, url: "http://127.0.0.1:9/b"}
-)";
+using testing::kTwoChannels;
 
 TEST_CASE("dedupe: the same status within the window is sent once, another status at once") {
   Rig rig(std::string(kTwoChannels) + "routes:\n  - {channels: [a], dedupe: 5m}\n");
