@@ -186,7 +186,7 @@ std::unique_ptr<Channel> ReadChannel(const YamlDoc& doc, const YAML::Node& key, 
   const std::string what = "channel " + Quote(c.name);
   if (!value.IsMap()) doc.Fail(value, what + " must be a mapping with a 'type', not " + std::string(NodeTypeName(value)));
   const YAML::Node type_node = value["type"];
-  if (!type_node) doc.Fail(key, what + " has no 'type' (one of slack, webhook, command)");
+  if (!type_node) doc.Fail(key, what + " has no 'type' (one of slack, webhook, command, email, chatwork, line, teams, pagerduty)");
   const std::string type = ScalarText(doc, type_node, "'type'");
   const ChannelType* ct = nullptr;
   std::vector<std::string> names;

@@ -12,7 +12,9 @@ namespace hops::notify {
 const std::vector<std::string> kChannelCommonKeys = {"type", "timeout", "language", "title", "body", "retry"};
 
 const std::vector<ChannelType>& ChannelTypes() {
-  static const std::vector<ChannelType> types = {SlackType(), WebhookType(), CommandType()};
+  static const std::vector<ChannelType> types = {SlackType(),    WebhookType(),  CommandType(),
+                                                     EmailType(),    ChatworkType(), LineType(),
+                                                     TeamsType(),    PagerdutyType()};
   return types;
 }
 
@@ -63,6 +65,17 @@ std::vector<std::string> Channel::Secrets() const {
     // "Bearer TOKEN", "Basic ...": the credential alone may be echoed too.
     const size_t sp = value.find(' ');
     if (sp != std::string::npos && value.size() - sp - 1 >= 8) out.push_back(value.substr(sp + 1));
+    // A secret URL (a webhook's): its long path segments and query values (a signature, a token)
+    // may be echoed on their own.
+    if (StartsWith(value, "https://") || StartsWith(value, "http://")) {
+      const size_t path = value.find('/', value.find("//") + 2);
+      size_t start = path;
+      for (size_t i = path; path != std::string::npos && i <= value.size(); ++i) {
+        if (i < value.size() && value[i] != '/' && value[i] != '?' && value[i] != '&' && value[i] != '=') continue;
+        if (i - start - 1 >= 16 && i > start) out.push_back(value.substr(start + 1, i - start - 1));
+        start = i;
+      }
+    }
   }
   return out;
 }
@@ -80,6 +93,37 @@ std::optional<std::string> Channel::ReadCachedSecret(const std::string& key, con
   std::lock_guard<std::mutex> lock(secrets_mu_);
   secrets_.emplace_back(ref, *v);
   return v;
+}
+
+std::optional<std::string> Channel::SecretFor(const SecretRef& ref, Attempt* a) const {
+  std::string err;
+  std::optional<std::string> v = ReadCachedSecret(ref, &err);
+  if (!v) a->outcome = Outcome::Retry(err);
+  return v;
+}
+
+std::optional<std::string> Channel::SecretUrlFor(const SecretRef& ref, Attempt* a) const {
+  std::optional<std::string> url = SecretFor(ref, a);
+  if (!url) return std::nullopt;
+  std::string err;
+  if (!http::ParseUrl(*url, &err)) {
+    a->outcome = Outcome::Permanent("the URL read from " + Quote(ref.key) + " is not a valid URL");
+    return std::nullopt;
+  }
+  if (const std::string why = RetiredService(*url); !why.empty()) {
+    a->outcome = Outcome::Permanent("the URL read from " + Quote(ref.key) + ": " + why);
+    return std::nullopt;
+  }
+  return url;
+}
+
+std::vector<std::string> Channel::CheckSecret(const SecretRef& ref) const {
+  std::string err;
+  std::optional<std::string> v = ReadCachedSecret(ref, &err);
+  if (!v) return {err};
+  if (EndsWith(ref.key, "url_env") || EndsWith(ref.key, "url_file"))
+    if (const std::string why = RetiredService(*v); !why.empty()) return {"the URL read from " + Quote(ref.key) + ": " + why};
+  return {};
 }
 
 std::optional<std::string> Channel::ValueOf(const ValueSpec& v, const RenderContext& ctx, std::string* err) const {
@@ -191,6 +235,65 @@ void CheckInlineUrl(const YamlDoc& doc, const YAML::Node& node, const std::strin
   if (http::RedactUrl(url) != url)
     doc.Fail(node, "'" + key + "' holds a credential (a password or a token-like parameter): put the URL in a file or "
                    "variable and name it with '" + key + "_file' or '" + key + "_env'");
+}
+
+std::string ReadBaseUrl(const YamlDoc& doc, const MapReader& r, const std::string& fallback) {
+  if (!r.Has("base_url")) return fallback;
+  CheckInlineUrl(doc, r.Get("base_url"), "base_url");
+  std::string url = ScalarText(doc, r.Get("base_url"), "'base_url'");
+  if (!RetiredService(url).empty()) doc.Fail(r.Get("base_url"), RetiredService(url));
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+std::string RetiredService(const std::string& url) {
+  std::string err;
+  const std::optional<http::UrlParts> parts = http::ParseUrl(url, &err);
+  if (!parts) return "";
+  const std::string host = Lower(parts->host);
+  if (host == "notify-api.line.me" || host == "notify-bot.line.me")
+    return "LINE Notify ended on 31 March 2025 and takes no more messages: use a channel of type 'line' (the LINE "
+           "Messaging API: channel_token_env or channel_token_file, and 'to')";
+  if ((EndsWith(host, ".webhook.office.com") && StartsWith(parts->path, "/webhookb2/")) ||
+      (host == "outlook.office.com" && StartsWith(parts->path, "/webhook/")))
+    return "this is an Office 365 connector URL of Microsoft Teams, which Microsoft has retired: add the Workflows "
+           "template 'Post to a channel when a webhook request is received' to the channel and give that URL to a "
+           "channel of type 'teams'";
+  return "";
+}
+
+std::string JsonText(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string CutText(const std::string& s, size_t max) {
+  if (max == 0) return "";
+  size_t points = 0, i = 0, keep = 0;  // keep: the byte length of the first max - 1 code points
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (points == max - 1) keep = i;
+    if (++points > max) return s.substr(0, keep) + "\u2026";
+  }
+  return s;
+}
+
+std::string JsonReason(const std::string& body) {
+  const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return BodyReason(body);
+  std::string out;
+  auto add = [&out](const nlohmann::json& v) {
+    std::string text = v.is_string() ? v.get<std::string>()
+                       : v.is_object() && v.contains("message") && v["message"].is_string()
+                           ? v["message"].get<std::string>() +
+                                 (v.contains("property") && v["property"].is_string() ? " (" + v["property"].get<std::string>() + ")" : "")
+                           : "";
+    if (!text.empty()) out += (out.empty() ? "" : "; ") + text;
+  };
+  if (j.contains("message")) add(j["message"]);
+  for (const char* list : {"errors", "details"})
+    if (j.contains(list) && j[list].is_array())
+      for (const auto& v : j[list]) add(v);
+  return out.empty() ? BodyReason(body) : Printable(out, 300);
 }
 
 }  // namespace hops::notify

@@ -140,6 +140,14 @@ class Channel {
   std::optional<std::string> ReadCachedSecret(const SecretRef& ref, std::string* err) const {
     return ReadCachedSecret(ref.key, ref.name, err);
   }
+  /// ReadCachedSecret of @p ref for a Send: nullopt, with a->outcome a retry saying why, when it
+  /// cannot be read.
+  std::optional<std::string> SecretFor(const SecretRef& ref, Attempt* a) const;
+  /// SecretFor of a secret URL (a webhook's): nullopt, with a->outcome a permanent failure, also
+  /// when it is not a valid URL or a retired service's.
+  std::optional<std::string> SecretUrlFor(const SecretRef& ref, Attempt* a) const;
+  /// CheckSecrets of a channel with the one secret @p ref.
+  std::vector<std::string> CheckSecret(const SecretRef& ref) const;
   /// The value of @p v: its template rendered with @p ctx (line breaks become spaces), or its
   /// secret; nullopt with *@p err when the secret cannot be read.
   std::optional<std::string> ValueOf(const ValueSpec& v, const RenderContext& ctx, std::string* err) const;
@@ -173,6 +181,11 @@ extern const std::vector<std::string> kChannelCommonKeys;
 ChannelType WebhookType();  ///< channels/webhook.cpp
 ChannelType SlackType();    ///< channels/slack.cpp
 ChannelType CommandType();  ///< channels/command.cpp
+ChannelType EmailType();      ///< channels/email.cpp
+ChannelType ChatworkType();   ///< channels/chatwork.cpp
+ChannelType LineType();       ///< channels/line.cpp
+ChannelType TeamsType();      ///< channels/teams.cpp
+ChannelType PagerdutyType();  ///< channels/pagerduty.cpp
 
 // Helpers for channel types.
 
@@ -198,6 +211,20 @@ std::string BodyReason(const std::string& body);
 /// Checks an inline URL of @p key: http or https, parsed by libcurl, and no credential in it
 /// (a password, a token-like query parameter); throws DefinitionError at the value.
 void CheckInlineUrl(const YamlDoc& doc, const YAML::Node& node, const std::string& key);
+/// The `base_url` of an API channel (what tests and proxies point elsewhere): checked like an
+/// inline URL, without a trailing slash; @p fallback when the key is not written.
+std::string ReadBaseUrl(const YamlDoc& doc, const MapReader& r, const std::string& fallback);
+/// Why @p url belongs to a service that no longer takes messages (LINE Notify, an Office 365
+/// connector of Teams) and which channel type replaces it; "" for any other URL.
+std::string RetiredService(const std::string& url);
+/// @p j as compact JSON text; invalid UTF-8 in strings becomes U+FFFD.
+std::string JsonText(const nlohmann::ordered_json& j);
+/// @p s cut at a character boundary to at most @p max code points (UTF-8); with "…" as the last
+/// of them when it was cut.
+std::string CutText(const std::string& s, size_t max);
+/// The reason an API gave in a JSON error body: its "message" and the messages or strings of
+/// "errors" / "details", joined by "; " (BodyReason of @p body when it is not JSON).
+std::string JsonReason(const std::string& body);
 
 }  // namespace hops::notify
 

@@ -42,16 +42,8 @@ class Slack : public Channel {
 
   Attempt Send(const Message& m) const override {
     Attempt a;
-    std::string err;
-    std::optional<std::string> target = ReadCachedSecret(url, &err);
-    if (!target) {
-      a.outcome = Outcome::Retry(err);
-      return a;
-    }
-    if (!http::ParseUrl(*target, &err)) {
-      a.outcome = Outcome::Permanent("the webhook URL read from " + Quote(url.key) + " is not a valid URL");
-      return a;
-    }
+    std::optional<std::string> target = SecretUrlFor(url, &a);
+    if (!target) return a;
     const RenderContext ctx = FullContext(m);
     nlohmann::ordered_json attachment;
     attachment["color"] = Colour(m);
@@ -85,11 +77,7 @@ class Slack : public Channel {
     return o;
   }
 
-  std::vector<std::string> CheckSecrets() const override {
-    std::string err;
-    if (!ReadCachedSecret(url, &err)) return {err};
-    return {};
-  }
+  std::vector<std::string> CheckSecrets() const override { return CheckSecret(url); }
 };
 
 std::unique_ptr<Channel> Parse(const YamlDoc& doc, const MapReader& r, ChannelCommon common) {

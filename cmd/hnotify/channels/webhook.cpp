@@ -31,6 +31,10 @@ class Webhook : public Channel {
       a.outcome = Outcome::Retry(err);
       return a;
     }
+    if (const std::string why = RetiredService(*target); !why.empty()) {
+      a.outcome = Outcome::Permanent(why);
+      return a;
+    }
     const RenderContext ctx = FullContext(m);
     http::Request q;
     q.method = method;
@@ -93,6 +97,7 @@ std::unique_ptr<Channel> Parse(const YamlDoc& doc, const MapReader& r, ChannelCo
   ch->url_secret = ReadSecretRef(doc, r, "url", true, &inline_url);
   if (inline_url) {
     CheckInlineUrl(doc, r.Get("url"), "url");
+    if (const std::string why = RetiredService(*inline_url); !why.empty()) doc.Fail(r.Get("url"), why);
     ch->url = inline_url;
   }
   if (auto m = r.String("method")) {

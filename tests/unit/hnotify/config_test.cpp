@@ -87,7 +87,7 @@ TEST_CASE("config: unknown keys and types are errors at their place, with a sugg
   CHECK(Error("chanels:\n  a: {type: webhook, url: 'http://h/'}\nroutes: []\n") ==
         "n.yaml:1:1: unknown key 'chanels' in the notify file, did you mean 'channels'?");
   CHECK(Error("channels:\n  a: {type: slak, url_env: X}\nroutes: []\n") ==
-        "n.yaml:2:13: unknown channel type 'slak', did you mean 'slack'? (types: slack, webhook, command)");
+        "n.yaml:2:13: unknown channel type 'slak', did you mean 'slack'? (types: slack, webhook, command, email, chatwork, line, teams, pagerduty)");
   CHECK(Error("channels:\n  a: {type: webhook, url: 'http://h/', timout: 2s}\nroutes: []\n") ==
         "n.yaml:2:40: unknown key 'timout' in channel 'a', did you mean 'timeout'?");
   CHECK(Error(std::string(kMinimal) + "  - channels: ops\n    match: {severty: critical}\n") ==
@@ -112,7 +112,7 @@ routes:
 )");
   REQUIRE(errors.size() == 5);
   CHECK(errors[0] == "n.yaml:2:47: 'title': unknown placeholder '{{stauts}}', did you mean '{{status}}'?");
-  CHECK(errors[1] == "n.yaml:3:13: unknown channel type 'nope' (types: slack, webhook, command)");
+  CHECK(errors[1] == "n.yaml:3:13: unknown channel type 'nope' (types: slack, webhook, command, email, chatwork, line, teams, pagerduty)");
   CHECK(errors[2] == "n.yaml:4:28: 'argv' must be a non-empty list: the program, then its arguments (no shell)");
   CHECK(errors[3] == "n.yaml:6:19: route '#1' names undefined channel 'zz'");
   CHECK(errors[4] == "n.yaml:7:29: invalid duration 'soon' for 'dedupe': expected e.g. 30s, 5m, 1h");

@@ -12,6 +12,7 @@ last step answers all further ones. The steps are counted from the moment the fi
   body:NNN:TEXT status NNN with the body TEXT
   delay:SECONDS 200 "ok" after SECONDS
   hang          never answers (the connection stays open until the client gives up)
+Any step but hang may end in header fields to add to its answer: STEP|Name=Value|Name=Value.
 A missing or empty PLAN means "ok".
 
 Each LOG line: {"n", "method", "path", "headers" (lower-case names), "body", "status"}, written
@@ -79,6 +80,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             while True:
                 time.sleep(3600)
         status, reply, extra = 200, "ok", {}
+        step, *fields = step.split("|")
+        for field in fields:
+            name, _, value = field.partition("=")
+            extra[name] = value
         if step.startswith("delay:"):
             time.sleep(float(step[6:]))
         elif step.startswith("body:"):
