@@ -683,9 +683,10 @@ ProcessResult Session::Run(const RemoteCommand& c) {
     // After the exit, output still comes in (sshd sends the status before the data the window
     // held back); a background process holding the output open sends nothing: stop waiting.
     if (ended && now - std::max(st.exit_at, st.last_rx) >= kDrainAfterExit) break;
-    if (!timed_out && now >= deadline) {
+    const bool stopped = c.stop && c.stop->load();
+    if (!timed_out && (now >= deadline || stopped)) {
       timed_out = true;
-      Log("timed out after " + FormatDuration(c.timeout));
+      Log(stopped ? std::string("stopped") : "timed out after " + FormatDuration(c.timeout));
       ssh_channel_request_send_signal(ch, "TERM");
       kill_at = now + c.kill_grace;
     }
@@ -718,7 +719,7 @@ ProcessResult Session::Run(const RemoteCommand& c) {
       next = std::min(next, ka);
     }
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
-    const int rc = ssh_event_dopoll(event, static_cast<int>(std::clamp<int64_t>(wait, 1, 1000)));
+    const int rc = ssh_event_dopoll(event, static_cast<int>(std::clamp<int64_t>(wait, 1, c.stop ? 200 : 1000)));
     if (rc == SSH_ERROR || !ssh_is_connected(s)) {
       lost = true;
       lost_why = impl_->Error();

@@ -50,6 +50,7 @@
 #ifndef HOPS_COMMON_SSH_HPP_
 #define HOPS_COMMON_SSH_HPP_
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -132,6 +133,9 @@ struct RemoteCommand {
   /// Bytes of stdout and stderr kept (the first ones).
   size_t max_stdout = 64 * 1024;
   size_t max_stderr = 8 * 1024;
+  /// When *stop becomes true (looked at least once a second), the command is stopped as at its
+  /// timeout (the result says kTimedOut); nullptr = only the timeout stops it.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// @p s as one POSIX shell word: between single quotes, each ' written as '\'' ("it's" becomes

@@ -21,11 +21,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/hjob-run/flow.hpp"
+#include "cmd/hjob-run/remote.hpp"
 #include "cmd/hjob-run/report.hpp"
 #include "cmd/hjob-run/runner.hpp"
 #include "cmd/hjob-run/runs.hpp"
 #include "common/calendar_load.hpp"
 #include "common/event.hpp"
+#include "common/inventory.hpp"
 #include "common/output.hpp"
 #include "common/settings.hpp"
 #include "common/spell.hpp"
@@ -90,7 +92,51 @@ struct Store {
   Settings settings = LoadSettings();
   std::unique_ptr<StateStore> db = OpenState(settings);
   Runs runs{db.get(), settings.state_dir};
+  std::unique_ptr<Nodes> nodes;  ///< the inventory's nodes, when a job of the flow has `on:`
 };
+
+/// Calls @p f for every job of @p flow and its sub-flows.
+void ForEachJob(const FlowDef& flow, const std::function<void(const FlowDef&, const JobDef&)>& f) {
+  for (const auto& j : flow.jobs) {
+    f(flow, j);
+    if (j.kind == JobKind::kFlow) ForEachJob(flow.Subflow(j), f);
+  }
+}
+
+/// Loads the inventory into st->nodes when a job of @p flow runs on nodes, and checks that every
+/// `on:` selects nodes (a definition error at the `on:` otherwise).
+void LoadNodes(const FlowDef& flow, const Options& o, Store* st) {
+  bool remote = false;
+  ForEachJob(flow, [&](const FlowDef&, const JobDef& j) { remote = remote || j.on.Remote(); });
+  if (!remote) return;
+  std::function<void(const std::string&, ssh::SessionOptions*)> adjust;
+  if (o.verbose)
+    adjust = [](const std::string&, ssh::SessionOptions* so) {
+      so->log = [](const std::string& line) { std::fprintf(stderr, "hjob-run: %s\n", line.c_str()); };
+    };
+  st->nodes = std::make_unique<Nodes>(
+      inv::Inventory::Load(o.inventory.empty() ? inv::DefaultInventoryPath() : o.inventory), st->settings, adjust);
+  ForEachJob(flow, [&](const FlowDef& f, const JobDef& j) {
+    if (!j.on.Remote()) return;
+    std::vector<std::string> nodes;
+    try {
+      nodes = st->nodes->Select(j.on);
+    } catch (const UsageError& e) {
+      std::ifstream in(f.path);
+      std::stringstream text;
+      text << in.rdbuf();
+      throw DefinitionError(j.on.loc, "'on' of job '" + j.id + "': " + e.what(), SourceLineOf(text.str(), j.on.loc.line));
+    }
+    if (nodes.empty()) throw DefinitionError(j.on.loc, "'on' of job '" + j.id + "' selects no node");
+  });
+}
+
+/// Lets @p ro run jobs with `on:` on the nodes of @p nodes (null: no inventory).
+void UseNodes(Nodes* nodes, RunnerOptions* ro) {
+  if (!nodes) return;
+  ro->executor_for = [nodes](const std::string& node) { return nodes->For(node); };
+  ro->select_nodes = [nodes](const TargetSpec& on) { return nodes->Select(on); };
+}
 
 /// The calendars a flow may name: --calendars, else the settings' calendar path.
 class Calendars {
@@ -245,6 +291,7 @@ int RunOnce(Store& st, Calendars& calendars, const FlowDef& flow, const std::str
   LocalExecutor local;
   ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, ::isatty(1) == 1, &clock);
   RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
+  UseNodes(st.nodes.get(), &ro);
   if (!event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", event);
   const RunOutcome out = ExecuteRun(&st.runs, run, flow, params, ro, nullptr);
   return ExitFor(out.status);
@@ -336,7 +383,7 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
 }
 
 void PrintPlan(const FlowDef& flow, const std::map<std::string, std::string>& params, Calendars& calendars,
-               const std::string& indent) {
+               const std::string& indent, Nodes* nodes) {
   if (indent.empty()) {
     std::printf("flow %s (%s): %zu job%s, at most %d at once\n", flow.name.c_str(), flow.path.c_str(), flow.jobs.size(),
                 flow.jobs.size() == 1 ? "" : "s", flow.parallel);
@@ -375,14 +422,26 @@ void PrintPlan(const FlowDef& flow, const std::map<std::string, std::string>& pa
       if (!j->cwd.empty()) extra += "; cwd " + j->cwd;
     }
     if (j->allow_failure) extra += "; may fail";
-    std::printf("%s%d. %s [local] %s%s\n", indent.c_str(), ++step, j->id.c_str(), Printable(what, 300).c_str(),
+    std::string where = "local";
+    if (j->on.Remote() && nodes) {
+      where.clear();
+      for (const auto& n : nodes->Select(j->on)) where += (where.empty() ? "" : ", ") + nodes->For(n)->Where();
+      where += std::string("; ") + TargetModeName(j->on.mode);
+      if (j->on.mode == TargetSpec::Mode::kAll) {
+        if (j->on.parallel > 0) where += ", parallel " + std::to_string(j->on.parallel);
+        if (j->on.max_fail > 0) where += ", max_fail " + std::to_string(j->on.max_fail) + (j->on.max_fail_percent ? "%" : "");
+        if (j->on.keep_going) where += ", keep going";
+      }
+    }
+    if (j->kind == JobKind::kRun && !j->script.empty()) what = "script " + j->script + (j->run.argv.empty() ? "" : " " + j->run.Display());
+    std::printf("%s%d. %s [%s] %s%s\n", indent.c_str(), ++step, j->id.c_str(), where.c_str(), Printable(what, 300).c_str(),
                 extra.c_str());
     if (j->kind == JobKind::kFlow) {
       const FlowDef& sub = flow.Subflow(*j);
       std::map<std::string, std::string> shown;
       for (const auto& p : sub.params) shown[p.name] = p.default_value.value_or("");
       for (const auto& [n, v] : j->flow_params) shown[n] = v;
-      PrintPlan(sub, shown, calendars, indent + "   ");
+      PrintPlan(sub, shown, calendars, indent + "   ", nodes);
     }
   }
   for (const auto* h : {&flow.on_success, &flow.on_failure, &flow.on_exit})
@@ -457,10 +516,11 @@ int CmdRun(const Options& o) {
   Calendars calendars(st.settings, o.calendar_files);
   auto flow = LoadChecked(o.file, &calendars);
   const std::string file = Absolute(o.file);
+  LoadNodes(*flow, o, &st);
   if (o.events.empty()) {
     const auto params = ResolveParams(*flow, SplitParams(o.params));
     if (o.dry_run) {
-      PrintPlan(*flow, params, calendars, "");
+      PrintPlan(*flow, params, calendars, "", st.nodes.get());
       return kExitSuccess;
     }
     InstallStopHandlers();
@@ -522,6 +582,7 @@ int CmdResume(const Options& o) {
                 run.id.c_str(), run.status.c_str());
     return ExitFor(run.status);
   }
+  LoadNodes(*flow, o, &st);
   SystemClock clock;
   RunInfo owner = run;
   auto lock = st.db->TryLock(Runs::LockName(run.flow), Runs::LockOwner(owner));
@@ -541,6 +602,7 @@ int CmdResume(const Options& o) {
   LocalExecutor local;
   ConsoleReporter reporter(o.format == "json", ::isatty(2) == 1, ::isatty(1) == 1, &clock);
   RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
+  UseNodes(st.nodes.get(), &ro);
   if (!run.event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", run.event);
   const RunOutcome out = ExecuteRun(&st.runs, run, *flow, params, ro, &plan);
   const bool partial = plan.mode == ResumePlan::Mode::kOnly || plan.mode == ResumePlan::Mode::kWarnings;
@@ -679,7 +741,23 @@ int CmdLogs(const Options& o) {
     std::fclose(in);
     return true;
   };
+  if (!o.node.empty() && o.job.empty()) throw UsageError("--node needs a JOB");
   if (!o.job.empty()) {
+    if (!o.node.empty()) {
+      const std::string name = o.job + "@" + o.node;
+      if (!print(name, false)) {
+        std::vector<std::string> nodes;
+        for (const auto& r : jobs)
+          if (StartsWith(r.job, o.job + "@")) nodes.push_back(r.job.substr(o.job.size() + 1));
+        throw UsageError("job '" + Printable(o.job, 80) + "' of run " + run.id + " has no log on node '" +
+                         Printable(o.node, 80) + "'" + DidYouMean(o.node, nodes));
+      }
+      return kExitSuccess;
+    }
+    bool on_nodes = false;
+    for (const auto& r : jobs)
+      if (StartsWith(r.job, o.job + "@")) on_nodes = print(r.job, true) || on_nodes;
+    if (on_nodes) return kExitSuccess;
     if (std::none_of(jobs.begin(), jobs.end(), [&](const JobRecord& r) { return r.job == o.job; })) {
       std::vector<std::string> names;
       for (const auto& r : jobs) names.push_back(r.job);
@@ -695,14 +773,27 @@ int CmdLogs(const Options& o) {
 int CmdResults(const Options& o) {
   Store st;
   const RunInfo run = st.runs.Get(o.run_id);
-  const auto jobs = st.runs.Jobs(run);
+  auto jobs = st.runs.Jobs(run);
+  // "JOB@NODE" rows are JOB on NODE; the row of a job that ran on nodes sums them up ("*").
+  std::vector<std::string> node_of;
+  for (auto& j : jobs) {
+    const size_t at = j.job.find('@');
+    if (at != std::string::npos && at > 0 && j.job[at - 1] != '/') {
+      node_of.push_back(j.job.substr(at + 1));
+      j.job.resize(at);
+      continue;
+    }
+    const bool fanned = std::any_of(jobs.begin(), jobs.end(), [&](const JobRecord& r) { return StartsWith(r.job, j.job + "@"); });
+    node_of.push_back(fanned ? "*" : "local");
+  }
   if (o.format == "json") {
-    for (const auto& j : jobs) {
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const JobRecord& j = jobs[i];
       nlohmann::ordered_json row;
       row["run_id"] = run.id;
       row["flow"] = run.flow;
-      row["node"] = "local";
-      const nlohmann::ordered_json fields = JobJson(j);
+      row["node"] = node_of[i];
+      nlohmann::ordered_json fields = JobJson(j);
       for (auto it = fields.begin(); it != fields.end(); ++it) row[it.key()] = it.value();
       WriteJsonLine(row);
     }
@@ -710,16 +801,18 @@ int CmdResults(const Options& o) {
   }
   const bool csv = o.format == "csv";
   if (csv) std::puts("run_id,flow,job,node,state,exit_code,attempts,started,ended,duration_ms,output_name,output,reason");
-  for (const auto& j : jobs) {
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const JobRecord& j = jobs[i];
+    const char* node = node_of[i].c_str();
     const std::string code = j.exit_code ? std::to_string(*j.exit_code) : "";
     const std::string ms = j.ended_ms > 0 && j.started_ms > 0 ? std::to_string(j.ended_ms - j.started_ms) : "";
     if (csv) {
-      std::printf("%s,%s,%s,local,%s,%s,%d,%s,%s,%s,%s,%s,%s\n", run.id.c_str(), Csv(run.flow).c_str(),
-                  Csv(j.job).c_str(), j.state.c_str(), code.c_str(), j.attempts,
+      std::printf("%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s\n", run.id.c_str(), Csv(run.flow).c_str(),
+                  Csv(j.job).c_str(), Csv(node).c_str(), j.state.c_str(), code.c_str(), j.attempts,
                   j.started_ms > 0 ? Iso(j.started_ms).c_str() : "", j.ended_ms > 0 ? Iso(j.ended_ms).c_str() : "",
                   ms.c_str(), Csv(j.output_name).c_str(), Csv(j.output_value).c_str(), Csv(j.reason).c_str());
     } else {
-      std::printf("%s\tlocal\t%s\t%s\t%s\t%s\n", j.job.c_str(), j.state.c_str(), code.empty() ? "-" : code.c_str(),
+      std::printf("%s\t%s\t%s\t%s\t%s\t%s\n", j.job.c_str(), node, j.state.c_str(), code.empty() ? "-" : code.c_str(),
                   j.ended_ms > 0 ? Duration(j.started_ms, j.ended_ms).c_str() : "-",
                   j.output_name.empty() ? "" : (j.output_name + "=" + Printable(j.output_value, 200)).c_str());
     }

@@ -32,6 +32,9 @@ struct Options {
   std::string comment;                      ///< approve/deny --comment
   std::string flow;                         ///< list --flow
   int limit = 20;                           ///< list --limit
+  std::string inventory;                    ///< run/resume --inventory ("" = the default path)
+  bool verbose = false;                     ///< run/resume -v: SSH connection lines on stderr
+  std::string node;                         ///< logs --node
 };
 
 int CmdRun(const Options& o);

@@ -1,6 +1,7 @@
 #include "cmd/hjob-run/executor.hpp"
 
 #include <map>
+#include <utility>
 
 #include "common/process.hpp"
 
@@ -28,7 +29,12 @@ CommandResult LocalExecutor::Run(const JobCommand& cmd, const std::atomic<bool>*
   for (const auto& [name, value] : cmd.env) set(name, name + "=" + value);
 
   ProcessOptions o;
-  o.argv = cmd.command.LocalArgv();
+  if (cmd.script.empty()) {
+    o.argv = cmd.command.LocalArgv();
+  } else {
+    o.argv = {cmd.script};
+    o.argv.insert(o.argv.end(), cmd.command.argv.begin(), cmd.command.argv.end());
+  }
   o.env = std::move(env);
   o.cwd = cmd.cwd;
   o.timeout = cmd.timeout;
@@ -37,11 +43,13 @@ CommandResult LocalExecutor::Run(const JobCommand& cmd, const std::atomic<bool>*
   o.what = "command";
   o.stop = stop;
   o.on_start = cmd.on_start;
-  const ProcessResult p = RunProcess(o);
+  return FromProcessResult(RunProcess(o), stop);
+}
 
+CommandResult FromProcessResult(ProcessResult p, const std::atomic<bool>* stop) {
   CommandResult r;
-  r.out = p.out;
-  r.err = p.err;
+  r.out = std::move(p.out);
+  r.err = std::move(p.err);
   r.out_truncated = p.out_truncated;
   r.err_truncated = p.err_truncated;
   r.error = p.error;

@@ -13,12 +13,15 @@
 #include <vector>
 
 #include "cmd/hjob-run/flow.hpp"
+#include "common/process.hpp"
 
 namespace hops::job {
 
 /// One command to run, with everything the executor needs and nothing it must interpret.
 struct JobCommand {
-  Command command;  ///< argv (no shell) or a string for `sh -c`
+  Command command;  ///< argv (no shell) or a string for `sh -c`; with script: the script's arguments
+  /// A local script file to run (copied to the target first when it is remote); "" = none.
+  std::string script;
   /// Variables added to the target's environment, in order (later ones win): the flow's and the
   /// job's env, then parameters, outputs and HOPS_*. Values are data: an executor must deliver
   /// them byte for byte and never splice them into a command string.
@@ -49,6 +52,10 @@ struct CommandResult {
   bool out_truncated = false, err_truncated = false;
   std::string error;      ///< kNotStarted, kLost: why (never the arguments or environment)
 };
+
+/// How @p p (of RunProcess or an SSH command) reads as a CommandResult: a timeout while *@p stop
+/// is set is kStopped.
+CommandResult FromProcessResult(ProcessResult p, const std::atomic<bool>* stop);
 
 /// Runs commands somewhere. Run may be called from several threads at once.
 class Executor {

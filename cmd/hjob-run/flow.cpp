@@ -1,7 +1,10 @@
 #include "cmd/hjob-run/flow.hpp"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,9 +28,11 @@ const std::vector<std::string> kFlowKeys = {"name",    "description", "params", 
 const std::vector<std::string> kDefaultsKeys = {"timeout", "retry", "env", "cwd", "end_values"};
 const std::vector<std::string> kJobKeys = {"description", "run",     "flow",   "params",      "approval",
                                            "wait",        "needs",   "when",   "env",         "cwd",
-                                           "timeout",     "retry",   "end_values", "output", "allow_failure"};
+                                           "timeout",     "retry",   "end_values", "output", "allow_failure",
+                                           "script",      "on"};
 const std::vector<std::string> kHandlerKeys = {"description", "run", "env", "cwd", "timeout", "retry", "end_values"};
-const std::vector<std::string> kKindKeys = {"run", "flow", "approval", "wait"};
+const std::vector<std::string> kKindKeys = {"run", "script", "flow", "approval", "wait"};
+const std::vector<std::string> kOnKeys = {"nodes", "scope", "mode", "parallel", "max_fail", "keep_going"};
 const std::vector<std::string> kParamKeys = {"default", "description"};
 const std::vector<std::string> kRetryKeys = {"count", "delay", "backoff", "max_delay"};
 const std::vector<std::string> kEndValueKeys = {"success", "warning"};
@@ -43,7 +48,7 @@ bool KeyAllowedFor(JobKind kind, const std::string& key) {
   if (common.count(key)) return true;
   switch (kind) {
     case JobKind::kRun:
-      return key == "timeout" || key == "retry" || key == "end_values" || key == "output";
+      return key == "timeout" || key == "retry" || key == "end_values" || key == "output" || key == "on";
     case JobKind::kFlow:
       return key == "params";
     case JobKind::kApproval:
@@ -367,6 +372,76 @@ class Loader {
     return c;
   }
 
+  /// `script: PATH` or `script: [PATH, ARG...]`: a local file run on the target.
+  void LoadScript(const YamlDoc& doc, const YAML::Node& node, JobDef* job) {
+    std::vector<std::string> words;
+    if (node.IsSequence()) {
+      for (const auto& a : node) words.push_back(ScalarText(doc, a, "an argument of 'script'"));
+    } else if (node.IsScalar()) {
+      words.push_back(node.Scalar());
+    } else {
+      doc.Fail(node, "'script' must be a file name or a list of the file name and its arguments, not " +
+                         std::string(NodeTypeName(node)));
+    }
+    if (words.empty() || Trim(words[0]).empty()) doc.Fail(node, "'script' must name a file");
+    const std::string file = words[0];
+    job->script = file[0] == '/' ? file : DirOf(doc.filename()) + file;
+    struct stat st {};
+    if (::stat(job->script.c_str(), &st) != 0) doc.Fail(node, "cannot read script '" + file + "': " + strerror(errno));
+    if (!S_ISREG(st.st_mode)) doc.Fail(node, "script '" + file + "' is not a regular file");
+    job->run.argv.assign(words.begin() + 1, words.end());
+  }
+
+  /// `on: {nodes: [...] | scope: ..., mode, parallel, max_fail, keep_going}`.
+  void LoadTarget(const YamlDoc& doc, const YAML::Node& node, JobDef* job) {
+    TargetSpec& t = job->on;
+    t.loc = doc.Loc(node);
+    auto list = [&](const YAML::Node& n, const std::string& key) {
+      std::vector<std::string> out;
+      if (n.IsSequence()) {
+        for (const auto& e : n) out.push_back(ScalarText(doc, e, "an entry of '" + key + "'"));
+      } else {
+        out.push_back(ScalarText(doc, n, "'" + key + "'"));
+      }
+      for (const auto& e : out)
+        if (Trim(e).empty()) doc.Fail(n, "'" + key + "' must not hold an empty name");
+      return out;
+    };
+    if (node.IsScalar() || node.IsSequence()) {  // on: web01 / on: [web01, web02]
+      t.nodes = list(node, "on");
+      return;
+    }
+    MapReader r(doc, node, "'on' of job '" + job->id + "'", kOnKeys, errors_);
+    if (r.Has("nodes")) t.nodes = list(r.Get("nodes"), "nodes");
+    if (r.Has("scope")) t.scopes = list(r.Get("scope"), "scope");
+    if (!t.Remote()) doc.Fail(node, "'on' needs 'nodes' or 'scope'");
+    if (auto m = r.String("mode")) {
+      if (*m == "all") t.mode = TargetSpec::Mode::kAll;
+      else if (*m == "one_of") t.mode = TargetSpec::Mode::kOneOf;
+      else if (*m == "any") t.mode = TargetSpec::Mode::kAny;
+      else
+        doc.Fail(r.Get("mode"), "'mode' must be all, one_of or any, not '" + *m + "'" +
+                                    DidYouMean(*m, {"all", "one_of", "any"}));
+    }
+    if (auto p = r.Int("parallel", 1, 10000)) t.parallel = static_cast<int>(*p);
+    if (r.Has("max_fail")) {
+      const YAML::Node mf = r.Get("max_fail");
+      std::string text = ScalarText(doc, mf, "'max_fail'");
+      t.max_fail_percent = !text.empty() && text.back() == '%';
+      if (t.max_fail_percent) text.pop_back();
+      char* end = nullptr;
+      errno = 0;
+      const long v = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || errno != 0 || v < 0 || (t.max_fail_percent && v > 100) || v > 1000000)
+        doc.Fail(mf, "'max_fail' must be a count of nodes (0 or more) or a percentage such as 10%, not '" +
+                         mf.Scalar() + "'");
+      t.max_fail = static_cast<int>(v);
+    }
+    if (auto k = r.Bool("keep_going")) t.keep_going = *k;
+    if (t.mode != TargetSpec::Mode::kAll && (r.Has("parallel") || r.Has("max_fail") || r.Has("keep_going")))
+      doc.Fail(node, "'parallel', 'max_fail' and 'keep_going' apply to mode 'all' only");
+  }
+
   /// Fills @p job from @p node; false when it is unusable (errors collected).
   bool LoadJob(const YamlDoc& doc, const YAML::Node& node, bool handler, JobDef* job, FlowDef* flow) {
     const std::string what = handler ? "handler '" + job->id.substr(1) + "'" : "job '" + job->id + "'";
@@ -380,7 +455,7 @@ class Loader {
     for (const auto& k : kKindKeys)
       if (r.Has(k)) kinds.push_back(k);
     if (kinds.empty()) {
-      Error(doc.ErrorAt(node, what + (handler ? " needs 'run'" : " needs one of 'run', 'flow', 'approval' or 'wait'")));
+      Error(doc.ErrorAt(node, what + (handler ? " needs 'run'" : " needs one of 'run', 'script', 'flow', 'approval' or 'wait'")));
       return false;
     }
     if (kinds.size() > 1) {
@@ -388,7 +463,7 @@ class Loader {
       return false;
     }
     const std::string& kind = kinds[0];
-    job->kind = kind == "run" ? JobKind::kRun : kind == "flow" ? JobKind::kFlow
+    job->kind = kind == "run" || kind == "script" ? JobKind::kRun : kind == "flow" ? JobKind::kFlow
                 : kind == "approval" ? JobKind::kApproval : JobKind::kWait;
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (!it->first.IsScalar()) continue;
@@ -405,7 +480,8 @@ class Loader {
     Try([&] {
       switch (job->kind) {
         case JobKind::kRun:
-          job->run = LoadCommand(doc, r.Get("run"), "run");
+          if (kind == "script") LoadScript(doc, r.Get("script"), job);
+          else job->run = LoadCommand(doc, r.Get("run"), "run");
           break;
         case JobKind::kFlow:
           LoadFlowCall(doc, r, job, flow);
@@ -417,6 +493,9 @@ class Loader {
           LoadWait(doc, r.Get("wait"), job);
           break;
       }
+    });
+    Try([&] {
+      if (r.Has("on")) LoadTarget(doc, r.Get("on"), job);
     });
     Try([&] {
       if (!r.Has("needs")) return;
@@ -459,6 +538,9 @@ class Loader {
     Try([&] {
       if (auto b = r.Bool("allow_failure")) job->allow_failure = *b;
     });
+    if (job->on.Remote() && job->on.mode == TargetSpec::Mode::kAll && !job->output.empty())
+      Error(doc.ErrorAt(r.Get("output"), "output '" + job->output +
+                                             "' is taken from one node: give 'on' mode one_of or any"));
     return true;
   }
 
@@ -792,6 +874,15 @@ std::vector<std::string> FlowDef::Upstream(const std::string& id) const {
   for (const auto& j : jobs)
     if (found.count(j.id)) out.push_back(j.id);
   return out;
+}
+
+const char* TargetModeName(TargetSpec::Mode m) {
+  switch (m) {
+    case TargetSpec::Mode::kAll: return "all";
+    case TargetSpec::Mode::kOneOf: return "one_of";
+    case TargetSpec::Mode::kAny: return "any";
+  }
+  return "all";
 }
 
 const FlowDef& FlowDef::Subflow(const JobDef& job) const { return *subflows.at(job.flow_path); }

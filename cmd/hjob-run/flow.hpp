@@ -74,6 +74,28 @@ struct WaitSpec {
   std::chrono::milliseconds interval{std::chrono::seconds(5)};  ///< how often file/command are tried
 };
 
+/// Where a job runs: `on:` (hjob-run(5)). No nodes and no scopes = this host.
+struct TargetSpec {
+  /// How the nodes are used: every one (kAll), the first that succeeds in order (kOneOf), or the
+  /// first that can be reached (kAny).
+  enum class Mode { kAll, kOneOf, kAny };
+  std::vector<std::string> nodes;   ///< inventory node ids
+  std::vector<std::string> scopes;  ///< inventory scope patterns (as --scope)
+  Mode mode = Mode::kAll;
+  int parallel = 0;                 ///< kAll: nodes at once; 0 = all of them
+  int max_fail = 0;                 ///< kAll: nodes that may fail (count) ...
+  bool max_fail_percent = false;    ///< ... or percent of the nodes when true
+  bool keep_going = false;          ///< kAll: start every node even past max_fail
+  SourceLoc loc;                    ///< where `on:` is written
+  /// True when the job runs on inventory nodes.
+  bool Remote() const { return !nodes.empty() || !scopes.empty(); }
+  /// The failures allowed among @p total nodes.
+  int AllowedFailures(int total) const { return max_fail_percent ? total * max_fail / 100 : max_fail; }
+};
+
+/// The word for @p m: "all", "one_of" or "any".
+const char* TargetModeName(TargetSpec::Mode m);
+
 /// The kinds of job.
 enum class JobKind { kRun, kFlow, kApproval, kWait };
 
@@ -82,7 +104,9 @@ struct JobDef {
   std::string id;
   JobKind kind = JobKind::kRun;
   std::string description;
-  Command run;                                      ///< kRun
+  Command run;                                      ///< kRun (for a script: its arguments)
+  std::string script;                               ///< kRun from `script:`: the local file, resolved
+  TargetSpec on;                                    ///< kRun: where it runs
   std::string flow_file;                            ///< kFlow: the path as written
   std::string flow_path;                            ///< kFlow: resolved against the parent file
   std::vector<std::pair<std::string, std::string>> flow_params;  ///< kFlow: name, value template

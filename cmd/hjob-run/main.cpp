@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
   resume->add_flag("--warnings", o.warnings, "Rerun only the jobs that ended with a warning");
   resume->add_option("--calendars", o.calendar_files, "Calendar file for 'calendar:' (repeatable)")->type_name("FILE");
   resume->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  for (auto* sub : {run, resume}) {
+    sub->add_option("--inventory", o.inventory, "Inventory for 'on:' (default: $HOPS_INVENTORY, then the usual paths)")
+        ->type_name("FILE");
+    sub->add_flag("-v,--verbose", o.verbose, "Print SSH connection steps on stderr");
+  }
 
   auto* approve = app.add_subcommand("approve", "Approve an approval job of a run");
   auto* deny = app.add_subcommand("deny", "Deny an approval job of a run (the job fails)");
@@ -58,6 +63,7 @@ int main(int argc, char** argv) {
   auto* logs = app.add_subcommand("logs", "Print the output of a run's jobs");
   logs->add_option("RUN", o.run_id, "Run id")->required();
   logs->add_option("JOB", o.job, "Only this job");
+  logs->add_option("--node", o.node, "Only the job's output on this node")->type_name("NODE");
 
   auto* results = app.add_subcommand("results", "One row per job: status, exit code, duration, captured output");
   results->add_option("RUN", o.run_id, "Run id")->required();

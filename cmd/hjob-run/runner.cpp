@@ -117,6 +117,19 @@ class Execution {
                    std::vector<std::pair<std::string, std::string>> env,
                    const std::map<std::string, std::string>& values);
   void RunCommandJob(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env, JobRecord* rec);
+  /// The attempts (retries included) of @p def on @p node ("" = this host) into @p rec; the
+  /// last attempt's end in *@p last when given.
+  void RunAttempts(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
+                   const std::string& node, JobRecord* rec, CommandResult::End* last = nullptr);
+  /// A job with `on:`: one record "JOB@NODE" per node, dispatched by the target's mode.
+  void RunOnNodes(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
+                  const std::vector<std::string>& nodes, JobRecord* rec);
+  /// The executor of @p node; "" = this host.
+  Executor* ExecutorFor(const std::string& node) {
+    if (node.empty()) return o_.local;
+    if (!o_.executor_for) throw RuntimeError("no inventory is loaded to reach node '" + node + "'");
+    return o_.executor_for(node);
+  }
   void RunApproval(const JobDef& def, JobRecord* rec);
   void RunWait(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env, JobRecord* rec);
   void RunSubflow(const FlowDef& flow, const JobDef& def, const std::map<std::string, std::string>& values,
@@ -490,6 +503,142 @@ JobRecord Execution::RunJob(const FlowDef& flow, const JobDef& def, const std::s
 
 void Execution::RunCommandJob(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
                               JobRecord* rec) {
+  if (!def.on.Remote()) return RunAttempts(def, env, "", rec);
+  if (!o_.select_nodes) throw RuntimeError("job '" + def.id + "' runs on nodes, but no inventory is loaded");
+  const std::vector<std::string> nodes = o_.select_nodes(def.on);
+  if (nodes.empty()) throw RuntimeError("'on' of job '" + def.id + "' selects no node");
+  RunOnNodes(def, env, nodes, rec);
+}
+
+void Execution::RunOnNodes(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
+                           const std::vector<std::string>& nodes, JobRecord* rec) {
+  const size_t total = nodes.size();
+  std::vector<JobRecord> results(total);
+  std::vector<bool> kept(total, false);
+  for (size_t i = 0; i < total; ++i) {
+    results[i].job = rec->job + "@" + nodes[i];
+    results[i].output_name = def.output;
+    // Resume: a (job, node) pair that ended well before is not run again.
+    if (!plan_) continue;
+    auto it = plan_->previous.find(results[i].job);
+    if (it != plan_->previous.end() && (it->second.state == "success" || it->second.state == "warning")) {
+      results[i] = it->second;
+      kept[i] = true;
+    }
+  }
+  std::vector<CommandResult::End> ends(total, CommandResult::End::kNotStarted);
+  auto run_node = [&](size_t i) {
+    JobRecord& nr = results[i];
+    nr.state = "running";
+    nr.reason.clear();
+    nr.started_ms = o_.clock->NowMs();
+    nr.ended_ms = 0;
+    Record(nr);
+    auto node_env = env;
+    node_env.emplace_back("HOPS_NODE", nodes[i]);
+    try {
+      RunAttempts(def, node_env, nodes[i], &nr, &ends[i]);
+    } catch (const std::exception& e) {
+      nr.state = "failed";
+      nr.reason = e.what();
+    }
+    if (nr.state == "running") {
+      nr.state = "failed";
+      nr.reason = "ended without a status";
+    }
+    nr.ended_ms = o_.clock->NowMs();
+    Record(nr);
+  };
+  auto summary = [&](const std::string& lead) {
+    std::map<std::string, int> counts;
+    std::string failed;
+    for (size_t i = 0; i < total; ++i) {
+      ++counts[results[i].state];
+      if (results[i].state == "failed" && failed.size() < 300)
+        failed += (failed.empty() ? "; " : ", ") + nodes[i] + ": " + Printable(results[i].reason, 100);
+    }
+    std::string parts;
+    for (const char* st : {"success", "warning", "failed", "pending"})
+      if (counts.count(st)) parts += (parts.empty() ? "" : ", ") + std::to_string(counts[st]) + " " + st;
+    return lead + std::to_string(total) + " node" + (total == 1 ? "" : "s") + ": " + parts + failed;
+  };
+  int attempts = 0;
+  auto finish = [&](const std::string& state, const std::string& reason, const JobRecord* from) {
+    for (const auto& r : results) attempts += r.attempts;
+    rec->attempts = attempts;
+    rec->state = state;
+    rec->reason = reason;
+    if (from) {
+      rec->exit_code = from->exit_code;
+      rec->output_value = from->output_value;
+      rec->tail = from->tail;
+    }
+  };
+
+  if (def.on.mode != TargetSpec::Mode::kAll) {
+    // one_of: in order until one succeeds; any: the first node that can be reached runs it.
+    const bool one_of = def.on.mode == TargetSpec::Mode::kOneOf;
+    for (size_t i = 0; i < total; ++i) {
+      if (!kept[i]) {
+        if (Stopped()) break;
+        run_node(i);
+      }
+      const JobRecord& nr = results[i];
+      const bool ok = nr.state == "success" || nr.state == "warning";
+      if (ok || (!one_of && ends[i] != CommandResult::End::kNotStarted))
+        return finish(nr.state, "on " + nodes[i] + ": " + nr.reason, &nr);
+    }
+    for (size_t i = 0; i < total; ++i)
+      if (results[i].state.empty() || results[i].state == "pending") results[i].state = "pending";
+    return finish("failed", summary(one_of ? "no node succeeded, " : "no node could be reached, "), nullptr);
+  }
+
+  const int allowed = def.on.AllowedFailures(static_cast<int>(total));
+  const size_t width = def.on.parallel > 0 ? std::min<size_t>(def.on.parallel, total) : total;
+  std::mutex mu;
+  size_t next = 0;
+  int failures = 0;
+  auto worker = [&] {
+    while (true) {
+      size_t i;
+      {
+        std::lock_guard<std::mutex> l(mu);
+        if (next >= total) return;
+        i = next++;
+        if (kept[i]) continue;
+        if (Stopped() || (failures > allowed && !def.on.keep_going)) {
+          results[i].state = "pending";
+          results[i].reason = Stopped() ? "not started: the run was stopped"
+                                        : "not started: more than " + std::to_string(allowed) + " node(s) failed";
+          Record(results[i]);
+          continue;
+        }
+      }
+      run_node(i);
+      if (results[i].state == "failed") {
+        std::lock_guard<std::mutex> l(mu);
+        ++failures;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < width; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  bool warning = false, pending = false;
+  for (const auto& r : results) {
+    if (r.state == "warning") warning = true;
+    if (r.state == "pending") pending = true;
+  }
+  const std::string state = failures > allowed || pending || Stopped() ? "failed"
+                            : failures > 0 || warning                ? "warning"
+                                                                     : "success";
+  finish(state, summary(""), total == 1 ? &results[0] : nullptr);
+}
+
+void Execution::RunAttempts(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
+                            const std::string& node, JobRecord* rec, CommandResult::End* last) {
+  Executor* executor = ExecutorFor(node);
   const std::string log = runs_->LogPath(run_, rec->job, true);
   struct stat st {};
   if (::stat(log.c_str(), &st) == 0 && st.st_size > 0) AppendFile(log, "--- run again by resume ---\n");
@@ -509,6 +658,7 @@ void Execution::RunCommandJob(const JobDef& def, const std::vector<std::pair<std
     rec->exit_code.reset();
     JobCommand cmd;
     cmd.command = def.run;
+    cmd.script = def.script;
     cmd.env = env;
     cmd.env.emplace_back("HOPS_ATTEMPT", std::to_string(a));
     cmd.cwd = def.cwd;
@@ -518,7 +668,8 @@ void Execution::RunCommandJob(const JobDef& def, const std::vector<std::pair<std
       rec->boot_id = BootId();
       Record(*rec);
     };
-    const CommandResult r = o_.local->Run(cmd, &stop_);
+    const CommandResult r = executor->Run(cmd, &stop_);
+    if (last) *last = r.end;
     rec->pgid = 0;
     std::string text = r.out;
     if (r.out_truncated) text += "\n--- stdout cut at " + std::to_string(cmd.max_stdout) + " bytes ---\n";
@@ -661,7 +812,7 @@ void Execution::RunWait(const JobDef& def, const std::vector<std::pair<std::stri
       cmd.env = env;
       cmd.cwd = def.cwd;
       cmd.timeout = std::chrono::milliseconds(std::max<int64_t>(1, deadline - o_.clock->NowMs()));
-      const CommandResult r = o_.local->Run(cmd, &stop_);
+      const CommandResult r = ExecutorFor("")->Run(cmd, &stop_);
       rec->attempts = tries;
       if (r.end == CommandResult::End::kStopped) return interrupted();
       if (r.end == CommandResult::End::kNotStarted) {
@@ -761,7 +912,7 @@ RunOutcome ExecuteRun(Runs* runs, const RunInfo& run, const FlowDef& flow,
   std::map<std::string, int> counts;
   int total = 0;
   for (const auto& j : runs->Jobs(run)) {
-    if (!j.job.empty() && (j.job[0] == '@' || j.job.find("/@") != std::string::npos)) continue;
+    if (j.job.find('@') != std::string::npos) continue;  // handlers and JOB@NODE rows
     ++counts[j.state];
     ++total;
   }

@@ -81,7 +81,12 @@ struct RunOutcome {
 
 /// Everything the runner uses besides the flow.
 struct RunnerOptions {
-  Executor* local = nullptr;           ///< runs commands on this host
+  Executor* local = nullptr;           ///< runs commands on this host (jobs without `on:`)
+  /// The executor of inventory node @p node, for jobs with `on:`; may throw UsageError.
+  std::function<Executor*(const std::string& node)> executor_for;
+  /// The node ids `on:` selects, in order; may throw UsageError. Empty = no inventory: a job
+  /// with `on:` fails.
+  std::function<std::vector<std::string>(const TargetSpec& on)> select_nodes;
   Clock* clock = nullptr;
   Reporter* reporter = nullptr;        ///< may be null
   const std::atomic<bool>* stop = nullptr;  ///< set on SIGINT/SIGTERM: stop everything, fail the run

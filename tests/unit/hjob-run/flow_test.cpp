@@ -98,13 +98,18 @@ TEST_SUITE("hjob-run flow") {
                                    "defaults, calendar, parallel, events, jobs, on_success, on_failure, on_exit"});
   }
 
-  TEST_CASE("remote keys are not part of this build's schema") {
-    auto e = Errors("name: x\njobs:\n  a: {run: [uname], on: {nodes: [web1]}}\n  b: {script: ./x.sh}\n");
+  TEST_CASE("on: and script: load, and their mistakes point at the value") {
+    auto e = Errors("name: x\njobs:\n  a: {run: [uname], on: {nodes: [web1], mode: oneof}}\n  b: {script: ./nope.sh}\n"
+                    "  c: {run: [true], on: {scope: prod, max_fail: 10x}}\n  d: {run: [true], on: {mode: any}}\n"
+                    "  e: {run: [true], on: [w1, w2], output: OUT}\n  f: {wait: {sleep: 1s}, on: [w1]}\n");
     CAPTURE(e);
-    REQUIRE(e.size() == 3);
-    CHECK(e[0].rfind("3:21: unknown key 'on' in job 'a'", 0) == 0);
-    CHECK(e[1] == "4:6: job 'b' needs one of 'run', 'flow', 'approval' or 'wait'");
-    CHECK(e[2].rfind("4:7: unknown key 'script' in job 'b'", 0) == 0);
+    REQUIRE(e.size() == 6);
+    CHECK(e[0] == "3:47: 'mode' must be all, one_of or any, not 'oneof', did you mean 'one_of'?");
+    CHECK(e[1].rfind("4:15: cannot read script './nope.sh': No such file or directory", 0) == 0);
+    CHECK(e[2].rfind("5:48: 'max_fail' must be a count of nodes", 0) == 0);
+    CHECK(e[3] == "6:24: 'on' needs 'nodes' or 'scope'");
+    CHECK(e[4] == "7:42: output 'OUT' is taken from one node: give 'on' mode one_of or any");
+    CHECK(e[5].rfind("8:26: 'on' does not apply to a 'wait' job", 0) == 0);
   }
 
   TEST_CASE("needs: unknown ids and cycles point at the item that names them") {
@@ -118,7 +123,7 @@ TEST_SUITE("hjob-run flow") {
 
   TEST_CASE("a job has exactly one kind, and only the keys of its kind") {
     CHECK(Errors("name: x\njobs:\n  a: {needs: []}\n") ==
-          std::vector<std::string>{"3:6: job 'a' needs one of 'run', 'flow', 'approval' or 'wait'"});
+          std::vector<std::string>{"3:6: job 'a' needs one of 'run', 'script', 'flow', 'approval' or 'wait'"});
     CHECK(Errors("name: x\njobs:\n  a: {run: [true], wait: {sleep: 1s}}\n") ==
           std::vector<std::string>{"3:20: 'wait' cannot be combined with 'run' in job 'a'"});
     CHECK(Errors("name: x\njobs:\n  a: {approval: {message: ok}, retry: 2}\n") ==
