@@ -26,6 +26,7 @@ printf 'not json\n{"v":2}\n' | hn send -c notify.yaml
 echo "--- the receiver is down: accepted and spooled (75), delivered by flush once it is back"
 receiver_stop
 monitor_events db3:critical db4:critical | hn send -c notify.yaml
+sleep 0.3  # past the first backoff (50-100 ms): both are due, whatever the machine's load
 hn spool list -c notify.yaml
 hn flush -c notify.yaml
 receiver_start
