@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 
 #include "cmd/hnotify/config.hpp"
+#include "cmd/hnotify/inputs.hpp"
 #include "cmd/hnotify/notifier.hpp"
 #include "cmd/hnotify/silence.hpp"
 #include "common/calendar.hpp"
@@ -134,7 +136,9 @@ nlohmann::ordered_json EventJson(const Event& e) {
 }  // namespace
 
 int CmdSend(const Options& o, std::istream& in) {
-  const bool adhoc = !o.message.empty() || !o.title.empty() || !o.status.empty();
+  const bool foreign = !o.from.empty() && o.from != "events";  // --from snmptrapd|syslog
+  const bool adhoc = !o.message.empty() || !o.title.empty() || (!o.status.empty() && !foreign);
+  if (adhoc && foreign) throw UsageError("--from reads standard input; it does not go with --message or --title");
   if (adhoc && o.channels.empty())
     throw UsageError("--message, --title and --status send one message and need --channel NAME");
   if (!adhoc && !o.channels.empty())
@@ -158,6 +162,11 @@ int CmdSend(const Options& o, std::istream& in) {
       if (!o.message.empty()) p.body = o.message;
       ids.insert(n.AcceptMessage(p));
     }
+  } else if (foreign) {
+    InputResult in_r = ReadInput(o.from, o.status, in, &in == &std::cin ? 0 : -1, n);
+    ids.insert(in_r.ids.begin(), in_r.ids.end());
+    lines = in_r.lines;
+    rejected = in_r.rejected;
   } else {
     std::string line;
     long number = 0;

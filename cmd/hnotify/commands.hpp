@@ -24,6 +24,7 @@ struct Options {
   std::string status;                 ///< send --status
   std::string title;                  ///< send --title
   std::string message;                ///< send --message
+  std::string from;                   ///< send --from: snmptrapd, syslog ("" or events: JSON lines)
   std::string channel;                ///< test CHANNEL
   std::string format = "text";        ///< spool list --format
   int64_t id = 0;                     ///< spool show|retry|drop ID
@@ -33,7 +34,8 @@ struct Options {
   std::string silence;                ///< silence remove ID
 };
 
-/// `send`: routes the events read from @p in (JSON lines), or sends one ad-hoc message.
+/// `send`: routes the events read from @p in (JSON lines, or the --from format), or sends one
+/// ad-hoc message.
 int CmdSend(const Options& o, std::istream& in);
 /// `flush`: delivers what is due in the spool.
 int CmdFlush(const Options& o);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cmd/hnotify/commands.hpp"
+#include "cmd/hnotify/inputs.hpp"
 #include "common/cli.hpp"
 
 int main(int argc, char** argv) {
@@ -23,7 +24,9 @@ int main(int argc, char** argv) {
   auto* send = app.add_subcommand("send", "Route the events on stdin (JSON lines) to their channels, or send one message");
   send->add_option("--channel", o.channels, "Send one message to this channel (repeatable) instead of routing stdin")
       ->type_name("NAME");
-  send->add_option("--status", o.status, "Status of the message")
+  send->add_option("--from", o.from, "Read standard input in this format: hops events (JSON lines), snmptrapd's traphandle input, or syslog lines")
+      ->check(CLI::IsMember(hops::notify::kInputFormats));
+  send->add_option("--status", o.status, "Status of the message; with --from snmptrapd|syslog, of every event read")
       ->check(CLI::IsMember({"info", "ok", "warning", "critical", "unknown"}));
   send->add_option("--title", o.title, "Title of the message")->type_name("TEXT");
   send->add_option("--message", o.message, "Text of the message")->type_name("TEXT");

@@ -39,6 +39,7 @@ complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a schema -d 
 complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a spool -d 'List, show, retry or drop spooled items'
 complete -c hnotify -n "not __fish_seen_subcommand_from $commands" -a silence -d 'Hold back notifications of matching events'
 complete -c hnotify -n '__fish_seen_subcommand_from send' -l channel -x -a '(__hnotify_channels)' -d 'Send one message to this channel'
+complete -c hnotify -n '__fish_seen_subcommand_from send' -l from -x -a 'events snmptrapd syslog' -d 'Format of standard input'
 complete -c hnotify -n '__fish_seen_subcommand_from send' -l status -x -a 'info ok warning critical unknown' -d 'Status of the message'
 complete -c hnotify -n '__fish_seen_subcommand_from send' -l title -x -d 'Title of the message'
 complete -c hnotify -n '__fish_seen_subcommand_from send' -l message -x -d 'Text of the message'
