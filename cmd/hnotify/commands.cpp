@@ -12,6 +12,7 @@
 #include "cmd/hnotify/inputs.hpp"
 #include "cmd/hnotify/notifier.hpp"
 #include "cmd/hnotify/silence.hpp"
+#include "common/inventory.hpp"
 #include "common/calendar.hpp"
 #include "common/calendar_load.hpp"
 #include "common/event.hpp"
@@ -69,6 +70,13 @@ std::unique_ptr<Loaded> Load(const Options& o, bool state, std::vector<Definitio
       std::shared_ptr<cal::Registry> reg = cal::OpenRegistry(l->settings, paths);
       for (const auto& e : reg->errors()) errors.push_back(e);
       if (reg->errors().empty()) ResolveCalendars(&l->file, std::move(reg), &errors, &doc);
+    }
+  }
+  if (errors.empty() && NeedsInventory(l->file)) {
+    try {
+      ResolveTags(&l->file, inv::Inventory::Load(inv::DefaultInventoryPath()), &errors, &doc);
+    } catch (const DefinitionError& e) {
+      errors.push_back(e);
     }
   }
   if (all_errors) {

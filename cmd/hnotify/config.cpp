@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "common/inventory.hpp"
 #include "common/settings.hpp"
 #include "common/spell.hpp"
 #include "common/text.hpp"
@@ -155,12 +156,19 @@ Match ReadMatch(const YamlDoc& doc, const YAML::Node& node, std::vector<Definiti
     }
   }
   if (r.Has("scope")) {
-    m.scope = Strings(doc, r.Get("scope"), "scope");
+    const std::vector<std::string> scopes = Strings(doc, r.Get("scope"), "scope");
     const YAML::Node sc = r.Get("scope");
-    for (size_t i = 0; i < m.scope.size(); ++i)
-      if (!IsScopeGlob(m.scope[i]))
-        doc.Fail(sc.IsSequence() ? sc[i] : sc,
-                 "invalid scope " + Quote(m.scope[i]) + ": a scope path (tokyo/web) or a glob (tokyo/*)");
+    for (size_t i = 0; i < scopes.size(); ++i) {
+      const YAML::Node at = sc.IsSequence() ? sc[i] : sc;
+      if (scopes[i].rfind("tag:", 0) == 0 && scopes[i].size() > 4) {
+        m.scope_tags.emplace_back(scopes[i], doc.Loc(at));
+        continue;
+      }
+      if (!IsScopeGlob(scopes[i]))
+        doc.Fail(at, "invalid scope " + Quote(scopes[i]) +
+                         ": a scope path (tokyo/web), a glob (tokyo/*) or an inventory tag (tag:role=web)");
+      m.scope.push_back(scopes[i]);
+    }
   }
   m.changed = r.Bool("changed");
   return m;
@@ -414,6 +422,24 @@ NotifyFile LoadNotifyFile(const YamlDoc& doc, std::vector<DefinitionError>* erro
     errors->push_back(e);
   }
   return file;
+}
+
+bool NeedsInventory(const NotifyFile& file) {
+  return std::any_of(file.routes.begin(), file.routes.end(),
+                     [](const Route& r) { return !r.match.scope_tags.empty(); });
+}
+
+void ResolveTags(NotifyFile* file, const inv::Inventory& inventory, std::vector<DefinitionError>* errors,
+                 const YamlDoc* doc) {
+  for (Route& r : file->routes) {
+    for (const auto& [selector, loc] : r.match.scope_tags) {
+      try {
+        for (const inv::Node* n : inventory.Select({selector}, {})) r.match.tag_nodes.insert(n->id);
+      } catch (const UsageError& e) {
+        errors->emplace_back(loc, "route " + Quote(r.name) + ": " + e.what(), doc ? doc->Line(loc.line) : std::string());
+      }
+    }
+  }
 }
 
 bool NeedsCalendars(const NotifyFile& file) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@
 #include "common/calendar_load.hpp"
 #include "common/event.hpp"
 #include "common/yaml_doc.hpp"
+
+namespace hops::inv {
+class Inventory;
+}  // namespace hops::inv
 
 namespace hops::notify {
 
@@ -45,6 +50,10 @@ struct Match {
   std::vector<std::string> node;      ///< globs; likewise
   /// Scope paths or globs: "tokyo" matches scope tokyo and everything below it (tokyo/web).
   std::vector<std::string> scope;
+  /// Inventory tag selectors among the scopes of a route ("tag:role=web"), where each is written;
+  /// an event matches when its node is one the selector chooses (ResolveTags fills tag_nodes).
+  std::vector<std::pair<std::string, SourceLoc>> scope_tags;
+  std::set<std::string> tag_nodes;
   std::vector<std::string> tool;      ///< exact producer names
   std::optional<bool> changed;        ///< the event's `changed` (absent counts as false)
 
@@ -138,6 +147,15 @@ bool NeedsCalendars(const NotifyFile& file);
 /// under it when given).
 void ResolveCalendars(NotifyFile* file, std::shared_ptr<const cal::Registry> registry,
                       std::vector<DefinitionError>* errors, const YamlDoc* doc = nullptr);
+
+/// True when some route selects nodes by inventory tag (`scope: tag:KEY=VALUE`).
+bool NeedsInventory(const NotifyFile& file);
+
+/// Finds the nodes of each route's tag selectors in @p inventory; a selector that selects
+/// nothing known (an unknown tag) is appended to @p errors at the selector, with the inventory's
+/// suggestion.
+void ResolveTags(NotifyFile* file, const inv::Inventory& inventory, std::vector<DefinitionError>* errors,
+                 const YamlDoc* doc = nullptr);
 
 /// The default definition file: $XDG_CONFIG_HOME/hops/notify.yaml (else
 /// ~/.config/hops/notify.yaml) if present, else /etc/hops/notify.yaml.

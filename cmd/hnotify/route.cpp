@@ -53,7 +53,13 @@ bool Match::Matches(const Event& e) const {
   if (!key.empty() && !AnyGlob(key, e.key)) return false;
   if (!tool.empty() && !AnyExact(tool, e.tool)) return false;
   if (!OptionalGlob(monitor, e.monitor) || !OptionalGlob(job, e.job) || !OptionalGlob(node, e.node)) return false;
-  if (!ScopeMatch(scope, e.scope)) return false;
+  // Scopes and inventory tags: either kind of selector may take the event.
+  if (!scope_tags.empty()) {
+    const bool by_tag = e.node && tag_nodes.count(*e.node);
+    if (!by_tag && (scope.empty() || !ScopeMatch(scope, e.scope))) return false;
+  } else if (!ScopeMatch(scope, e.scope)) {
+    return false;
+  }
   if (changed && *changed != e.changed.value_or(false)) return false;
   return true;
 }

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "common/inventory.hpp"
 #include "tests/unit/hnotify/fixture.hpp"
 
 namespace hops::notify {
@@ -82,6 +83,48 @@ TEST_CASE("route: each condition: globs, exact words, scopes as subtrees, change
   CHECK(matches("{changed: false}", e));
   // Every condition must hold.
   CHECK_FALSE(matches("{severity: warning, node: db01}", e));
+}
+
+}  // namespace
+}  // namespace hops::notify
+
+namespace hops::notify {
+namespace {
+
+TEST_CASE("route: an inventory tag among the scopes selects events of the nodes that carry it") {
+  NotifyFile f = Load(std::string(kChannels) + R"(routes:
+  - name: web
+    match: {scope: ["tag:role=web", "osaka"]}
+    channels: [a]
+  - name: rest
+    channels: [c]
+)");
+  REQUIRE(NeedsInventory(f));
+  const inv::Inventory inventory = inv::Inventory::Parse(R"(nodes:
+  web01: {address: 127.0.0.11, scopes: [tokyo/web], tags: {role: web}}
+  db01: {address: 127.0.0.12, scopes: [tokyo/db], tags: {role: db}}
+)", "inv.yaml");
+  std::vector<DefinitionError> errors;
+  ResolveTags(&f, inventory, &errors);
+  REQUIRE(errors.empty());
+  Event web = MonitorEvent("hmon-check/http/web01", "critical");
+  web.node = "web01";
+  web.scope = "tokyo/web";
+  Event db = web;
+  db.node = "db01";
+  db.scope = "tokyo/db";
+  Event osaka = db;
+  osaka.node = "db09";
+  osaka.scope = "osaka/db";
+  CHECK(Targets(f, web) == std::vector<std::string>{"web>a"});
+  CHECK(Targets(f, db) == std::vector<std::string>{"rest>c"});
+  CHECK(Targets(f, osaka) == std::vector<std::string>{"web>a"});  // the scope beside the tag
+  // A tag no node has is an error at the selector.
+  NotifyFile g = Load(std::string(kChannels) + "routes:\n  - match: {scope: \"tag:rol=web\"}\n    channels: [a]\n");
+  ResolveTags(&g, inventory, &errors);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].loc().line == 6);
+  CHECK(errors[0].message().find("tag") != std::string::npos);
 }
 
 }  // namespace
