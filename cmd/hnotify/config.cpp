@@ -126,7 +126,7 @@ std::vector<std::string> Strings(const YamlDoc& doc, const YAML::Node& node, con
 bool IsScopeGlob(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("._-/*?[]!").find(c) != std::string_view::npos;
+           std::string_view("._-/*?[]!%").find(c) != std::string_view::npos;
   });
 }
 

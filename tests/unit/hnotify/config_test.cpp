@@ -179,8 +179,9 @@ TEST_CASE("config: routes: repeat is not shorter than dedupe, names are unique")
         "n.yaml:7:43: 'repeat' must not be shorter than 'dedupe' (1h)");
   CHECK(Error(std::string(kMinimal) + "  - {name: a, channels: [ops]}\n  - {name: a, channels: [ops]}\n") ==
         "n.yaml:8:12: route 'a' is defined twice");
-  CHECK(Error(std::string(kMinimal) + "  - {channels: [ops], match: {scope: 'tag:env=prod'}}\n") ==
-        "n.yaml:7:38: invalid scope 'tag:env=prod': a scope path (tokyo/web) or a glob (tokyo/*)");
+  CHECK(Error(std::string(kMinimal) + "  - {channels: [ops], match: {scope: 'tokyo web'}}\n") ==
+        "n.yaml:7:38: invalid scope 'tokyo web': a scope path (tokyo/web), a glob (tokyo/*) or an inventory "
+        "tag (tag:role=web)");
 }
 
 TEST_CASE("config: group, fallback, calendar, else and inhibit are read and checked at their place") {
