@@ -862,13 +862,13 @@ std::vector<std::string> FlowDef::Downstream(const std::string& id) const {
 
 std::vector<std::string> FlowDef::Upstream(const std::string& id) const {
   std::set<std::string> found;
-  std::vector<std::string> todo = {id};
-  while (!todo.empty()) {
-    const JobDef* j = Find(todo.back());
-    todo.pop_back();
+  std::vector<std::string> pending = {id};
+  while (!pending.empty()) {
+    const JobDef* j = Find(pending.back());
+    pending.pop_back();
     if (!j) continue;
     for (const auto& n : j->needs)
-      if (n != id && found.insert(n).second) todo.push_back(n);
+      if (n != id && found.insert(n).second) pending.push_back(n);
   }
   std::vector<std::string> out;
   for (const auto& j : jobs)
