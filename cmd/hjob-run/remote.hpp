@@ -1,4 +1,4 @@
-// Jobs on inventory nodes over SSH (common/ssh): RemoteExecutor runs the commands of one node
+// Jobs on inventory nodes over SSH (cmd/hjob-run/ssh): RemoteExecutor runs the commands of one node
 // through one Session, opened on first use and reused by every job of the run; Nodes hands out
 // one RemoteExecutor per node of the inventory.
 #ifndef HOPS_CMD_HJOB_RUN_REMOTE_HPP_
@@ -13,7 +13,7 @@
 
 #include "cmd/hjob-run/executor.hpp"
 #include "common/inventory.hpp"
-#include "common/ssh.hpp"
+#include "cmd/hjob-run/ssh.hpp"
 
 namespace hops {
 struct Settings;
@@ -22,13 +22,13 @@ struct Settings;
 namespace hops::job {
 
 /// Runs commands on one node through one SSH session. The environment travels in the command's
-/// quoted export preamble (common/ssh), never in a command string built here. A session that was
+/// quoted export preamble (cmd/hjob-run/ssh), never in a command string built here. A session that was
 /// lost is opened again by the next command.
 class RemoteExecutor : public Executor {
  public:
   /// Commands for node @p node, reached with @p o.
   RemoteExecutor(std::string node, ssh::SessionOptions o);
-  /// Results: kNotStarted when the session cannot be opened (the message as common/ssh gives
+  /// Results: kNotStarted when the session cannot be opened (the message as cmd/hjob-run/ssh gives
   /// it) or the script cannot be copied; kTimedOut; kStopped when *@p stop ended it; kLost when
   /// the connection was lost, the command may still run (it timed out before it could be
   /// stopped), or a script could not be removed afterwards.

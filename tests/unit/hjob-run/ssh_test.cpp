@@ -1,4 +1,4 @@
-#include "common/ssh.hpp"
+#include "cmd/hjob-run/ssh.hpp"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>

@@ -47,8 +47,8 @@
 // the Session logs in to the jump host itself (same checks), opens a direct-tcpip channel to the
 // node there, and a thread of the Session copies bytes between that channel and a socketpair whose
 // other end carries the node's own SSH connection, end to end encrypted and verified as usual.
-#ifndef HOPS_COMMON_SSH_HPP_
-#define HOPS_COMMON_SSH_HPP_
+#ifndef HOPS_CMD_HJOB_RUN_SSH_HPP_
+#define HOPS_CMD_HJOB_RUN_SSH_HPP_
 
 #include <atomic>
 #include <chrono>
@@ -233,4 +233,4 @@ class Session {
 }  // namespace ssh
 }  // namespace hops
 
-#endif  // HOPS_COMMON_SSH_HPP_
+#endif  // HOPS_CMD_HJOB_RUN_SSH_HPP_

@@ -1,4 +1,4 @@
-#include "common/ssh.hpp"
+#include "cmd/hjob-run/ssh.hpp"
 
 #include <fcntl.h>
 #include <libssh/callbacks.h>
