@@ -46,8 +46,10 @@ constexpr size_t kMaxExecLine = 120 * 1024;
 /// The largest file Upload copies.
 constexpr size_t kMaxUpload = 64 * 1024 * 1024;
 /// After the exit status has come, how long the output may pause before the channel is closed
-/// without its end (a background process holding the output open).
-constexpr std::chrono::milliseconds kDrainAfterExit{1000};
+/// without its end (a background process holding the output open). Output still queued behind
+/// the channel window comes after the status, and on a loaded host or through a jump host it can
+/// pause for more than a second: a shorter wait cut 3 MB of output short.
+constexpr std::chrono::milliseconds kDrainAfterExit{5000};
 
 /// The password database entry of the user running us (getpwuid_r: sessions start in parallel).
 struct Me {

@@ -199,7 +199,7 @@ class Session {
   /// Runs @p c and waits for it. Never throws for remote trouble: a channel that cannot be opened
   /// or a refused command gives kNotStarted, a connection lost midway kLost (with error set).
   /// Status as RunProcess: the exit code, 128+N for signal N, 127 command not found. Once the
-  /// command has exited, its output is taken until it ends or pauses for 1 s (a background
+  /// command has exited, its output is taken until it ends or pauses for 5 s (a background
   /// process keeping it open is not waited for). kTimedOut with error set: the command had not
   /// yet reported its process id (a login shell slower than timeout + kill_grace +
   /// connect_timeout), so it may still run. Returns by then, plus up to connect_timeout for each
