@@ -212,6 +212,7 @@ nlohmann::ordered_json EventToJson(const Event& e) {
   if (e.job) j["job"] = *e.job;
   if (e.node) j["node"] = *e.node;
   if (e.scope) j["scope"] = *e.scope;
+  if (e.runbook) j["runbook"] = *e.runbook;
   if (e.duration_ms) j["duration_ms"] = JsonNumber(*e.duration_ms);
   if (!e.perfdata.empty()) {
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();
@@ -271,6 +272,7 @@ Event EventFromJson(const nlohmann::json& j) {
   e.job = OptionalString(j, "job", "job");
   e.node = OptionalString(j, "node", "node");
   e.scope = OptionalString(j, "scope", "scope");
+  e.runbook = OptionalString(j, "runbook", "runbook");
   e.duration_ms = OptionalNumber(j, "duration_ms", "duration_ms");
   if (const nlohmann::json* perfdata = Field(j, "perfdata")) {
     if (!perfdata->is_array()) Invalid("field 'perfdata' must be an array");

@@ -54,6 +54,7 @@ struct Event {
   std::optional<std::string> job;              ///< job name the event concerns
   std::optional<std::string> node;             ///< job-flow node the event concerns
   std::optional<std::string> scope;            ///< free-form grouping (site, team, environment)
+  std::optional<std::string> runbook;          ///< the response procedure: text or a URL
   std::optional<double> duration_ms;           ///< how long the work behind the event took
   std::vector<Perfdata> perfdata;              ///< measurements; omitted when empty
   nlohmann::ordered_json data;                 ///< kind-specific payload object; omitted when null

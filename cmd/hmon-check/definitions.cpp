@@ -22,7 +22,7 @@ const std::vector<std::string> kMonitorFileKeys = {"version", "defaults", "monit
 const std::vector<std::string> kMonitorDefaultKeys = {"timeout", "after", "recover_after", "window",
                                                       "flapping", "calendar"};
 const std::vector<std::string> kMonitorCommonKeys = {
-    "type",     "description", "target",        "scope",  "nodes",    "timeout",
+    "type",     "description", "runbook", "target",  "scope",  "nodes",    "timeout",
     "calendar", "depends_on",  "after",         "recover_after", "window", "flapping",
     "enabled",  "warning",     "critical",      "thresholds", "conditions"};
 const std::vector<std::string> kConditionKeys = {"status", "body",   "body_not", "body_regex",
@@ -223,6 +223,7 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
   for (const auto& k : type.ParamKeys()) allowed.push_back(k);
   MapReader m(doc, value, what, allowed);
   d.description = m.String("description").value_or("");
+  d.runbook = m.String("runbook").value_or("");
   d.target = m.String("target").value_or("");
   if (m.Has("scope")) StringListAt(doc, m.Get("scope"), "'scope'", &d.scopes, &d.scope_locs);
   if (m.Has("nodes")) StringListAt(doc, m.Get("nodes"), "'nodes'", &d.nodes, &d.node_locs);
@@ -284,6 +285,7 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
   {
     std::vector<std::pair<std::string, YAML::Node>> texts;
     if (m.Has("target")) texts.emplace_back(d.target, m.Get("target"));
+    if (m.Has("runbook")) texts.emplace_back(d.runbook, m.Get("runbook"));
     for (auto pi = value.begin(); pi != value.end(); ++pi) {
       if (std::find(kMonitorCommonKeys.begin(), kMonitorCommonKeys.end(), pi->first.Scalar()) != kMonitorCommonKeys.end())
         continue;
@@ -484,6 +486,7 @@ Instance MakeInstance(const MonitorFile& file, const Target& target, std::shared
   in.spec.state_key = in.key;
   in.spec.node = node ? node->id : "";
   in.spec.timeout = def->timeout;
+  in.runbook = def->runbook;
   if (node) {
     in.scope = node->scopes.empty() ? "" : node->scopes.front();
     std::string err;
@@ -493,6 +496,7 @@ Instance MakeInstance(const MonitorFile& file, const Target& target, std::shared
       return *r;
     };
     in.spec.target = expand(def->target);
+    in.runbook = expand(def->runbook);
     Params p;
     for (const auto& k : def->base.params.Keys()) {
       for (const auto& v : def->base.params.All(k)) p.Add(k, expand(v));
@@ -598,6 +602,7 @@ std::string MonitorSchema() {
     for (const auto& [k, v] : rules_props.items()) props[k] = v;
     props["target"] = {{"type", "string"}};
     props["description"] = {{"type", "string"}};
+    props["runbook"] = {{"type", "string"}};
     props["depends_on"] = {{"type", "string"}};
     props["enabled"] = {{"type", "boolean"}};
     for (const auto& k : type->ParamKeys()) props[k] = J::object();
@@ -628,7 +633,7 @@ namespace hops::mon {
 namespace {
 
 // The layout of a packed monitor (Pack below); bump it whenever Pack writes something else.
-constexpr int kCacheFormat = 2;
+constexpr int kCacheFormat = 3;
 
 // The GNU build ID of the running executable in hex, or "" when the linker wrote none. The
 // linker computes it from the linked code, so it is the same for every reproducible build of the
@@ -824,6 +829,7 @@ void Pack(const MonitorDef& d, std::string* out) {
   p.S(d.type);
   p.U(FlagsOf(d));
   p.S(d.description);
+  p.S(d.runbook);
   p.S(d.target);
   p.Ss(d.scopes);
   p.Ls(d.scope_locs);
@@ -875,6 +881,7 @@ MonitorDef Unpack(const char* begin, const char* end, const std::string& file) {
   d.type = u.S();
   u.U();  // flags: the index has them
   d.description = u.S();
+  d.runbook = u.S();
   d.target = u.S();
   d.scopes = u.Ss();
   d.scope_locs = u.Ls();

@@ -44,6 +44,7 @@ struct MonitorDef {
   std::string id;
   std::string type;
   std::string description;
+  std::string runbook;                 ///< the response procedure: text or a URL, may hold {{node.*}}
   std::string target;                  ///< may hold {{node.*}} placeholders
   std::vector<std::string> scopes;     ///< inventory selection
   std::vector<SourceLoc> scope_locs;   ///< where each of scopes is written
@@ -131,6 +132,7 @@ struct Instance {
   std::string scope;                ///< the node's first scope ("" without a node)
   CheckSpec spec;                   ///< expanded for the node
   std::string key;                  ///< state key: "<monitor>/<node>" or "<monitor>"
+  std::string runbook;              ///< the monitor's runbook, expanded for the node
 };
 
 /// A check to run before it is made: which monitor, for which node. Eight bytes and a pointer, so

@@ -275,6 +275,7 @@ Event OutcomeEvent(const Outcome& o) {
   e.monitor = in.def->id;
   if (in.node) e.node = in.node->id;
   if (!in.scope.empty()) e.scope = in.scope;
+  if (!in.runbook.empty()) e.runbook = in.runbook;
   e.duration_ms = double(o.result.duration.count());
   e.perfdata = o.result.perfdata;
   e.data = nlohmann::ordered_json::object();

@@ -124,6 +124,7 @@ TEST_CASE("event: EventToJson with every optional field") {
   e.job = "nightly";
   e.node = "backup";
   e.scope = "prod";
+  e.runbook = "https://wiki.example.com/runbooks/disk";
   e.duration_ms = 12.5;
   e.perfdata.push_back({"/", 85, "%", "80", "90", 0.0, 100.0});
   e.perfdata.push_back({"load1", std::nan(""), "", "", "", std::nullopt, std::nullopt});
@@ -133,7 +134,7 @@ TEST_CASE("event: EventToJson with every optional field") {
         R"("kind":"monitor.result","key":"hmon/web1/disk-root","status":"warning",)"
         R"("severity":"warning","summary":"DISK WARNING - / 85% used","previous_status":"ok",)"
         R"("changed":true,"calendar":"biz","monitor":"disk-root","job":"nightly","node":"backup",)"
-        R"("scope":"prod","duration_ms":12.5,"perfdata":[)"
+        R"("scope":"prod","runbook":"https://wiki.example.com/runbooks/disk","duration_ms":12.5,"perfdata":[)"
         R"({"label":"/","value":85,"uom":"%","warn":"80","crit":"90","min":0,"max":100},)"
         R"({"label":"load1","value":null,"uom":"","warn":"","crit":""}],"data":{}})");
   e.duration_ms = 250.0;
@@ -161,6 +162,7 @@ TEST_CASE("event: EventFromJson round-trips EventToJson") {
   e.previous_status = "open";
   e.changed = false;
   e.scope = "tokyo";
+  e.runbook = "restart it: sudo systemctl restart app";
   e.duration_ms = 3;
   e.perfdata.push_back({"open_minutes", 540, "", "", "@0:0", std::nullopt, 1440.0});
   const std::string line = EventToJson(e).dump();
@@ -178,6 +180,7 @@ TEST_CASE("event: EventFromJson round-trips EventToJson") {
   CHECK(back.calendar == "biz");
   CHECK_FALSE(back.monitor.has_value());
   CHECK(back.scope == "tokyo");
+  CHECK(back.runbook == "restart it: sudo systemctl restart app");
   CHECK(back.duration_ms == 3.0);
   REQUIRE(back.perfdata.size() == 1);
   CHECK(back.perfdata[0].label == "open_minutes");

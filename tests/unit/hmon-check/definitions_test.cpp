@@ -96,6 +96,10 @@ monitors:
     REQUIRE(e.size() == 1);
     CHECK(e[0].loc().column == 26);
     CHECK(e[0].message().find("node.adress") != std::string::npos);
+    e = Errors("monitors:\n  a: {type: tcp, target: '127.0.0.1:1', runbook: 'see {{node.id}}'}\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].loc().column == 50);
+    CHECK(e[0].message().find("placeholders need nodes") != std::string::npos);
   }
 
   TEST_CASE("node expansion: scopes, templates, the address default and CLI filters") {
@@ -112,8 +116,10 @@ monitors:
   ping:
     type: ping
     scope: tokyo
+    runbook: "https://wiki.example.com/ping?node={{node.id}}"
   local:
     type: memory
+    runbook: free the cache, then page the on-call
 )");
     auto all = ExpandInstances(f, &inventory, {}, {}, {});
     std::vector<std::string> keys;
@@ -122,6 +128,9 @@ monitors:
                       "health/web01=http://127.0.0.11:8080/", "health/web02=http://127.0.0.12:8080/",
                       "ssh/web01=127.0.0.11:2222", "ping/web01=127.0.0.11", "ping/web02=127.0.0.12",
                       "ping/db01=127.0.0.21", "local="});
+    CHECK(all[0].runbook.empty());
+    CHECK(all[5].runbook == "https://wiki.example.com/ping?node=db01");
+    CHECK(all[6].runbook == "free the cache, then page the on-call");
     auto db = ExpandInstances(f, &inventory, {}, {"tokyo/db"}, {});
     REQUIRE(db.size() == 1);
     CHECK(db[0].key == "ping/db01");
