@@ -98,6 +98,26 @@ CREATE TABLE state_lock (
 /// Core version 2: named locks are file locks in locks/, no longer rows.
 constexpr const char* kCoreV2 = "DROP TABLE state_lock;";
 
+/// Core version 3: hnotify's delivery log, which reports read beside the monitor history.
+constexpr const char* kCoreV3 = R"sql(
+CREATE TABLE delivery (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  event_key TEXT NOT NULL,
+  event_kind TEXT NOT NULL,
+  event_status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  route TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  channel_type TEXT NOT NULL,
+  outcome TEXT NOT NULL CONSTRAINT valid_outcome CHECK (outcome = 'sent' OR outcome = 'fallback'
+    OR outcome = 'dropped'),
+  detail TEXT NOT NULL
+);
+CREATE INDEX delivery_by_key ON delivery (event_key, time_ms);
+CREATE INDEX delivery_by_time ON delivery (time_ms);
+)sql";
+
 /// hmon-check version 1: its tables as schema version 1 (file format 1) had them.
 constexpr const char* kMonitorV1 = R"sql(
 CREATE TABLE monitor_status (
@@ -232,7 +252,7 @@ struct Component {
 /// older builds of the other tools.
 const std::vector<Component>& Components() {
   static const std::vector<Component> all = {
-      {kStateCore, {kCoreV1, kCoreV2}, 1},
+      {kStateCore, {kCoreV1, kCoreV2, kCoreV3}, 1},
       {kStateMonitor, {kMonitorV1, kMonitorV2}, 1},
   };
   return all;
@@ -590,6 +610,17 @@ struct StateStore::Impl {
       it = stmts.emplace(sql, StmtPtr(s)).first;
     }
     return Stmt(db, it->second.get());
+  }
+
+  /// Appends @p d to the delivery log, inside the caller's transaction.
+  void InsertDelivery(const Delivery& d) {
+    Stmt s = Prepare(
+        "INSERT INTO delivery (time_ms, event_key, event_kind, event_status, reason, route, channel,"
+        " channel_type, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    s.Bind(1, d.time_ms).Bind(2, d.event_key).Bind(3, d.event_kind).Bind(4, d.event_status);
+    s.Bind(5, d.reason).Bind(6, d.route).Bind(7, d.channel).Bind(8, d.channel_type);
+    s.Bind(9, d.outcome).Bind(10, d.detail);
+    s.Exec();
   }
 
   /// Runs one or more statements that return nothing.
@@ -1620,6 +1651,53 @@ bool StateStore::Ack(int64_t id, int attempts) {
     const int64_t n = s.Bind(1, id).Bind(2, static_cast<int64_t>(attempts)).Exec();
     txn.Commit();
     return n > 0;
+  });
+}
+
+bool StateStore::Ack(int64_t id, int attempts, const Delivery& logged) {
+  return impl_->Do("acknowledge queue item " + std::to_string(id), [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM queue_item WHERE id = ?1 AND attempts = ?2");
+    const int64_t n = s.Bind(1, id).Bind(2, static_cast<int64_t>(attempts)).Exec();
+    if (n > 0) impl_->InsertDelivery(logged);
+    txn.Commit();
+    return n > 0;
+  });
+}
+
+void StateStore::AppendDeliveries(const std::vector<Delivery>& entries) {
+  if (entries.empty()) return;
+  impl_->Do("append to the delivery log", [&] {
+    WriteTxn txn(impl_->db);
+    for (const Delivery& d : entries) impl_->InsertDelivery(d);
+    txn.Commit();
+  });
+}
+
+std::vector<Delivery> StateStore::ListDeliveries(const std::string& key_prefix, int64_t since_ms,
+                                                 int64_t until_ms) {
+  return impl_->Do("read the delivery log", [&] {
+    std::vector<Delivery> out;
+    Stmt s = impl_->Prepare(
+        "SELECT time_ms, event_key, event_kind, event_status, reason, route, channel, channel_type,"
+        " outcome, detail FROM delivery WHERE event_key >= ?1 AND (?2 IS NULL OR event_key < ?2)"
+        " AND time_ms >= ?3 AND time_ms < ?4 ORDER BY time_ms, id");
+    s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, since_ms).Bind(4, until_ms);
+    while (s.Step()) {
+      out.push_back(Delivery{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5),
+                             s.Text(6), s.Text(7), s.Text(8), s.Text(9)});
+    }
+    return out;
+  });
+}
+
+int64_t StateStore::PruneDeliveries(int64_t older_than_ms) {
+  return impl_->Do("prune the delivery log", [&] {
+    WriteTxn txn(impl_->db);
+    Stmt s = impl_->Prepare("DELETE FROM delivery WHERE time_ms < ?1");
+    const int64_t n = s.Bind(1, older_than_ms).Exec();
+    txn.Commit();
+    return n;
   });
 }
 

@@ -142,6 +142,21 @@ struct QueueItem {
   std::string last_error;     ///< error given with the latest Retry, "" if none
 };
 
+/// One notification that left the spool: delivered, or given up (hnotify's delivery log, read by
+/// hmon-check's report and status page).
+struct Delivery {
+  int64_t time_ms = 0;       ///< when it was confirmed or given up, ms since the epoch
+  std::string event_key;     ///< key of the event it notified about ("" for an ad-hoc message)
+  std::string event_kind;    ///< kind of that event
+  std::string event_status;  ///< status of that event ("critical", "ok", ...)
+  std::string reason;        ///< problem, recovery, repeat, summary, info, message or test
+  std::string route;         ///< route that sent it ("" for ad-hoc messages and tests)
+  std::string channel;       ///< channel name
+  std::string channel_type;  ///< channel type: email, slack, webhook, ...
+  std::string outcome;       ///< "sent", "fallback" (handed to fallback channels) or "dropped"
+  std::string detail;        ///< the peer's answer or why it was given up; never a secret
+};
+
 /// One run of a job flow (hjob-run).
 struct Run {
   int64_t id = 0;          ///< unique, increasing and never reused
@@ -290,6 +305,9 @@ class StateStore {
   /// false when the item no longer exists or was claimed since (a run whose lease ran out then
   /// never removes another run's claim).
   bool Ack(int64_t id, int attempts);
+  /// Ack, and in the same transaction, when the item was removed, appends @p logged to the
+  /// delivery log: a notification is never logged twice, nor lost from both spool and log.
+  bool Ack(int64_t id, int attempts, const Delivery& logged);
   /// Makes item @p id due again at @p not_before_ms, noting @p last_error; @p attempts fences as
   /// with Ack: false when the item no longer exists or was claimed since.
   bool Retry(int64_t id, int attempts, int64_t not_before_ms, const std::string& last_error);
@@ -297,6 +315,17 @@ class StateStore {
   std::vector<QueueItem> ListQueue(const std::string& queue);
   /// How many items @p queue holds (due, leased or waiting).
   int64_t QueueDepth(const std::string& queue);
+
+  // --- Delivery log (hnotify) ---
+
+  /// Appends @p entries to the delivery log in one transaction.
+  void AppendDeliveries(const std::vector<Delivery>& entries);
+  /// Log entries whose event key starts with @p key_prefix and since_ms <= time_ms < until_ms,
+  /// oldest first.
+  std::vector<Delivery> ListDeliveries(const std::string& key_prefix, int64_t since_ms,
+                                       int64_t until_ms);
+  /// Deletes log entries older than @p older_than_ms; returns how many were deleted.
+  int64_t PruneDeliveries(int64_t older_than_ms);
 
   // --- Job runs (hjob-run) ---
 

@@ -22,6 +22,8 @@ constexpr int64_t kReserveMs = 60 * 1000;
 constexpr int64_t kOpenTtlMs = 30LL * 24 * 3600 * 1000;
 /// The lease of a repeat reminder being handled.
 constexpr int64_t kReminderLeaseMs = 60 * 1000;
+/// How long the delivery log keeps an entry (as long as hmon-check keeps status changes).
+constexpr int64_t kDeliveryLogMs = 400LL * 24 * 3600 * 1000;
 /// Bounded retries of compare-and-swap loops (each retry means another run wrote meanwhile).
 constexpr int kCasTries = 100;
 
@@ -45,6 +47,27 @@ int Rank(const std::string& s) {
 
 /// How many keys a group summary lists.
 constexpr size_t kSummaryKeys = 10;
+
+/// The delivery log's entry for @p p leaving the spool of @p ch with @p outcome.
+Delivery Logged(const Payload& p, const Channel& ch, const std::string& outcome, const std::string& detail,
+                int64_t now) {
+  auto field = [&](const char* name) {
+    const auto it = p.event.find(name);
+    return it != p.event.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  Delivery d;
+  d.time_ms = now;
+  d.event_key = field("key");
+  d.event_kind = field("kind");
+  d.event_status = field("status");
+  d.reason = p.reason;
+  d.route = p.route;
+  d.channel = ch.name();
+  d.channel_type = ch.common().type;
+  d.outcome = outcome;
+  d.detail = Printable(detail.substr(std::min(detail.find_first_not_of(": "), detail.size())), 500);
+  return d;
+}
 
 }  // namespace
 
@@ -533,18 +556,19 @@ void Notifier::Settle(Claimed& c, Outcome o, FlushResult* r) {
                            DescribePayload(c.payload) + ")";
   const RetryPolicy& policy = c.channel->common().retry;
   if (o.kind == Outcome::Kind::kDelivered) {
-    store_->Ack(c.item.id, c.item.attempts);
+    store_->Ack(c.item.id, c.item.attempts, Logged(c.payload, *c.channel, "sent", detail, now));
     ++r->delivered;
     Verbose("delivered " + what + ": " + detail);
     return;
   }
   // Given up: its route's fallback channels take it, else it is dropped and reported.
   auto give_up = [&](const std::string& why) {
-    store_->Ack(c.item.id, c.item.attempts);
     if (FallBack(c, why)) {
+      store_->Ack(c.item.id, c.item.attempts, Logged(c.payload, *c.channel, "fallback", why, now));
       ++r->fallback;
       return;
     }
+    store_->Ack(c.item.id, c.item.attempts, Logged(c.payload, *c.channel, "dropped", why, now));
     ++r->dropped;
     Log("dropped " + what + why);
   };
@@ -609,6 +633,7 @@ void Notifier::Deliver(std::vector<Claimed>& batch, FlushResult* r) {
 
 FlushResult Notifier::Flush(const FlushOptions& o) {
   FlushResult r;
+  store_->PruneDeliveries(opts_.now_ms() - kDeliveryLogMs);
   std::vector<std::string> names = spool_.SpooledChannels(file_.ChannelNames());
   if (!o.only.empty()) names = o.only;
   std::set<std::string> empty;  // channels whose queue had nothing due this time round
@@ -649,7 +674,8 @@ FlushResult Notifier::Flush(const FlushOptions& o) {
       c.payload = std::move(*p);
       c.max_attempts = std::min(ch->common().retry.attempts, c.payload.attempts.value_or(ch->common().retry.attempts));
       if (now - c.item.created_ms > ch->common().retry.max_age.count()) {
-        store_->Ack(c.item.id, c.item.attempts);
+        store_->Ack(c.item.id, c.item.attempts,
+                    Logged(c.payload, *ch, "dropped", "not delivered within " + FormatDuration(ch->common().retry.max_age), now));
         ++r.dropped;
         dropped_unsent = true;
         Log("dropped notification #" + std::to_string(c.item.id) + " to " + Quote(name) + " (" +

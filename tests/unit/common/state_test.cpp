@@ -393,7 +393,7 @@ TEST_CASE("state: an empty file gets the hops application_id and every component
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'monitor_status'") == 1);
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'state_lock'") == 0);
   const std::map<std::string, int> known = KnownStateComponents();
-  CHECK(known.at("core") == 2);
+  CHECK(known.at("core") == 3);
   CHECK(known.at("hmon-check") == 2);
   CHECK(store->ComponentVersions() == known);
   CHECK(RawJournalMode(tmp.db()) == "wal");
@@ -437,7 +437,7 @@ TEST_CASE("state: an old file upgraded by a tool that uses only core records eve
   core_only.components = {"core"};
   auto store = StateStore::Open(tmp.db(), core_only);
   // hmon-check's tables were at its version 1 in the old file, and stay as they are.
-  CHECK(store->ComponentVersions() == std::map<std::string, int>{{"core", 2}, {"hmon-check", 1}});
+  CHECK(store->ComponentVersions() == std::map<std::string, int>{{"core", 3}, {"hmon-check", 1}});
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM monitor_status") == 1);
   CHECK_THROWS_WITH_AS(
       store->GetMonitorStatus("web/node1"),
@@ -1603,6 +1603,47 @@ TEST_CASE("state: a store opened before fork() refuses to be used in the child")
   });
   CHECK(child.Wait() == 0);
   CHECK_FALSE(store->GetValue("ns", "k"));
+}
+
+TEST_CASE("state: an acknowledged item is logged once, in the same transaction, and a stale ack logs nothing") {
+  TempDir tmp;
+  FakeClock clock;
+  auto store = StateStore::Open(tmp.db(), clock.Options());
+  const int64_t t = clock.now;
+  const int64_t id = store->Enqueue("hnotify:f:mail", "{}", t);
+  auto first = store->Claim("hnotify:f:mail", t, 1000);
+  REQUIRE(first);
+  auto second = store->Claim("hnotify:f:mail", t + 2000, 1000);  // the first lease ran out
+  REQUIRE(second);
+  Delivery d{t + 2500, "hmon-check/web/n1", "monitor.result", "critical", "problem", "ops", "mail",
+             "email", "sent", "250 queued"};
+  CHECK_FALSE(store->Ack(id, first->attempts, d));  // the stale claim neither removes nor logs
+  CHECK(store->ListDeliveries("", 0, t + 10000).empty());
+  CHECK(store->Ack(id, second->attempts, d));
+  CHECK_FALSE(store->Ack(id, second->attempts, d));
+  store->AppendDeliveries({{t + 3000, "hmon-check/db/n2", "monitor.result", "ok", "recovery", "ops",
+                            "slack", "slack", "dropped", "404 no_service"},
+                           {t - 1, "hmon-check/web/n1", "monitor.result", "warning", "problem", "",
+                            "mail", "email", "sent", ""}});
+  auto all = store->ListDeliveries("", t, t + 10000);
+  REQUIRE(all.size() == 2);  // the entry before t is outside the range
+  CHECK(all[0].event_key == "hmon-check/web/n1");
+  CHECK(all[0].time_ms == t + 2500);
+  CHECK(all[0].event_status == "critical");
+  CHECK(all[0].reason == "problem");
+  CHECK(all[0].route == "ops");
+  CHECK(all[0].channel == "mail");
+  CHECK(all[0].channel_type == "email");
+  CHECK(all[0].outcome == "sent");
+  CHECK(all[0].detail == "250 queued");
+  CHECK(all[1].outcome == "dropped");
+  CHECK(store->ListDeliveries("hmon-check/db/", 0, t + 10000).size() == 1);
+  CHECK(store->ListDeliveries("hmon-check/web/", 0, t + 10000).size() == 2);
+  CHECK(store->PruneDeliveries(t) == 1);
+  CHECK(store->ListDeliveries("", 0, t + 10000).size() == 2);
+  Delivery bad = d;
+  bad.outcome = "maybe";
+  CHECK_THROWS(store->AppendDeliveries({bad}));
 }
 
 TEST_CASE("state: concurrent processes count and enqueue without losing updates") {

@@ -65,6 +65,18 @@ TEST_CASE("delivery: a webhook gets the default JSON payload and an idempotency 
   CHECK(body["id"] == got[0]["headers"]["idempotency-key"]);
   CHECK(body["event"]["data"]["target"] == "http://10.0.0.1/");
   CHECK(body["event"]["v"] == 1);
+  // The delivery log says who was told what, for reports.
+  const auto logged = rig.store->ListDeliveries("", 0, INT64_MAX);
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0].event_key == "hmon-check/db/web01");
+  CHECK(logged[0].event_kind == "monitor.result");
+  CHECK(logged[0].event_status == "critical");
+  CHECK(logged[0].reason == "problem");
+  CHECK(logged[0].route == "#1");
+  CHECK(logged[0].channel == "hook");
+  CHECK(logged[0].channel_type == "webhook");
+  CHECK(logged[0].outcome == "sent");
+  CHECK(logged[0].time_ms == rig.clock.now);
 }
 
 TEST_CASE("delivery: a failure is retried after a backoff with the same idempotency key") {
@@ -246,6 +258,13 @@ TEST_CASE("delivery: a permanent failure, the retry limit and the age limit drop
   CHECK(r.delivered == 0);
   REQUIRE(rig.log.size() == 1);
   CHECK(rig.log[0] == "dropped notification #3 to 'hook' (old critical (problem)): not delivered within 1h");
+  const auto logged = rig.store->ListDeliveries("", 0, INT64_MAX);
+  REQUIRE(logged.size() == 3);
+  for (const auto& d : logged) CHECK(d.outcome == "dropped");
+  CHECK(logged[0].event_key == "bad");
+  CHECK(logged[0].detail == "HTTP 400: error 400");
+  CHECK(logged[1].detail == "after 2 attempts: HTTP 500: error 500");
+  CHECK(logged[2].detail == "not delivered within 1h");
 }
 
 TEST_CASE("delivery: slack: the body \"ok\" confirms, anything else carries Slack's reason") {
