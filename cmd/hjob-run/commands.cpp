@@ -242,6 +242,14 @@ RunnerOptions BaseRunnerOptions(Executor* local, Clock* clock, Reporter* reporte
   return ro;
 }
 
+/// Lets approvals be answered at the terminal when standard input and standard error are one.
+void UsePrompt(RunnerOptions* ro) {
+  if (::isatty(0) != 1 || ::isatty(2) != 1) return;
+  static TerminalPrompt prompt(0, 2);
+  ro->prompt = &prompt;
+  ro->prompt_user = UserName();
+}
+
 /// " (run ID, pid N on HOST)": who holds the lock of @p flow, or "" when that is not known.
 std::string Holder(StateStore* db, const std::string& flow) {
   auto h = db->GetLockHolder(Runs::LockName(flow));
@@ -293,6 +301,7 @@ int RunOnce(Store& st, Calendars& calendars, const FlowDef& flow, const std::str
   RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
   UseNodes(st.nodes.get(), &ro);
   if (!event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", event);
+  else UsePrompt(&ro);
   const RunOutcome out = ExecuteRun(&st.runs, run, flow, params, ro, nullptr);
   return ExitFor(out.status);
 }
@@ -604,6 +613,7 @@ int CmdResume(const Options& o) {
   RunnerOptions ro = BaseRunnerOptions(&local, &clock, &reporter, &calendars, st.settings);
   UseNodes(st.nodes.get(), &ro);
   if (!run.event.empty()) ro.extra_env.emplace_back("HOPS_EVENT", run.event);
+  UsePrompt(&ro);
   const RunOutcome out = ExecuteRun(&st.runs, run, *flow, params, ro, &plan);
   const bool partial = plan.mode == ResumePlan::Mode::kOnly || plan.mode == ResumePlan::Mode::kWarnings;
   return ExitFor(partial ? out.ran_status : out.status);

@@ -743,12 +743,14 @@ void Execution::RunApproval(const JobDef& def, JobRecord* rec) {
     if (auto d = runs_->Approval(run_, rec->job)) {
       // A decision is used once: a resume after a denial asks again.
       runs_->ClearApproval(run_, rec->job);
+      if (o_.prompt) o_.prompt->Withdraw(rec->job, std::string(d->approve ? "approved" : "denied") + " by " + d->by);
       rec->state = d->approve ? "success" : "failed";
       rec->reason = std::string(d->approve ? "approved" : "denied") + (d->by.empty() ? "" : " by " + d->by) +
                     (d->comment.empty() ? "" : ": " + d->comment);
       return;
     }
     if (Stopped()) {
+      if (o_.prompt) o_.prompt->Withdraw(rec->job, "interrupted");
       rec->state = "failed";
       rec->reason = "interrupted while waiting for approval";
       return;
@@ -756,6 +758,7 @@ void Execution::RunApproval(const JobDef& def, JobRecord* rec) {
     const int64_t now = o_.clock->NowMs();
     if (now >= deadline) {
       const std::string after = "no answer within " + FormatDuration(def.approval.timeout);
+      if (o_.prompt) o_.prompt->Withdraw(rec->job, after);
       if (def.approval.on_timeout == "approve") {
         rec->state = "success";
         rec->reason = "approved: " + after;
@@ -768,7 +771,20 @@ void Execution::RunApproval(const JobDef& def, JobRecord* rec) {
       }
       return;
     }
-    o_.clock->Sleep(std::min<std::chrono::milliseconds>(o_.poll, std::chrono::milliseconds(deadline - now)), &stop_);
+    const auto wait = std::min<std::chrono::milliseconds>(o_.poll, std::chrono::milliseconds(deadline - now));
+    if (o_.prompt) {
+      const std::string question = "job '" + rec->job + "' of run " + run_.id + ": " + def.approval.message;
+      if (const std::optional<bool> yes = o_.prompt->Ask(rec->job, question, wait)) {
+        ApprovalDecision d;
+        d.approve = *yes;
+        d.by = o_.prompt_user + " at the terminal";
+        d.at_ms = o_.clock->NowMs();
+        runs_->SetApproval(run_, rec->job, d);
+        continue;
+      }
+      if (o_.prompt->Owns(rec->job)) continue;  // Ask waited already
+    }
+    o_.clock->Sleep(wait, &stop_);
   }
 }
 

@@ -17,6 +17,7 @@
 
 #include "cmd/hjob-run/executor.hpp"
 #include "cmd/hjob-run/flow.hpp"
+#include "cmd/hjob-run/prompt.hpp"
 #include "cmd/hjob-run/runs.hpp"
 
 namespace hops {
@@ -95,6 +96,10 @@ struct RunnerOptions {
   const TimeZone* zone = nullptr;      ///< for `wait: until: HH:MM`; null = UTC
   std::chrono::milliseconds poll{250};  ///< how often operator requests are looked at
   std::vector<std::pair<std::string, std::string>> extra_env;  ///< given to every job (HOPS_EVENT)
+  /// Asks approvals at the terminal too (see TerminalPrompt); null = only `hjob-run approve`.
+  TerminalPrompt* prompt = nullptr;
+  /// Who answers at the terminal, as approvals record it.
+  std::string prompt_user;
 };
 
 /// Runs @p flow as run @p run of @p runs with parameters @p params, resuming per @p plan when

@@ -1,15 +1,7 @@
 # An approval job waits for `hjob-run approve` or `deny` from another process; its timeout decides
 # by its default, and `default: hold` stops the run (exit 5) until it is approved and resumed.
 source "$HOPS_SOURCE_DIR/tests/cli/lib/hjob-run.sh"
-cat > cutover.yaml <<'YAML'
-name: cutover
-jobs:
-  prepare: {run: [echo, ready]}
-  ask:
-    approval: {message: "Switch production to the new database?", timeout: 1m}
-    needs: prepare
-  switch: {run: [echo, switched], needs: ask}
-YAML
+write_cutover
 hjob-run run cutover.yaml > run1.out 2> run1.err &
 bg=$!
 id=$(wait_run)

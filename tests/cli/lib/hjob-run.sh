@@ -39,3 +39,16 @@ wait_job() {
   echo "timed out waiting for job $2 of run $1 to be $3" >&2
   return 1
 }
+
+# write_cutover: cutover.yaml, a flow of three jobs with an approval (ask) between the two runs.
+write_cutover() {
+  cat > cutover.yaml <<'YAML'
+name: cutover
+jobs:
+  prepare: {run: [echo, ready]}
+  ask:
+    approval: {message: "Switch production to the new database?", timeout: 1m}
+    needs: prepare
+  switch: {run: [echo, switched], needs: ask}
+YAML
+}
