@@ -79,6 +79,25 @@ void ConsoleReporter::JobEnded(const RunInfo& run, const JobRecord& job) {
            (reason.empty() ? "" : "  " + reason));
 }
 
+void ConsoleReporter::JobDispatched(const RunInfo& /*run*/, const JobRecord& job, size_t nodes, size_t width) {
+  Progress("         " + job.job + " on " + std::to_string(nodes) + " node" + (nodes == 1 ? "" : "s") +
+           (width < nodes ? ", " + std::to_string(width) + " at a time" : ""));
+}
+
+void ConsoleReporter::NodeEnded(const RunInfo& run, const JobRecord& job, const std::string& node,
+                                const JobRecord& result) {
+  const std::string reason = Printable(result.reason, 300);
+  if (json_) {
+    Event e = JobEvent(run, &result, result.state,
+                       "job '" + job.job + "' on node '" + node + "' " + result.state + (reason.empty() ? "" : ": " + reason));
+    e.job = job.job;
+    e.node = node;
+    WriteEvent(e);
+  }
+  Progress(result.state + std::string(result.state.size() < 8 ? 8 - result.state.size() : 0, ' ') + " " + result.job +
+           (reason.empty() ? "" : "  " + reason));
+}
+
 void ConsoleReporter::RunEnded(const RunInfo& run, const std::string& status, const std::string& summary) {
   RunInfo ended = run;
   ended.ended_ms = clock_->NowMs();

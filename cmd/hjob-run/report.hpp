@@ -23,6 +23,8 @@ class ConsoleReporter : public Reporter {
   void JobStarted(const RunInfo& run, const JobRecord& job) override;
   void JobWaiting(const RunInfo& run, const JobRecord& job, const std::string& what) override;
   void JobEnded(const RunInfo& run, const JobRecord& job) override;
+  void JobDispatched(const RunInfo& run, const JobRecord& job, size_t nodes, size_t width) override;
+  void NodeEnded(const RunInfo& run, const JobRecord& job, const std::string& node, const JobRecord& result) override;
   void RunEnded(const RunInfo& run, const std::string& status, const std::string& summary) override;
 
  private:

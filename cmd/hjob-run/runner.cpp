@@ -548,6 +548,7 @@ void Execution::RunOnNodes(const JobDef& def, const std::vector<std::pair<std::s
     }
     nr.ended_ms = o_.clock->NowMs();
     Record(nr);
+    Report([&](Reporter& r) { r.NodeEnded(run_, *rec, nodes[i], nr); });
   };
   auto summary = [&](const std::string& lead) {
     std::map<std::string, int> counts;
@@ -576,6 +577,7 @@ void Execution::RunOnNodes(const JobDef& def, const std::vector<std::pair<std::s
   };
 
   if (def.on.mode != TargetSpec::Mode::kAll) {
+    Report([&](Reporter& r) { r.JobDispatched(run_, *rec, total, 1); });
     // one_of: in order until one succeeds; any: the first node that can be reached runs it.
     const bool one_of = def.on.mode == TargetSpec::Mode::kOneOf;
     for (size_t i = 0; i < total; ++i) {
@@ -595,6 +597,7 @@ void Execution::RunOnNodes(const JobDef& def, const std::vector<std::pair<std::s
 
   const int allowed = def.on.AllowedFailures(static_cast<int>(total));
   const size_t width = def.on.parallel > 0 ? std::min<size_t>(def.on.parallel, total) : total;
+  Report([&](Reporter& r) { r.JobDispatched(run_, *rec, total, width); });
   std::mutex mu;
   size_t next = 0;
   int failures = 0;

@@ -53,6 +53,11 @@ class Reporter {
   /// "waits for approval: Switch over? (...)".
   virtual void JobWaiting(const RunInfo& /*run*/, const JobRecord& /*job*/, const std::string& /*what*/) {}
   virtual void JobEnded(const RunInfo& /*run*/, const JobRecord& /*job*/) {}
+  /// A job with `on:` goes to @p nodes nodes, @p width at a time (1 for one_of and any).
+  virtual void JobDispatched(const RunInfo& /*run*/, const JobRecord& /*job*/, size_t /*nodes*/, size_t /*width*/) {}
+  /// Node @p node of job @p job ended: @p result is its JOB@NODE record.
+  virtual void NodeEnded(const RunInfo& /*run*/, const JobRecord& /*job*/, const std::string& /*node*/,
+                         const JobRecord& /*result*/) {}
   virtual void RunEnded(const RunInfo& /*run*/, const std::string& /*status*/, const std::string& /*summary*/) {}
 };
 

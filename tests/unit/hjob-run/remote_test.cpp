@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -124,6 +125,21 @@ struct Fixture {
 
 }  // namespace
 
+namespace {
+
+/// Records what the runner reports about nodes: "dispatch JOB N/WIDTH" and "JOB@NODE STATE".
+struct NodeLog : Reporter {
+  std::vector<std::string> lines;
+  void JobDispatched(const RunInfo&, const JobRecord& job, size_t nodes, size_t width) override {
+    lines.push_back("dispatch " + job.job + " " + std::to_string(nodes) + "/" + std::to_string(width));
+  }
+  void NodeEnded(const RunInfo&, const JobRecord& job, const std::string& node, const JobRecord& r) override {
+    lines.push_back(job.job + "@" + node + " " + r.state + (r.job == job.job + "@" + node ? "" : " (record " + r.job + ")"));
+  }
+};
+
+}  // namespace
+
 TEST_SUITE("hjob-run remote") {
   TEST_CASE("argv and shell commands run on the node over one session, hostile values arrive literally") {
     Fixture f;
@@ -167,8 +183,19 @@ TEST_SUITE("hjob-run remote") {
     f.Load("name: fan\njobs:\n"
            "  tolerant: {on: {nodes: [a, b, c], max_fail: 1}, run: 'test \"$HOPS_NODE\" != b'}\n"
            "  strict: {on: {nodes: [a, b, c], max_fail: 0%, parallel: 1}, run: 'test \"$HOPS_NODE\" != b', needs: tolerant}\n");
+    NodeLog log;
+    f.opts.reporter = &log;
     const RunInfo run = f.NewRun();
     CHECK(f.Execute(run).status == "failed");
+    // Each node's end is reported as it happens (tolerant's nodes in any order).
+    REQUIRE(log.lines.size() == 7);
+    CHECK(log.lines[0] == "dispatch tolerant 3/3");
+    std::vector<std::string> tolerant(log.lines.begin() + 1, log.lines.begin() + 4);
+    std::sort(tolerant.begin(), tolerant.end());
+    CHECK(tolerant == std::vector<std::string>{"tolerant@a success", "tolerant@b failed", "tolerant@c success"});
+    CHECK(log.lines[4] == "dispatch strict 3/1");
+    CHECK(log.lines[5] == "strict@a success");
+    CHECK(log.lines[6] == "strict@b failed");  // c never started
     auto st = f.States(run);
     CHECK(st["tolerant"] == "warning");
     CHECK(st["tolerant@a"] == "success");
