@@ -41,7 +41,7 @@ for n in host1 host2 host3; do
 done
 ls pwned* 2>/dev/null || echo "nothing in the value ran"
 rn hjob-run logs "$id" script --node host3
-rn hjob-run results "$id" --format csv
+results_by_node "$id"
 
 # A failing script is removed all the same.
 sed -i "s/'0', 'two words'/'3'/" flow.yaml

@@ -142,3 +142,10 @@ YAML
   # An agent of the caller's would be asked first; these hosts take only the throwaway key.
   unset SSH_AUTH_SOCK
 }
+
+# results_by_node RUN: `hjob-run results RUN --format csv`, normalised (norm of hjob-run.sh), rows
+# after the header sorted: nodes that run in parallel are recorded in the order they started.
+results_by_node() {
+  echo "\$ hjob-run results RUN --format csv | sort"
+  hjob-run results "$1" --format csv | norm | { IFS= read -r header; echo "$header"; sort; }
+}
