@@ -485,7 +485,7 @@ Session::Session(SessionOptions o) : o_(std::move(o)), impl_(std::make_unique<Im
     case SSH_KNOWN_HOSTS_NOT_FOUND:
       if (!o_.accept_new)
         throw RuntimeError("host key of " + Quote(host_port) + " is not known: " + key_text + " is in neither " +
-                           files + "; check the fingerprint and add the key (ssh-keyscan), or set accept_new");
+                           Quote(o_.known_hosts) + " nor " + Quote(o_.extra_known_hosts) + "; check the fingerprint and add the key (ssh-keyscan), or set accept_new");
       if (ssh_session_update_known_hosts(s) != SSH_OK)
         throw RuntimeError("cannot add the host key of " + Quote(host_port) + " to " + Quote(o_.known_hosts) +
                            ": " + impl_->Error());

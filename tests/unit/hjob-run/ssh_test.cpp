@@ -360,6 +360,8 @@ TEST_SUITE("hops::ssh") {
     REQUIRE(fp.rfind("SHA256:", 0) == 0);
     CHECK_THROWS_WITH_AS(Session{o}, Has("host key of " + where + " is not known: ssh-ed25519 " + fp),
                          RuntimeError);
+    CHECK_THROWS_WITH_AS(Session{o}, Has(" is in neither '" + o.known_hosts + "' nor '" + o.extra_known_hosts + "';"),
+                         RuntimeError);
     CHECK(ReadAll(lab.known_hosts).empty());
 
     // Listed in the extra (read-only) file: accepted, the user's file untouched.
