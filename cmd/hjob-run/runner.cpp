@@ -597,6 +597,14 @@ void Execution::RunOnNodes(const JobDef& def, const std::vector<std::pair<std::s
 
   const int allowed = def.on.AllowedFailures(static_cast<int>(total));
   const size_t width = def.on.parallel > 0 ? std::min<size_t>(def.on.parallel, total) : total;
+  // Rows are listed in the order first recorded: record them all now, so that results, status
+  // and logs list the nodes in the job's order, not in the order parallel nodes happen to start.
+  for (size_t i = 0; i < total; ++i) {
+    if (kept[i]) continue;
+    results[i].state = "pending";
+    results[i].reason = "not started yet";
+    Record(results[i]);
+  }
   Report([&](Reporter& r) { r.JobDispatched(run_, *rec, total, width); });
   std::mutex mu;
   size_t next = 0;

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -204,7 +205,30 @@ std::vector<JobRecord> Runs::Jobs(const RunInfo& run) {
     }
     out.push_back(std::move(r));
   }
-  return out;
+  // A job's JOB@NODE rows follow its own row, in the order they were recorded (the job's node
+  // order), whatever jobs were recorded in between.
+  std::set<std::string> plain;
+  for (const auto& r : out)
+    if (r.job.find('@') == std::string::npos) plain.insert(r.job);
+  std::map<std::string, std::vector<size_t>> nodes;  // job -> indexes of its node rows
+  std::vector<bool> follows(out.size(), false);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const size_t at = out[i].job.find('@');
+    if (at != std::string::npos && plain.count(out[i].job.substr(0, at))) {
+      nodes[out[i].job.substr(0, at)].push_back(i);
+      follows[i] = true;
+    }
+  }
+  std::vector<JobRecord> grouped;
+  grouped.reserve(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (follows[i]) continue;
+    auto it = nodes.find(out[i].job);
+    grouped.push_back(std::move(out[i]));
+    if (it != nodes.end())
+      for (size_t k : it->second) grouped.push_back(std::move(out[k]));
+  }
+  return grouped;
 }
 
 void Runs::SetHold(const RunInfo& run, const std::string& job, bool hold) {

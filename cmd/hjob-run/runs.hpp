@@ -85,7 +85,8 @@ class Runs {
 
   /// Stores @p job of @p run (its state row and what the row does not hold).
   void SetJob(const RunInfo& run, const JobRecord& job);
-  /// Every recorded job of @p run, in the order they were first recorded.
+  /// Every recorded job of @p run, in the order they were first recorded, except that the JOB@NODE
+  /// rows of a job follow its own row.
   std::vector<JobRecord> Jobs(const RunInfo& run);
 
   /// Operator requests, read by the process that runs @p run.

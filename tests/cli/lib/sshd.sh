@@ -143,9 +143,9 @@ YAML
   unset SSH_AUTH_SOCK
 }
 
-# results_by_node RUN: `hjob-run results RUN --format csv`, normalised (norm of hjob-run.sh), rows
-# after the header sorted: nodes that run in parallel are recorded in the order they started.
+# results_by_node RUN: `hjob-run results RUN --format csv`, normalised (norm of hjob-run.sh): a job's
+# nodes are listed in the job's order, whatever order they ran in.
 results_by_node() {
-  echo "\$ hjob-run results RUN --format csv | sort"
-  hjob-run results "$1" --format csv | norm | { IFS= read -r header; echo "$header"; sort; }
+  echo "\$ hjob-run results RUN --format csv"
+  hjob-run results "$1" --format csv | norm
 }
