@@ -39,6 +39,8 @@ struct Settings {
   std::string monitor_prune_after;
   /// How many HTTP/mail checks hmon-check runs at once against one host[:port] (`[monitor] per_host`).
   int monitor_per_host = 8;
+  /// `[job] keep_runs`: how long hjob-run keeps a finished run (state, outputs, logs); "" = 90d.
+  std::string job_keep_runs;
   /// `[ssh] known_hosts`: a known_hosts file read besides the user's ~/.ssh/known_hosts; "" =
   /// /etc/ssh/ssh_known_hosts.
   std::string ssh_known_hosts;

@@ -1856,6 +1856,16 @@ int64_t StateStore::PruneRuns(int64_t older_than_ms) {
   });
 }
 
+bool StateStore::DeleteRun(int64_t run_id) {
+  return impl_->Do("delete run " + std::to_string(run_id), [&] {
+    WriteTxn txn(impl_->db);
+    impl_->Prepare("DELETE FROM job_state WHERE run_id = ?1").Bind(1, run_id).Exec();
+    const int64_t n = impl_->Prepare("DELETE FROM run WHERE id = ?1").Bind(1, run_id).Exec();
+    txn.Commit();
+    return n > 0;
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Locks
 

@@ -349,6 +349,8 @@ class StateStore {
   /// Deletes finished runs (and their job states) that ended before @p older_than_ms; returns how
   /// many runs were deleted.
   int64_t PruneRuns(int64_t older_than_ms);
+  /// Deletes run @p run_id and its job states in one transaction; false when it did not exist.
+  bool DeleteRun(int64_t run_id);
 
   // --- Named cross-process locks ---
   // An open file description lock (fcntl F_OFD_SETLK) on a file in locks/ beside the database:

@@ -520,6 +520,29 @@ std::optional<std::string> Leftover(Runs& runs, const RunInfo& run) {
 
 }  // namespace
 
+namespace {
+
+/// How long finished runs are kept: --older-than, else [job] keep_runs, else 90 days.
+std::chrono::milliseconds KeepRuns(const Settings& settings, const std::string& older_than) {
+  const std::string text = !older_than.empty() ? older_than : settings.job_keep_runs.empty() ? "90d" : settings.job_keep_runs;
+  const auto d = ParseDuration(text);
+  if (!d || d->count() <= 0)
+    throw UsageError((older_than.empty() ? "[job] keep_runs" : "--older-than") +
+                     std::string(" must be a positive duration such as 90d, got '") + Printable(text, 60) + "'");
+  return *d;
+}
+
+/// After a run: removes the runs that expired; a failure only warns.
+void PruneAfterRun(Store& st) {
+  try {
+    st.runs.Prune(SystemClock().NowMs() - KeepRuns(st.settings, "").count(), false);
+  } catch (const std::exception& e) {
+    Warn(std::string("could not remove expired runs: ") + e.what());  // the run itself is done
+  }
+}
+
+}  // namespace
+
 int CmdRun(const Options& o) {
   Store st;
   Calendars calendars(st.settings, o.calendar_files);
@@ -533,14 +556,22 @@ int CmdRun(const Options& o) {
       return kExitSuccess;
     }
     InstallStopHandlers();
-    return RunOnce(st, calendars, *flow, file, params, "", o);
+    const int rc = RunOnce(st, calendars, *flow, file, params, "", o);
+    PruneAfterRun(st);
+    return rc;
   }
   if (o.dry_run) throw UsageError("--dry-run cannot be combined with --events");
   InstallStopHandlers();
-  if (o.events == "-") return RunEvents(st, calendars, *flow, file, std::cin, o);
-  std::ifstream in(o.events);
-  if (!in) throw UsageError("cannot read events file '" + o.events + "': " + std::strerror(errno));
-  return RunEvents(st, calendars, *flow, file, in, o);
+  int rc;
+  if (o.events == "-") {
+    rc = RunEvents(st, calendars, *flow, file, std::cin, o);
+  } else {
+    std::ifstream in(o.events);
+    if (!in) throw UsageError("cannot read events file '" + o.events + "': " + std::strerror(errno));
+    rc = RunEvents(st, calendars, *flow, file, in, o);
+  }
+  PruneAfterRun(st);
+  return rc;
 }
 
 int CmdResume(const Options& o) {
@@ -717,6 +748,19 @@ int CmdStatus(const Options& o) {
     line += "\t" + Printable(r.reason, 300);
     std::printf("%s\n", line.c_str());
   }
+  return kExitSuccess;
+}
+
+int CmdPrune(const Options& o) {
+  Store st;
+  const auto keep = KeepRuns(st.settings, o.older_than);
+  const auto pruned = st.runs.Prune(SystemClock().NowMs() - keep.count(), o.dry_run);
+  const char* verb = o.dry_run ? "would remove" : "removed";
+  for (const RunInfo& r : pruned)
+    std::printf("%s run %s of flow '%s' (%s, ended %s)\n", verb, r.id.c_str(), r.flow.c_str(), r.status.c_str(),
+                Iso(r.ended_ms).c_str());
+  std::printf("%s %zu run%s that ended more than %s ago\n", verb, pruned.size(), pruned.size() == 1 ? "" : "s",
+              FormatDuration(keep).c_str());
   return kExitSuccess;
 }
 

@@ -32,6 +32,7 @@ struct Options {
   std::string comment;                      ///< approve/deny --comment
   std::string flow;                         ///< list --flow
   int limit = 20;                           ///< list --limit
+  std::string older_than;                   ///< prune --older-than
   std::string inventory;                    ///< run/resume --inventory ("" = the default path)
   bool verbose = false;                     ///< run/resume -v: SSH connection lines on stderr
   std::string node;                         ///< logs --node
@@ -46,6 +47,8 @@ int CmdHold(const Options& o, bool hold);
 int CmdSkip(const Options& o);
 int CmdStatus(const Options& o);
 int CmdList(const Options& o);
+/// hjob-run prune: deletes finished runs older than --older-than / [job] keep_runs.
+int CmdPrune(const Options& o);
 int CmdLogs(const Options& o);
 int CmdResults(const Options& o);
 int CmdGraph(const Options& o);

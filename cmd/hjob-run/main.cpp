@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
   list->add_option("--limit", o.limit, "At most this many runs")->check(CLI::Range(1, 1000000));
   list->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json"}));
 
+  auto* prune = app.add_subcommand("prune", "Delete finished runs older than [job] keep_runs (90d): state, outputs, logs");
+  prune->add_option("--older-than", o.older_than, "Keep runs that ended within this long")->type_name("DURATION");
+  prune->add_flag("-n,--dry-run", o.dry_run, "Only print what would be removed");
+
   auto* logs = app.add_subcommand("logs", "Print the output of a run's jobs");
   logs->add_option("RUN", o.run_id, "Run id")->required();
   logs->add_option("JOB", o.job, "Only this job");
@@ -88,6 +92,7 @@ int main(int argc, char** argv) {
     if (*skip) return CmdSkip(o);
     if (*status) return CmdStatus(o);
     if (*list) return CmdList(o);
+    if (*prune) return CmdPrune(o);
     if (*logs) return CmdLogs(o);
     if (*results) return CmdResults(o);
     if (*graph) return CmdGraph(o);

@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
@@ -157,6 +159,29 @@ std::vector<RunInfo> Runs::List(const std::string& flow, int limit) {
 }
 
 void Runs::Finish(const RunInfo& run, const std::string& status) { store_->FinishRun(run.row, status); }
+
+std::vector<RunInfo> Runs::Prune(int64_t older_than_ms, bool dry_run) {
+  std::vector<RunInfo> out;
+  for (const auto& r : store_->ListRuns("", 0)) {
+    if (r.ended_ms <= 0 || r.ended_ms >= older_than_ms) continue;
+    if (r.status == "running" || r.status == "held" || r.status == "incomplete") continue;
+    out.push_back(FromRow(r));
+  }
+  std::reverse(out.begin(), out.end());
+  if (dry_run) return out;
+  for (const RunInfo& run : out) {
+    // Logs first: a run whose rows are gone can no longer be found to remove them.
+    std::error_code ec;
+    std::filesystem::remove_all(LogDir(run), ec);
+    if (ec) throw RuntimeError("cannot remove '" + LogDir(run) + "': " + ec.message());
+    const std::string prefix = std::to_string(run.row) + "/";
+    for (const char* ns : {kNsJob, kNsControl})
+      for (const auto& [key, value] : store_->ListValues(ns, prefix)) store_->DeleteValue(ns, key);
+    store_->DeleteRun(run.row);
+    store_->DeleteValue(kNsRunId, run.id);
+  }
+  return out;
+}
 
 void Runs::Reopen(const RunInfo& run) { store_->FinishRun(run.row, "running"); }
 

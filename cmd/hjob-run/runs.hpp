@@ -80,6 +80,10 @@ class Runs {
   std::vector<RunInfo> List(const std::string& flow, int limit);
   /// Sets the final status of @p run.
   void Finish(const RunInfo& run, const std::string& status);
+  /// The finished runs (not running, held or incomplete: those may still be resumed) that ended
+  /// before @p older_than_ms, oldest first. Unless @p dry_run, each is deleted with everything
+  /// kept of it: its state rows, outputs, operator requests and log files.
+  std::vector<RunInfo> Prune(int64_t older_than_ms, bool dry_run);
   /// Marks a finished run as running again (resume).
   void Reopen(const RunInfo& run);
 

@@ -1,7 +1,7 @@
 # fish completion for hjob-run(1).
 # Run ids come from `hjob-run list`, job ids of a run from `hjob-run status RUN`.
 
-set -l __hjob_run_commands run resume approve deny hold release skip status list logs results graph validate
+set -l __hjob_run_commands run resume approve deny hold release skip status list prune logs results graph validate
 
 function __hjob_run_runs
     hjob-run list --limit 50 2>/dev/null | cut -f1
@@ -34,6 +34,7 @@ complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -
 complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -a skip -d 'Skip a job'
 complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -a status -d 'Show a run and its jobs'
 complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -a list -d 'List runs, newest first'
+complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -a prune -d 'Delete finished runs older than keep_runs'
 complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -a logs -d 'Print the output of jobs'
 complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -a results -d 'One row per job'
 complete -c hjob-run -n "not __fish_seen_subcommand_from $__hjob_run_commands" -a graph -d 'Draw a flow'
@@ -52,6 +53,8 @@ complete -c hjob-run -n '__fish_seen_subcommand_from run resume validate' -l cal
 complete -c hjob-run -n '__fish_seen_subcommand_from run resume' -l inventory -r -F -d 'Inventory for on:'
 complete -c hjob-run -n '__fish_seen_subcommand_from run resume' -s v -l verbose -d 'Print SSH connection steps'
 complete -c hjob-run -n '__fish_seen_subcommand_from logs' -l node -r -d 'Only the output on this node'
+complete -c hjob-run -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Keep runs that ended within this long'
+complete -c hjob-run -n '__fish_seen_subcommand_from prune' -s n -l dry-run -d 'Only print what would be removed'
 complete -c hjob-run -n '__fish_seen_subcommand_from run resume status list' -l format -x -a 'text json' -d 'Output format'
 complete -c hjob-run -n '__fish_seen_subcommand_from results' -l format -x -a 'text csv json' -d 'Output format'
 complete -c hjob-run -n '__fish_seen_subcommand_from graph' -l format -x -a 'text dot mermaid' -d 'Output format'

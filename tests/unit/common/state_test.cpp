@@ -1336,6 +1336,13 @@ TEST_CASE("state: job runs and job states round-trip") {
   CHECK(store->GetJobStates(r2).empty());
   CHECK(store->GetRun(r1));
   CHECK(store->GetJobStates(other).size() == 1);
+
+  // One run by id, whatever its status, with its job states.
+  CHECK(store->DeleteRun(other));
+  CHECK_FALSE(store->GetRun(other));
+  CHECK(store->GetJobStates(other).empty());
+  CHECK_FALSE(store->DeleteRun(other));
+  CHECK(store->GetRun(r1));
 }
 
 TEST_CASE("state: a lock is exclusive within a process and released by its owner") {
