@@ -117,7 +117,7 @@ void LoadNodes(const FlowDef& flow, const Options& o, Store* st) {
   st->nodes = std::make_unique<Nodes>(
       inv::Inventory::Load(o.inventory.empty() ? inv::DefaultInventoryPath() : o.inventory), st->settings, adjust);
   ForEachJob(flow, [&](const FlowDef& f, const JobDef& j) {
-    if (!j.on.Remote()) return;
+    if (!j.on.Remote() || j.on.Templated()) return;  // ${NAME}: checked when the job runs
     std::vector<std::string> nodes;
     try {
       nodes = st->nodes->Select(j.on);
@@ -434,7 +434,21 @@ void PrintPlan(const FlowDef& flow, const std::map<std::string, std::string>& pa
     std::string where = "local";
     if (j->on.Remote() && nodes) {
       where.clear();
-      for (const auto& n : nodes->Select(j->on)) where += (where.empty() ? "" : ", ") + nodes->For(n)->Where();
+      TargetSpec on = j->on;
+      bool later = false;  // named by an output: known only when the job runs
+      for (auto* names : {&on.nodes, &on.scopes}) {
+        for (auto& n : *names) {
+          try {
+            n = ExpandTemplate(n, params);
+          } catch (const RuntimeError&) {
+            later = true;
+            where += (where.empty() ? "" : ", ") + n;
+          }
+        }
+      }
+      if (later) where += " (known when the job runs)";
+      else
+        for (const auto& n : nodes->Select(on)) where += (where.empty() ? "" : ", ") + nodes->For(n)->Where();
       where += std::string("; ") + TargetModeName(j->on.mode);
       if (j->on.mode == TargetSpec::Mode::kAll) {
         if (j->on.parallel > 0) where += ", parallel " + std::to_string(j->on.parallel);

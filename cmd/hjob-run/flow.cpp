@@ -403,8 +403,14 @@ class Loader {
       } else {
         out.push_back(ScalarText(doc, n, "'" + key + "'"));
       }
-      for (const auto& e : out)
+      for (const auto& e : out) {
         if (Trim(e).empty()) doc.Fail(n, "'" + key + "' must not hold an empty name");
+        try {
+          TemplateNames(e);  // ${NAME}: a parameter (an event's node, say) chooses the node
+        } catch (const std::exception& ex) {
+          doc.Fail(n, "'" + key + "': " + ex.what());
+        }
+      }
       return out;
     };
     if (node.IsScalar() || node.IsSequence()) {  // on: web01 / on: [web01, web02]
@@ -692,6 +698,20 @@ class Loader {
       for (const auto& u : up)
         if (!flow->Find(u)->output.empty()) outputs.push_back(flow->Find(u)->output);
       if (j.when) CheckRefs(*flow, j, up, outputs, params);
+      for (const auto* names : {&j.on.nodes, &j.on.scopes}) {
+        for (const auto& text : *names) {
+          for (const auto& name : TemplateNames(text)) {
+            if (std::find(params.begin(), params.end(), name) != params.end() ||
+                std::find(outputs.begin(), outputs.end(), name) != outputs.end())
+              continue;
+            std::vector<std::string> all = params;
+            all.insert(all.end(), outputs.begin(), outputs.end());
+            Error(DefinitionError(j.on.loc, "'on' of job '" + j.id + "': '${" + name +
+                                                "}' is neither a parameter nor an output of a job it needs" +
+                                                DidYouMean(name, all)));
+          }
+        }
+      }
       const auto& pnodes = param_nodes_[j.id];
       for (size_t i = 0; i < j.flow_params.size() && i < pnodes.size(); ++i) {
         for (const auto& name : TemplateNames(j.flow_params[i].second)) {
@@ -962,6 +982,13 @@ std::map<std::string, std::string> ResolveParams(const FlowDef& flow,
   for (const auto& p : flow.params)
     if (!out.count(p.name)) throw UsageError("flow '" + flow.name + "' needs parameter '" + p.name + "' (give --param " + p.name + "=VALUE)");
   return out;
+}
+
+bool TargetSpec::Templated() const {
+  for (const auto* names : {&nodes, &scopes})
+    for (const auto& n : *names)
+      if (!TemplateNames(n).empty()) return true;
+  return false;
 }
 
 std::vector<std::string> TemplateNames(const std::string& text) {

@@ -79,14 +79,16 @@ struct TargetSpec {
   /// How the nodes are used: every one (kAll), the first that succeeds in order (kOneOf), or the
   /// first that can be reached (kAny).
   enum class Mode { kAll, kOneOf, kAny };
-  std::vector<std::string> nodes;   ///< inventory node ids
-  std::vector<std::string> scopes;  ///< inventory scope patterns (as --scope)
+  std::vector<std::string> nodes;   ///< inventory node ids; may hold ${NAME} of parameters and outputs
+  std::vector<std::string> scopes;  ///< inventory scope patterns (as --scope); may hold ${NAME} too
   Mode mode = Mode::kAll;
   int parallel = 0;                 ///< kAll: nodes at once; 0 = all of them
   int max_fail = 0;                 ///< kAll: nodes that may fail (count) ...
   bool max_fail_percent = false;    ///< ... or percent of the nodes when true
   bool keep_going = false;          ///< kAll: start every node even past max_fail
   SourceLoc loc;                    ///< where `on:` is written
+  /// True when a node or scope is given by ${NAME}: known only when the job runs.
+  bool Templated() const;
   /// True when the job runs on inventory nodes.
   bool Remote() const { return !nodes.empty() || !scopes.empty(); }
   /// The failures allowed among @p total nodes.

@@ -116,7 +116,8 @@ class Execution {
   JobRecord RunJob(const FlowDef& flow, const JobDef& def, const std::string& name,
                    std::vector<std::pair<std::string, std::string>> env,
                    const std::map<std::string, std::string>& values);
-  void RunCommandJob(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env, JobRecord* rec);
+  void RunCommandJob(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
+                     const std::map<std::string, std::string>& values, JobRecord* rec);
   /// The attempts (retries included) of @p def on @p node ("" = this host) into @p rec; the
   /// last attempt's end in *@p last when given.
   void RunAttempts(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
@@ -473,7 +474,7 @@ JobRecord Execution::RunJob(const FlowDef& flow, const JobDef& def, const std::s
     Report([&](Reporter& r) { r.JobStarted(run_, rec); });
     switch (def.kind) {
       case JobKind::kRun:
-        RunCommandJob(def, env, &rec);
+        RunCommandJob(def, env, values, &rec);
         break;
       case JobKind::kApproval:
         RunApproval(def, &rec);
@@ -502,10 +503,13 @@ JobRecord Execution::RunJob(const FlowDef& flow, const JobDef& def, const std::s
 }
 
 void Execution::RunCommandJob(const JobDef& def, const std::vector<std::pair<std::string, std::string>>& env,
-                              JobRecord* rec) {
+                              const std::map<std::string, std::string>& values, JobRecord* rec) {
   if (!def.on.Remote()) return RunAttempts(def, env, "", rec);
   if (!o_.select_nodes) throw RuntimeError("job '" + def.id + "' runs on nodes, but no inventory is loaded");
-  const std::vector<std::string> nodes = o_.select_nodes(def.on);
+  TargetSpec on = def.on;
+  for (auto* names : {&on.nodes, &on.scopes})
+    for (auto& n : *names) n = ExpandTemplate(n, values);
+  const std::vector<std::string> nodes = o_.select_nodes(on);
   if (nodes.empty()) throw RuntimeError("'on' of job '" + def.id + "' selects no node");
   RunOnNodes(def, env, nodes, rec);
 }

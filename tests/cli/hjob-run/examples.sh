@@ -4,6 +4,8 @@ source "$HOPS_SOURCE_DIR/tests/cli/lib/hjob-run.sh"
 F=$EXAMPLES/flows
 rn hjob-run validate "$F/nightly.yaml" --calendars "$EXAMPLES/calendars.yaml"
 rn hjob-run validate "$F/approval.yaml"
+rn hjob-run validate "$F/night-close.yaml" --calendars "$EXAMPLES/calendars.yaml"
+rn hjob-run validate "$F/disk-recovery.yaml"
 # A "biz" that is open every day and hour, so that the run does not depend on today.
 cat > open.yaml <<'YAML'
 version: 1

@@ -8,7 +8,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
 time.sleep(60)' "$port" &
 silent=$!
-trap 'kill $silent 2>/dev/null' EXIT
+on_exit 'kill $silent 2>/dev/null'
 for _ in $(seq 50); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$port" 2>/dev/null && break; sleep 0.1; done
 cat > monitors.yaml <<YAML
 monitors:

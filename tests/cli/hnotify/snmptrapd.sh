@@ -3,7 +3,6 @@
 # deduplicated like any other alert; a traphandle line for one OID sets its status.
 source "$HOPS_SOURCE_DIR/tests/cli/lib/receiver.sh"
 source "$HOPS_SOURCE_DIR/tests/cli/lib/snmptrapd.sh"
-trap 'stop_snmptrapd; receiver_stop' EXIT
 cat > notify.yaml <<YAML
 channels:
   hook: {type: webhook, url: $RECEIVER_URL/hook, timeout: 2s}

@@ -8,7 +8,7 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_D
 export AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=AKIAMOCKEXAMPLE00001 AWS_SECRET_ACCESS_KEY=mock/Secret+Key/0123456789abcdefEXAMPLE
 MOCK_PIDS=()
-trap 'for p in "${MOCK_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done' EXIT
+on_exit 'for p in "${MOCK_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done'
 
 # start_ec2_mock ARGS...  starts the mock on a port the kernel picks; sets MOCK_PORT and MOCK_URL
 # and points AWS_ENDPOINT_URL (EC2 and STS) at it. A missing python3 fails the case, unless

@@ -29,7 +29,7 @@ http {
 CONF
   PATH=$PATH:/usr/sbin nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
   NGINX_PID=$!
-  trap 'kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null' EXIT
+  on_exit 'kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null'
   for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$NGINX_PORT) 2>/dev/null && return 0; sleep 0.05; done
   echo "nginx did not start"; cat "$dir/logs/error.log"; exit 1
 }

@@ -19,7 +19,7 @@ receiver_stop() {
   [[ -n $RECEIVER_PID ]] && kill "$RECEIVER_PID" 2>/dev/null && wait "$RECEIVER_PID" 2>/dev/null
   RECEIVER_PID=
 }
-trap receiver_stop EXIT
+on_exit receiver_stop
 plan() { printf '%s\n' "$1" > "$RECEIVER_DIR/plan.tmp" && mv "$RECEIVER_DIR/plan.tmp" "$RECEIVER_DIR/plan"; }
 received() { [[ -f $RECEIVER_DIR/requests.jsonl ]] && wc -l < "$RECEIVER_DIR/requests.jsonl" || echo 0; }
 delivered() {

@@ -13,6 +13,7 @@ mkdir -p "$WORK/snmp/persist" "$WORK/snmp/conf" "$WORK/snmp/mibs"
 export SNMP_PERSISTENT_DIR=$WORK/snmp/persist SNMPCONFPATH=$WORK/snmp/conf MIBDIRS=$WORK/snmp/mibs MIBS=
 SNMPTRAPD_PORT=$(free_port)
 SNMPTRAPD_PID=
+on_exit stop_snmptrapd
 start_snmptrapd() {
   PATH=$PATH:/usr/sbin snmptrapd -f -Lf "$WORK/snmp/log" -C -c "$1" "udp:127.0.0.1:$SNMPTRAPD_PORT" &
   SNMPTRAPD_PID=$!

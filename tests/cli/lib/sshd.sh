@@ -101,7 +101,7 @@ start_sshd_hosts() {
   mapfile -t SSHD_PORTS < <(sshd_free_ports "$n")
   if [[ ${#SSHD_PORTS[@]} -ne $n ]]; then echo "cannot find $n free ports"; exit 1; fi
   SSHD_PIDS=()
-  trap sshd_stop_all EXIT
+  on_exit sshd_stop_all
   for ((i = 1; i <= n; i++)); do sshd_launch "$i"; done
   # Wait until every sshd listens (up to 10 s); one whose port a parallel test took in the
   # meantime gets another port.

@@ -112,6 +112,22 @@ TEST_SUITE("hjob-run flow") {
     CHECK(e[5].rfind("8:26: 'on' does not apply to a 'wait' job", 0) == 0);
   }
 
+  TEST_CASE("on: may name its nodes by a parameter or an upstream output, and nothing else") {
+    auto e = Errors("name: x\nparams:\n  node: {default: web1}\njobs:\n"
+                    "  a: {run: [hostname], on: {nodes: ['${node}'], mode: one_of}, output: HOST}\n"
+                    "  b: {run: [true], on: {scope: '${HOST}'}, needs: a}\n"
+                    "  c: {run: [true], on: ['${nod}']}\n"
+                    "  d: {run: [true], on: ['${HOST}']}\n"
+                    "  e: {run: [true], on: ['$node']}\n");
+    CAPTURE(e);
+    REQUIRE(e.size() == 3);
+    CHECK(e[0] == "7:24: 'on' of job 'c': '${nod}' is neither a parameter nor an output of a job it needs, "
+                  "did you mean 'node'?");
+    // a's output, but d does not need a: not known when d starts.
+    CHECK(e[1] == "8:24: 'on' of job 'd': '${HOST}' is neither a parameter nor an output of a job it needs");
+    CHECK(e[2] == "9:24: 'on': a '$' must start ${NAME} (write $$ for a '$')");
+  }
+
   TEST_CASE("needs: unknown ids and cycles point at the item that names them") {
     CHECK(Errors("name: x\njobs:\n  a: {run: [true], needs: [bb]}\n  b: {run: [true]}\n") ==
           std::vector<std::string>{"3:28: job 'a' needs unknown job 'bb', did you mean 'b'?"});
