@@ -525,7 +525,8 @@ tr.critical td.state { color: #b3001b; font-weight: bold; }
 tr.warning td.state { color: #a35f00; font-weight: bold; }
 tr.unknown td.state { color: #6b3fa0; font-weight: bold; }
 td.summary { word-break: break-word; max-width: 320px; }
-ul.sent { margin: 0; padding-left: 14px; }
+ul.sent { margin: 0; padding-left: 14px; font-size: 11px; }
+ul.sent li { white-space: nowrap; }
 .note { color: #555; font-size: 12px; }
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
 figure { margin: 0; border: 1px solid #dde; border-radius: 4px; padding: 4px; break-inside: avoid; }
@@ -546,10 +547,24 @@ section.node { break-inside: auto; }
 
 std::string E(const std::string& s) { return html::Escape(s); }
 
+/// SVG points "x,y x,y ..." of @p pts, leaving out the inner points of level runs (the line is
+/// the same without them; flat series get much shorter).
+std::string Points(const std::vector<std::pair<size_t, long>>& pts) {
+  std::string out;
+  for (size_t k = 0; k < pts.size(); ++k) {
+    const bool inner = k > 0 && k + 1 < pts.size() && pts[k - 1].second == pts[k].second &&
+                       pts[k + 1].second == pts[k].second;
+    if (inner) continue;
+    if (!out.empty()) out += ' ';
+    out += std::to_string(pts[k].first) + "," + std::to_string(pts[k].second);
+  }
+  return out;
+}
+
 /// A line chart of one series over the month: min-max band and average per bucket, thresholds,
 /// closed days shaded, time axis in the report's zone.
 std::string Chart(const Series& s, const Report& r) {
-  constexpr double kW = 520, kH = 170, kL = 48, kR = 8, kT = 8, kB = 20;
+  constexpr double kW = 520, kH = 170, kL = 52, kR = 8, kT = 8, kB = 20;
   const double pw = kW - kL - kR, ph = kH - kT - kB;
   const Input& in = r.input;
   const double len = double(in.span.second - in.span.first);
@@ -557,7 +572,11 @@ std::string Chart(const Series& s, const Report& r) {
   for (const auto& t : {s.thresholds.warning, s.thresholds.critical})
     if (t) hi = std::max(hi, *t), lo = std::min(lo, *t);
   if (hi <= lo) hi = lo + 1;
-  hi += (hi - lo) * 0.05;
+  // Round ticks: a step of 1, 2, 2.5 or 5 times a power of ten, four to six of them.
+  const double raw = (hi - lo) / 4, mag = std::pow(10.0, std::floor(std::log10(raw))), f = raw / mag;
+  const double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
+  lo = std::floor(lo / step) * step;
+  hi = std::ceil(hi / step) * step;
   auto y = [&](double v) { return ph - (v - lo) / (hi - lo) * ph; };  // within the plot
   auto x = [&](int64_t t) { return kL + double(t - in.span.first) / len * pw; };
   std::string o;
@@ -567,12 +586,12 @@ std::string Chart(const Series& s, const Report& r) {
   for (const Span& c : in.closed_days)
     o += "<rect class=\"closed\" x=\"" + Printf("%.1f", x(c.first)) + "\" y=\"" + Printf("%.0f", kT) +
          "\" width=\"" + Printf("%.1f", x(c.second) - x(c.first)) + "\" height=\"" + Printf("%.0f", ph) + "\"/>";
-  for (int k = 0; k <= 4; ++k) {
-    const double v = lo + (hi - lo) * k / 4, yy = kT + y(v);
+  for (int k = 0; lo + step * k <= hi + step / 2; ++k) {
+    const double v = lo + step * k, yy = kT + y(v);
     o += "<line class=\"grid\" x1=\"" + Printf("%.0f", kL) + "\" x2=\"" + Printf("%.0f", kL + pw) + "\" y1=\"" +
          Printf("%.1f", yy) + "\" y2=\"" + Printf("%.1f", yy) + "\"/>";
     o += "<text x=\"" + Printf("%.0f", kL - 3) + "\" y=\"" + Printf("%.1f", yy + 3) + "\" text-anchor=\"end\">" +
-         E(Num(v)) + "</text>";
+         Printf("%g", v) + "</text>";
   }
   // Day ticks: the 1st, 8th, 15th, 22nd and 29th at local midnight.
   for (Day d = LocalDay(in.span.first, in.zone); MidnightMs(d, in.zone) < in.span.second; d += date::days{1}) {
@@ -597,22 +616,21 @@ std::string Chart(const Series& s, const Report& r) {
     }
     size_t j = i;
     while (j < n && s.buckets[j].count > 0) ++j;  // a run of buckets with data
-    std::string band, avg;
+    std::vector<std::pair<size_t, long>> upper, lower, avg;
     for (size_t k = i; k < j; ++k) {
       const auto& b = s.buckets[k];
-      const std::string xs = std::to_string(k) + "," , xe = std::to_string(k + 1) + ",";
-      band += xs + Printf("%.0f", y(b.max)) + " " + xe + Printf("%.0f", y(b.max)) + " ";
-      avg += std::to_string(k) + "," + Printf("%.1f", y(b.sum / double(b.count))) + " ";
+      upper.emplace_back(k, std::lround(y(b.max)));
+      lower.emplace_back(k, std::lround(y(b.min)));
+      avg.emplace_back(k, std::lround(y(b.sum / double(b.count))));
     }
-    for (size_t k = j; k-- > i;) {
-      const auto& b = s.buckets[k];
-      band += std::to_string(k + 1) + "," + Printf("%.0f", y(b.min)) + " " + std::to_string(k) + "," +
-              Printf("%.0f", y(b.min)) + " ";
+    if (j - i == 1) {  // one bucket: a bar as wide as the bucket
+      upper.emplace_back(j, upper.back().second);
+      lower.emplace_back(j, lower.back().second);
     }
-    band.pop_back();
-    avg.pop_back();
+    std::reverse(lower.begin(), lower.end());
+    std::string band = Points(upper) + " " + Points(lower);
     o += "<polygon class=\"band\" points=\"" + band + "\"/>";
-    if (j - i > 1) o += "<polyline class=\"avg\" vector-effect=\"non-scaling-stroke\" points=\"" + avg + "\"/>";
+    if (j - i > 1) o += "<polyline class=\"avg\" vector-effect=\"non-scaling-stroke\" points=\"" + Points(avg) + "\"/>";
     i = j;
   }
   o += "</g>";

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -33,15 +34,9 @@ constexpr int64_t kDay = 24 * kHour;
 constexpr int64_t kMonth = 1'793'458'800'000;
 constexpr int64_t kMonthEnd = kMonth + 30 * kDay;
 
-/// A small deterministic generator (the same numbers on every platform).
-struct Lcg {
-  uint64_t s;
-  uint64_t Next() {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return s >> 33;
-  }
-  int64_t Below(int64_t n) { return int64_t(Next() % uint64_t(n)); }
-};
+/// A number in [0, n) from @p rng (an engine gives the same numbers on every platform; the
+/// standard distributions do not).
+int64_t Below(std::minstd_rand& rng, int64_t n) { return int64_t(rng() % uint64_t(n)); }
 
 /// A problem period of one key: [start, end), end 0 = still open.
 struct Outage {
@@ -82,14 +77,14 @@ TEST_CASE("report: availability, incidents, MTTR, percentiles and notifications 
     // Outages: six a key at random minutes, apart from each other, plus one that started before
     // the month (web/n2) and one still open at its end (db).
     std::vector<Outage> outages;
-    Lcg rng{42};
+    std::minstd_rand rng{42};
     for (const auto& k : keys) {
       int64_t t = kMonth + 4 * kHour;  // after web/n2's outage from before the month
       for (int i = 0; i < 6; ++i) {
-        const int64_t start = t + (1 + rng.Below(3 * 24 * 60)) * kMin;
-        const int64_t end = start + (1 + rng.Below(300)) * kMin;
+        const int64_t start = t + (1 + Below(rng, 3 * 24 * 60)) * kMin;
+        const int64_t end = start + (1 + Below(rng, 300)) * kMin;
         const char* states[] = {"critical", "warning", "unknown"};
-        outages.push_back({k, states[rng.Below(3)], start, end});
+        outages.push_back({k, states[Below(rng, 3)], start, end});
         t = end;
       }
     }
@@ -142,7 +137,7 @@ TEST_CASE("report: availability, incidents, MTTR, percentiles and notifications 
     std::vector<PerfSample> samples;
     std::vector<double> values;
     for (int64_t t = kMonth; t < kMonthEnd; t += 5 * kMin) {
-      const double v = double(rng.Below(100000)) / 1000.0;
+      const double v = double(Below(rng, 100000)) / 1000.0;
       values.push_back(v);
       samples.push_back({"web/n1", "time", t, v, "s"});
       samples.push_back({"web/n1", "size", t, 1000, "B"});
