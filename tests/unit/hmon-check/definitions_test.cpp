@@ -252,7 +252,7 @@ monitors:
     const std::string cached = MonitorFileToCache(f, hash);
     const std::string stamp = cached.substr(0, cached.find('\n'));
     // Reproducible: the same for every build of the same sources, whenever it was built.
-    const std::string prefix = "hops " HOPS_VERSION " cache-format 3 build ";
+    const std::string prefix = "hops " HOPS_VERSION " cache-format 4 build ";
     REQUIRE(stamp.rfind(prefix, 0) == 0);
     const std::string build_id = stamp.substr(prefix.size());
     CHECK(build_id.size() >= 16);  // the toolchain writes a GNU build ID (SHA-1: 40 digits)
