@@ -1095,6 +1095,46 @@ std::vector<StatusChange> StateStore::ListStatusChanges(const std::string& key_p
   });
 }
 
+std::vector<StatusChange> StateStore::ListStatusChangesBetween(const std::string& key_prefix,
+                                                               int64_t since_ms,
+                                                               int64_t until_ms) {
+  impl_->Need(kStateMonitor);
+  return impl_->Do("read status changes", [&] {
+    std::vector<StatusChange> out;
+    Txn snapshot(impl_->db, "BEGIN");
+    // Walks the keys through the index on (key, time_ms): one seek finds the next key, one its
+    // last change before the range, one its changes within it.
+    Stmt next_key = impl_->Prepare(
+        "SELECT key FROM status_change WHERE key >= ?1 AND (?2 IS NULL OR key < ?2)"
+        " ORDER BY key LIMIT 1");
+    Stmt before = impl_->Prepare(
+        "SELECT key, time_ms, from_state, to_state, summary FROM status_change"
+        " WHERE key = ?1 AND time_ms < ?2 ORDER BY time_ms DESC, id DESC LIMIT 1");
+    Stmt within = impl_->Prepare(
+        "SELECT key, time_ms, from_state, to_state, summary FROM status_change"
+        " WHERE key = ?1 AND time_ms >= ?2 AND time_ms < ?3 ORDER BY time_ms, id");
+    const std::optional<std::string> end = PrefixEnd(key_prefix);
+    std::string from = key_prefix;
+    for (;;) {
+      next_key.Reset();
+      if (!next_key.Bind(1, from).Bind(2, end).Step()) break;
+      const std::string key = next_key.Text(0);
+      from = key + '\0';  // the smallest key after it
+      before.Reset();
+      before.Bind(1, key).Bind(2, since_ms);
+      if (before.Step())
+        out.push_back(StatusChange{before.Text(0), before.Int(1), before.Text(2), before.Text(3),
+                                   before.Text(4)});
+      within.Reset();
+      within.Bind(1, key).Bind(2, since_ms).Bind(3, until_ms);
+      while (within.Step())
+        out.push_back(StatusChange{within.Text(0), within.Int(1), within.Text(2), within.Text(3),
+                                   within.Text(4)});
+    }
+    return out;
+  });
+}
+
 int64_t StateStore::PruneStatusChanges(int64_t older_than_ms) {
   impl_->Need(kStateMonitor);
   return impl_->Do("prune status changes", [&] {
@@ -1321,6 +1361,42 @@ std::vector<PerfRollup> StateStore::ListPerfRollups(const std::string& key_prefi
           return PerfRollup{info.key,  info.label, info.uom,  s.Int(0),
                             s.Real(2), s.Real(3),  s.Real(4), s.Int(5)};
         });
+  });
+}
+
+std::vector<PerfSeries> StateStore::ListPerfSeries(const std::string& key_prefix,
+                                                   const std::string& label) {
+  impl_->Need(kStateMonitor);
+  return impl_->Do("read perfdata series", [&] {
+    std::vector<PerfSeries> out;
+    const std::string sql = std::string("SELECT id, key, label, uom FROM perf_series WHERE ") +
+                            kSeriesFilter + " ORDER BY key, label, uom";
+    Stmt s = impl_->Prepare(sql.c_str());
+    s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, label);
+    while (s.Step()) out.push_back(PerfSeries{s.Int(0), s.Text(1), s.Text(2), s.Text(3)});
+    return out;
+  });
+}
+
+void StateStore::ScanPerfSamples(const std::vector<PerfSeries>& series, int64_t since_ms,
+                                 int64_t until_ms,
+                                 const std::function<void(size_t, int64_t, double)>& visit) {
+  impl_->Need(kStateMonitor);
+  if (series.empty()) return;
+  impl_->Do("read perfdata", [&] {
+    // perf_raw is keyed by time, then series: the range is read once, in order, and each row
+    // is looked up among the series asked for.
+    std::unordered_map<int64_t, size_t> index;
+    index.reserve(series.size());
+    for (size_t i = 0; i < series.size(); ++i) index.emplace(series[i].id, i);
+    Stmt s = impl_->Prepare(
+        "SELECT time_ms, series, value FROM perf_raw WHERE time_ms >= ?1 AND time_ms < ?2"
+        " ORDER BY time_ms, series");
+    s.Bind(1, since_ms).Bind(2, until_ms);
+    while (s.Step()) {
+      const auto it = index.find(s.Int(1));
+      if (it != index.end()) visit(it->second, s.Int(0), s.Real(2));
+    }
   });
 }
 

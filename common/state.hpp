@@ -77,6 +77,14 @@ struct PerfSample {
   std::string uom;      ///< unit of measure as in perfdata ("s", "%", "B", ""...)
 };
 
+/// A perfdata series: one label of one monitor instance in one unit.
+struct PerfSeries {
+  int64_t id = 0;      ///< the store's id of the series
+  std::string key;     ///< monitor instance
+  std::string label;   ///< perfdata label
+  std::string uom;     ///< unit of measure
+};
+
 /// The width of a roll-up bucket of perfdata: an hour, or a day (UTC).
 enum class RollupGranularity { kHourly, kDaily };
 
@@ -230,6 +238,12 @@ class StateStore {
   /// @p limit of them (limit <= 0: all).
   std::vector<StatusChange> ListStatusChanges(const std::string& key_prefix, int64_t since_ms,
                                               int limit);
+  /// The changes of keys starting with @p key_prefix in since_ms <= time_ms < until_ms, each
+  /// key's changes preceded by its last change before since_ms (the state the key entered the
+  /// range in) when there is one; ordered by key, then time. Each key costs a few index seeks,
+  /// however long the log.
+  std::vector<StatusChange> ListStatusChangesBetween(const std::string& key_prefix,
+                                                     int64_t since_ms, int64_t until_ms);
   /// Deletes changes older than @p older_than_ms; returns how many were deleted.
   int64_t PruneStatusChanges(int64_t older_than_ms);
 
@@ -250,6 +264,14 @@ class StateStore {
   std::vector<PerfRollup> ListPerfRollups(const std::string& key_prefix, const std::string& label,
                                           int64_t since_ms, int64_t until_ms,
                                           RollupGranularity granularity);
+  /// The series of keys starting with @p key_prefix and label @p label ("" = any), ordered by
+  /// key, label and unit.
+  std::vector<PerfSeries> ListPerfSeries(const std::string& key_prefix, const std::string& label);
+  /// Calls @p visit(index, time_ms, value) for every raw sample of @p series (index: its place
+  /// in @p series) with since_ms <= time_ms < until_ms, in time order, without holding them all
+  /// in memory: for reading a month of many series. A NaN sample reads as NaN.
+  void ScanPerfSamples(const std::vector<PerfSeries>& series, int64_t since_ms, int64_t until_ms,
+                       const std::function<void(size_t, int64_t, double)>& visit);
   /// Deletes raw samples older than @p older_than_ms (their roll-ups stay); returns how many
   /// were deleted.
   int64_t PrunePerfSamples(int64_t older_than_ms);

@@ -15,15 +15,18 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/calendar.hpp"
 #include "common/calendar_load.hpp"
 #include "common/inventory.hpp"
 #include "cmd/hmon-check/definitions.hpp"
+#include "cmd/hmon-check/report.hpp"
 #include "cmd/hmon-check/runner.hpp"
 #include "common/output.hpp"
 #include "common/settings.hpp"
 #include "common/spell.hpp"
 #include "common/state.hpp"
 #include "common/units.hpp"
+#include "common/zone.hpp"
 
 namespace hops::mon {
 
@@ -425,6 +428,55 @@ int CmdAdHoc(const AdHocOptions& o) {
 int CmdMonitorSchema() {
   std::fputs(MonitorSchema().c_str(), stdout);
   std::fputs("\n", stdout);
+  return 0;
+}
+
+int CmdReport(const MonitorOptions& o, const ReportOptions& ro) {
+  if (!report::MonthSpan(ro.month, nullptr))
+    throw UsageError("invalid --month '" + ro.month + "': expected a month such as 2026-11");
+  const Settings settings = LoadSettings();
+  report::Input in;
+  in.month = ro.month;
+  std::unique_ptr<cal::Registry> calendars;
+  const cal::Calendar* calendar = nullptr;
+  if (!ro.calendar.empty()) {
+    const std::vector<std::string> paths = cal::CalendarPaths(settings, o.calendar_files);
+    if (paths.empty())
+      throw UsageError("--calendar '" + ro.calendar + "' needs a calendar file: give --calendars or set [calendar] path");
+    calendars = cal::OpenRegistry(settings, paths);
+    calendars->ThrowIfErrors();
+    calendar = &calendars->Find(ro.calendar);
+    in.calendar = ro.calendar;
+    in.zone = calendar->Zone();
+  } else if (!settings.timezone.empty()) {
+    in.zone = FindZone(settings.timezone);
+  }
+  in.span = *report::MonthSpan(ro.month, in.zone);
+  if (calendar) {
+    in.open = report::OpenSpans(*calendar, in.span);
+    in.closed_days = report::ClosedDays(*calendar, in.span);
+  }
+  auto l = Load(o, settings, nullptr);
+  for (const Target& t : l->targets) in.instances.push_back(report::InfoOf(MakeInstance(l->file, t)));
+  in.include_unlisted = o.only.empty() && o.scopes.empty() && o.nodes.empty();
+  std::string scope;
+  for (const auto& list : {o.only, o.scopes, o.nodes})
+    for (const auto& s : list) scope += (scope.empty() ? "" : ", ") + s;
+  in.scope = scope;
+  in.now_ms = NowMs();
+  auto store = OpenState(settings);
+  const report::Report r = report::Build(*store, in);
+  const std::string text = ro.format == "json"  ? report::RenderJson(r)
+                           : ro.format == "csv" ? report::RenderCsv(r)
+                                                : report::RenderHtml(r, ro.lang);
+  if (ro.out.empty() || ro.out == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  std::ofstream f(ro.out, std::ios::binary | std::ios::trunc);
+  if (f) f.write(text.data(), std::streamsize(text.size()));
+  if (f) f.close();
+  if (!f) throw RuntimeError("cannot write '" + ro.out + "': " + std::strerror(errno));
   return 0;
 }
 

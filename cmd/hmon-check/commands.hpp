@@ -35,6 +35,15 @@ struct AdHocOptions {
   std::string format = "nagios";
 };
 
+/// Options of `hmon-check report`.
+struct ReportOptions {
+  std::string month;          ///< --month YYYY-MM
+  std::string calendar;       ///< --calendar NAME: business hours and closed days; "" = none
+  std::string out;            ///< --out FILE; "" or "-" = standard output
+  std::string lang = "en";    ///< --lang en|ja
+  std::string format = "html";  ///< --format html|json|csv
+};
+
 /// The default definition file: $XDG_CONFIG_HOME/hops/monitors.yaml if present, else /etc/hops/monitors.yaml.
 std::string DefaultMonitorsPath();
 
@@ -47,6 +56,8 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
 int CmdPrune(bool dry_run, const std::string& older_than);
 int CmdAdHoc(const AdHocOptions& o);
 int CmdMonitorSchema();
+/// `hmon-check report`: the monthly operations report of the monitors @p o selects.
+int CmdReport(const MonitorOptions& o, const ReportOptions& r);
 
 /// How long the monitor history is kept, from the [monitor] settings (as LoadSettings checked
 /// them): the defaults of MonitorHistoryPolicy where a key is not set.

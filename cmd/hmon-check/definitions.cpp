@@ -22,7 +22,7 @@ const std::vector<std::string> kMonitorFileKeys = {"version", "defaults", "monit
 const std::vector<std::string> kMonitorDefaultKeys = {"timeout", "after", "recover_after", "window",
                                                       "flapping", "calendar"};
 const std::vector<std::string> kMonitorCommonKeys = {
-    "type",     "description", "runbook", "target",  "scope",  "nodes",    "timeout",
+    "type",     "description", "runbook", "report", "target",  "scope",  "nodes",    "timeout",
     "calendar", "depends_on",  "after",         "recover_after", "window", "flapping",
     "enabled",  "warning",     "critical",      "thresholds", "conditions"};
 const std::vector<std::string> kConditionKeys = {"status", "body",   "body_not", "body_regex",
@@ -224,6 +224,20 @@ MonitorDef ParseMonitor(const YamlDoc& doc, const YAML::Node& key, const YAML::N
   MapReader m(doc, value, what, allowed);
   d.description = m.String("description").value_or("");
   d.runbook = m.String("runbook").value_or("");
+  if (m.Has("report")) {
+    // true: every label; false: none; a list: those labels.
+    const YAML::Node r = m.Get("report");
+    if (r.IsSequence()) {
+      std::vector<SourceLoc> locs;
+      StringListAt(doc, r, "'report'", &d.report, &locs);
+      for (size_t i = 0; i < d.report.size(); ++i)
+        if (d.report[i].empty() || d.report[i] == "*")
+          doc.Fail(r[i], "'report' lists perfdata labels, got '" + d.report[i] + "'");
+    } else if (auto b = m.Bool("report")) {
+      if (*b) d.report = {"*"};
+      else d.report_off = true;
+    }
+  }
   d.target = m.String("target").value_or("");
   if (m.Has("scope")) StringListAt(doc, m.Get("scope"), "'scope'", &d.scopes, &d.scope_locs);
   if (m.Has("nodes")) StringListAt(doc, m.Get("nodes"), "'nodes'", &d.nodes, &d.node_locs);
@@ -603,6 +617,7 @@ std::string MonitorSchema() {
     props["target"] = {{"type", "string"}};
     props["description"] = {{"type", "string"}};
     props["runbook"] = {{"type", "string"}};
+    props["report"] = {{"oneOf", J::array({{{"type", "boolean"}}, {{"type", "array"}, {"items", {{"type", "string"}, {"minLength", 1}}}}})}};
     props["depends_on"] = {{"type", "string"}};
     props["enabled"] = {{"type", "boolean"}};
     for (const auto& k : type->ParamKeys()) props[k] = J::object();
@@ -633,7 +648,7 @@ namespace hops::mon {
 namespace {
 
 // The layout of a packed monitor (Pack below); bump it whenever Pack writes something else.
-constexpr int kCacheFormat = 3;
+constexpr int kCacheFormat = 4;
 
 // The GNU build ID of the running executable in hex, or "" when the linker wrote none. The
 // linker computes it from the linked code, so it is the same for every reproducible build of the
@@ -830,6 +845,8 @@ void Pack(const MonitorDef& d, std::string* out) {
   p.U(FlagsOf(d));
   p.S(d.description);
   p.S(d.runbook);
+  p.Ss(d.report);
+  p.U(d.report_off);
   p.S(d.target);
   p.Ss(d.scopes);
   p.Ls(d.scope_locs);
@@ -882,6 +899,8 @@ MonitorDef Unpack(const char* begin, const char* end, const std::string& file) {
   u.U();  // flags: the index has them
   d.description = u.S();
   d.runbook = u.S();
+  d.report = u.Ss();
+  d.report_off = u.U() != 0;
   d.target = u.S();
   d.scopes = u.Ss();
   d.scope_locs = u.Ls();

@@ -45,6 +45,10 @@ struct MonitorDef {
   std::string type;
   std::string description;
   std::string runbook;                 ///< the response procedure: text or a URL, may hold {{node.*}}
+  /// `report:` the perfdata labels the monthly report graphs: empty = the type's defaults,
+  /// {"*"} = every label (`report: true`), else the labels listed.
+  std::vector<std::string> report;
+  bool report_off = false;             ///< `report: false`: no graph in the monthly report
   std::string target;                  ///< may hold {{node.*}} placeholders
   std::vector<std::string> scopes;     ///< inventory selection
   std::vector<SourceLoc> scope_locs;   ///< where each of scopes is written

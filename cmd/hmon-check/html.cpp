@@ -72,4 +72,16 @@ std::string SafeHref(std::string_view url) {
   return Escape(u);
 }
 
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t n = Utf8Length(s, i);
+    out.append(n ? s.substr(i, n) : std::string_view(kReplacement));
+    i += n ? n : 1;
+  }
+  return out;
+}
+
 }  // namespace hops::mon::html

@@ -17,6 +17,10 @@ std::string Escape(std::string_view s);
 /// javascript: URL, is shown as text, never linked).
 std::string SafeHref(std::string_view url);
 
+/// @p s with every byte that is not part of valid UTF-8 replaced by U+FFFD (for CSV and other
+/// text outputs that are not HTML).
+std::string ValidUtf8(std::string_view s);
+
 }  // namespace hops::mon::html
 
 #endif  // HOPS_CMD_HMON_CHECK_HTML_HPP_

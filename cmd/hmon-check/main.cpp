@@ -68,6 +68,16 @@ int main(int argc, char** argv) {
   prune->add_option("--older-than", older_than, "Remove monitors not checked for this long (default: [monitor] prune_after, 30d)")
       ->type_name("DURATION");
 
+  hops::mon::ReportOptions report_opts;
+  auto* report = app.add_subcommand("report", "Write the monthly operations report: availability, incidents, resource trends");
+  AddFileOptions(report, &o);
+  report->add_option("--month", report_opts.month, "The month to report (YYYY-MM)")->type_name("YYYY-MM")->required();
+  report->add_option("--calendar", report_opts.calendar, "Calendar for business hours, closed days and the time zone")
+      ->type_name("NAME");
+  report->add_option("--out", report_opts.out, "Write the report to FILE (default: standard output)")->type_name("FILE");
+  report->add_option("--lang", report_opts.lang, "Language of the HTML report")->check(CLI::IsMember({"en", "ja"}));
+  report->add_option("--format", report_opts.format, "Output format")->check(CLI::IsMember({"html", "json", "csv"}));
+
   auto* schema = app.add_subcommand("schema", "Print the JSON Schema of the monitor file format");
 
   // One ad-hoc subcommand per monitor type: hmon-check http URL --status 200 --crit-time 2s
@@ -102,6 +112,7 @@ int main(int argc, char** argv) {
     if (*history) return CmdHistory(o, id, node, since);
     if (*prune) return CmdPrune(dry_run, older_than);
     if (*schema) return CmdMonitorSchema();
+    if (*report) return CmdReport(o, report_opts);
     for (auto& [sub, opts] : adhoc) {
       if (!*sub) continue;
       // Unset options leave empty strings in the maps; drop them.

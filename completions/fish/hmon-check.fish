@@ -304,6 +304,7 @@ complete -c hmon-check -n __hmon_check_no_subcommand -a validate -d 'Check defin
 complete -c hmon-check -n __hmon_check_no_subcommand -a list -d 'List the monitor x node checks that would run'
 complete -c hmon-check -n __hmon_check_no_subcommand -a history -d 'State changes and perfdata of a monitor'
 complete -c hmon-check -n __hmon_check_no_subcommand -a prune -d 'Delete expired history and monitors not checked for a while'
+complete -c hmon-check -n __hmon_check_no_subcommand -a report -d 'Monthly operations report: availability, incidents, trends'
 complete -c hmon-check -n __hmon_check_no_subcommand -a schema -d 'JSON Schema of the monitor file format'
 complete -c hmon-check -n __hmon_check_no_subcommand -a http -d 'Ad-hoc check: HTTP request'
 complete -c hmon-check -n __hmon_check_no_subcommand -a https -d 'Ad-hoc check: HTTPS request'
@@ -325,13 +326,13 @@ complete -c hmon-check -n __hmon_check_no_subcommand -a swap -d 'Ad-hoc check: s
 complete -c hmon-check -n __hmon_check_no_subcommand -a logfile -d 'Ad-hoc check: new log lines'
 complete -c hmon-check -n __hmon_check_no_subcommand -a command -d 'Ad-hoc check: a Nagios plugin'
 
-# Options of run, validate and list
-complete -c hmon-check -n '__hmon_check_using run validate list' -s f -l file -r -F -d 'Monitor definition file'
-complete -c hmon-check -n '__hmon_check_using run validate list' -l inventory -r -F -d 'Node inventory'
-complete -c hmon-check -n '__hmon_check_using run validate list' -l calendars -r -F -d 'Calendar file or directory'
-complete -c hmon-check -n '__hmon_check_using run validate list' -l only -x -a '(__hmon_check_monitors)' -d 'Only this monitor'
-complete -c hmon-check -n '__hmon_check_using run validate list' -l scope -x -a '(__hmon_check_scopes)' -d 'Only nodes in this scope'
-complete -c hmon-check -n '__hmon_check_using run validate list history' -l node -x -a '(__hmon_check_nodes)' -d 'Only this node'
+# Options of run, validate, list and report
+complete -c hmon-check -n '__hmon_check_using run validate list report' -s f -l file -r -F -d 'Monitor definition file'
+complete -c hmon-check -n '__hmon_check_using run validate list report' -l inventory -r -F -d 'Node inventory'
+complete -c hmon-check -n '__hmon_check_using run validate list report' -l calendars -r -F -d 'Calendar file or directory'
+complete -c hmon-check -n '__hmon_check_using run validate list report' -l only -x -a '(__hmon_check_monitors)' -d 'Only this monitor'
+complete -c hmon-check -n '__hmon_check_using run validate list report' -l scope -x -a '(__hmon_check_scopes)' -d 'Only nodes in this scope'
+complete -c hmon-check -n '__hmon_check_using run validate list history report' -l node -x -a '(__hmon_check_nodes)' -d 'Only this node'
 complete -c hmon-check -n '__hmon_check_using run' -l format -x -a 'text\t"A table (default)" json\t"hops-event(5) lines" nagios\t"One plugin result"' -d 'Output format'
 complete -c hmon-check -n '__hmon_check_using run' -l concurrency -x -d 'Checks in flight at once (1-10000)'
 complete -c hmon-check -n '__hmon_check_using run' -l changes-only -d 'Print only results whose state changed'
@@ -343,6 +344,13 @@ complete -c hmon-check -n '__hmon_check_using list' -l format -x -a 'text json' 
 complete -c hmon-check -n '__hmon_check_at_position 0 history' -x -a '(__hmon_check_monitors)' -d 'Monitor id'
 complete -c hmon-check -n '__hmon_check_using history' -l since -x -a '1h 1d 7d 30d' -d 'Duration back from now, or a date'
 complete -c hmon-check -n '__hmon_check_using history' -l format -x -a 'text json csv' -d 'Output format'
+
+# report
+complete -c hmon-check -n '__hmon_check_using report' -l month -x -a '(date +%Y-%m; date -d "last month" +%Y-%m)' -d 'The month to report (YYYY-MM)'
+complete -c hmon-check -n '__hmon_check_using report' -l calendar -x -a '(hcal calendars --names 2>/dev/null)' -d 'Calendar for business hours, closed days and the zone'
+complete -c hmon-check -n '__hmon_check_using report' -l lang -x -a 'en ja' -d 'Language of the HTML report'
+complete -c hmon-check -n '__hmon_check_using report' -l format -x -a 'html\t"One self-contained page (default)" json\t"The figures as JSON" csv\t"The figures as CSV"' -d 'Output format'
+complete -c hmon-check -n '__hmon_check_using report' -l out -r -F -d 'Write the report to this file'
 
 # prune
 complete -c hmon-check -n '__hmon_check_using prune' -l dry-run -d 'Only print what would be deleted'

@@ -658,6 +658,64 @@ TEST_CASE("state: PutMonitorStatuses is atomic: a bad entry mid-batch writes not
   CHECK(store->GetMonitorStatus("b")->state == "warning");
 }
 
+TEST_CASE("state: status changes in a range come by key, each after its last change before it") {
+  TempDir tmp;
+  auto store = StateStore::Open(tmp.db());
+  store->AppendStatusChanges({
+      {"web/b", 50, "", "ok", "first"},
+      {"web/a", 10, "", "ok", "first"},
+      {"web/a", 20, "ok", "critical", "down"},
+      {"web/a", 20, "critical", "warning", "same ms, later"},
+      {"web/a", 150, "warning", "ok", "up"},
+      {"web/a", 300, "ok", "critical", "after the range"},
+      {"web/c", 120, "", "ok", "only within"},
+      {"web2/a", 110, "", "critical", "other monitor"},
+      {"db", 5, "", "unknown", "before only"},
+  });
+  auto got = store->ListStatusChangesBetween("web/", 100, 300);
+  std::vector<std::string> seen;
+  for (const auto& c : got) seen.push_back(c.key + "@" + std::to_string(c.time_ms) + ":" + c.to);
+  // web/a enters the range warning (the later of two changes at 20 ms); web/b stays ok; web/c
+  // has no change before; web2 and db are other prefixes; 300 is outside [100, 300).
+  CHECK(seen == std::vector<std::string>{"web/a@20:warning", "web/a@150:ok", "web/b@50:ok",
+                                         "web/c@120:ok"});
+  CHECK(got.front().summary == "same ms, later");
+  // A prefix that is a whole key, and the empty prefix.
+  CHECK(store->ListStatusChangesBetween("db", 100, 300).size() == 1);
+  CHECK(store->ListStatusChangesBetween("", 0, 1000).size() == 9);
+  CHECK(store->ListStatusChangesBetween("", 0, 1).empty());
+  CHECK(store->ListStatusChangesBetween("nothing", 0, 1000).empty());
+}
+
+TEST_CASE("state: perfdata series are listed and their samples scanned in time order") {
+  TempDir tmp;
+  auto store = StateStore::Open(tmp.db());
+  store->AppendPerfSamples({
+      {"web/a", "time", 1000, 0.5, "s"},
+      {"web/a", "time", 2000, 0.7, "s"},
+      {"web/a", "size", 1000, 10, "B"},
+      {"web/b", "time", 1500, std::nan(""), "s"},
+      {"web2/a", "time", 1000, 9, "s"},
+  });
+  auto series = store->ListPerfSeries("web/", "");
+  REQUIRE(series.size() == 3);
+  CHECK(series[0].key == "web/a");
+  CHECK(series[0].label == "size");
+  CHECK(series[0].uom == "B");
+  CHECK(series[1].label == "time");
+  CHECK(series[2].key == "web/b");
+  CHECK(store->ListPerfSeries("web/", "time").size() == 2);
+  // Only the series asked for (web/a time and web/b time), within [1000, 2000), by time.
+  std::vector<std::string> seen;
+  store->ScanPerfSamples({series[1], series[2]}, 1000, 2000, [&](size_t i, int64_t t, double v) {
+    seen.push_back(std::to_string(i) + "@" + std::to_string(t) + "=" + (std::isnan(v) ? "nan" : std::to_string(v)));
+  });
+  CHECK(seen == std::vector<std::string>{"0@1000=0.500000", "1@1500=nan"});
+  bool called = false;
+  store->ScanPerfSamples({}, 0, 5000, [&](size_t, int64_t, double) { called = true; });
+  CHECK_FALSE(called);
+}
+
 TEST_CASE("state: status changes are listed by prefix, time and limit, newest first") {
   TempDir tmp;
   auto store = StateStore::Open(tmp.db());

@@ -102,6 +102,32 @@ monitors:
     CHECK(e[0].message().find("placeholders need nodes") != std::string::npos);
   }
 
+  TEST_CASE("report key: true, false or a list of labels, kept through the definition cache") {
+    MonitorFile f = LoadOk(R"(monitors:
+  all: {type: command, command: [x], report: true}
+  none: {type: memory, report: false}
+  some: {type: command, command: [x], report: [queue, lag]}
+  plain: {type: memory}
+)");
+    auto back = MonitorFileFromCache(MonitorFileToCache(f, "h"), "h");
+    REQUIRE(back);
+    for (const MonitorFile* file : {&f, &*back}) {
+      CHECK(file->at(0).report == std::vector<std::string>{"*"});
+      CHECK_FALSE(file->at(0).report_off);
+      CHECK(file->at(1).report.empty());
+      CHECK(file->at(1).report_off);
+      CHECK(file->at(2).report == std::vector<std::string>{"queue", "lag"});
+      CHECK(file->at(3).report.empty());
+      CHECK_FALSE(file->at(3).report_off);
+    }
+    auto e = Errors("monitors:\n  a: {type: memory, report: maybe}\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].message().find("'report'") != std::string::npos);
+    e = Errors("monitors:\n  a: {type: memory, report: [time, '*']}\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].message() == "'report' lists perfdata labels, got '*'");
+  }
+
   TEST_CASE("node expansion: scopes, templates, the address default and CLI filters") {
     inv::Inventory inventory = inv::Inventory::Parse(kInventory, "inv.yaml");
     MonitorFile f = LoadOk(R"(monitors:
@@ -226,7 +252,7 @@ monitors:
     const std::string cached = MonitorFileToCache(f, hash);
     const std::string stamp = cached.substr(0, cached.find('\n'));
     // Reproducible: the same for every build of the same sources, whenever it was built.
-    const std::string prefix = "hops " HOPS_VERSION " cache-format 3 build ";
+    const std::string prefix = "hops " HOPS_VERSION " cache-format 4 build ";
     REQUIRE(stamp.rfind(prefix, 0) == 0);
     const std::string build_id = stamp.substr(prefix.size());
     CHECK(build_id.size() >= 16);  // the toolchain writes a GNU build ID (SHA-1: 40 digits)
