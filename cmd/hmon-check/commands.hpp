@@ -35,6 +35,8 @@ struct AdHocOptions {
   std::string format = "nagios";
 };
 
+struct StatusOptions;
+
 /// The default definition file: $XDG_CONFIG_HOME/hops/monitors.yaml if present, else /etc/hops/monitors.yaml.
 std::string DefaultMonitorsPath();
 
@@ -46,6 +48,9 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
 /// @p older_than ("" = the settings' prune_after), printing what went (@p dry_run: what would).
 int CmdPrune(bool dry_run, const std::string& older_than);
 int CmdAdHoc(const AdHocOptions& o);
+/// `hmon-check status`: the page of the checks of @p o's file in @p o.format; 0 once written
+/// (with @p so.exit_worst, the worst hard state shown).
+int CmdStatus(const MonitorOptions& o, const StatusOptions& so);
 int CmdMonitorSchema();
 
 /// How long the monitor history is kept, from the [monitor] settings (as LoadSettings checked

@@ -5,6 +5,7 @@
 #include "cmd/hmon-check/checks/check.hpp"
 #include "common/cli.hpp"
 #include "cmd/hmon-check/commands.hpp"
+#include "cmd/hmon-check/status.hpp"
 
 using hops::mon::AdHocOptions;
 using hops::mon::MonitorOptions;
@@ -68,6 +69,18 @@ int main(int argc, char** argv) {
   prune->add_option("--older-than", older_than, "Remove monitors not checked for this long (default: [monitor] prune_after, 30d)")
       ->type_name("DURATION");
 
+  hops::mon::StatusOptions status_opts;
+  auto* status = app.add_subcommand("status", "Write the state of every check as a text, JSON or HTML page");
+  AddFileOptions(status, &o);
+  status->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json", "html"}));
+  status->add_option("--out", status_opts.out, "Write the page to FILE atomically, mode 0644 (default: stdout)")
+      ->type_name("FILE");
+  status->add_option("--refresh", status_opts.refresh, "html: reload the page every SECONDS (default 60; 0 = never)")
+      ->type_name("SECONDS");
+  status->add_option("--stale-after", status_opts.stale_after, "Mark checks not run for this long as stale (default 15m)")
+      ->type_name("DURATION");
+  status->add_flag("--exit-worst", status_opts.exit_worst, "Exit with the worst hard state shown instead of 0");
+
   auto* schema = app.add_subcommand("schema", "Print the JSON Schema of the monitor file format");
 
   // One ad-hoc subcommand per monitor type: hmon-check http URL --status 200 --crit-time 2s
@@ -101,6 +114,7 @@ int main(int argc, char** argv) {
     if (*list) return CmdList(o);
     if (*history) return CmdHistory(o, id, node, since);
     if (*prune) return CmdPrune(dry_run, older_than);
+    if (*status) return CmdStatus(o, status_opts);
     if (*schema) return CmdMonitorSchema();
     for (auto& [sub, opts] : adhoc) {
       if (!*sub) continue;
