@@ -21,6 +21,7 @@
 #include "cmd/hmon-check/definitions.hpp"
 #include "cmd/hmon-check/report.hpp"
 #include "cmd/hmon-check/runner.hpp"
+#include "cmd/hmon-check/status.hpp"
 #include "common/output.hpp"
 #include "common/settings.hpp"
 #include "common/spell.hpp"
@@ -423,6 +424,34 @@ int CmdAdHoc(const AdHocOptions& o) {
   ctx.now_ms = NowMs;
   std::vector<CheckResult> results = RunChecks(instances, 1, ctx);
   return PrintAdHoc(instances.front(), results.front());
+}
+
+int CmdStatus(const MonitorOptions& o, const StatusOptions& so) {
+  if (so.refresh < -1) throw UsageError("--refresh must be 0 (never) or a number of seconds, got " + std::to_string(so.refresh));
+  const std::chrono::milliseconds stale = DurationArg(so.stale_after, "--stale-after");
+  if (stale.count() <= 0) throw UsageError("--stale-after must be a positive duration, got '" + so.stale_after + "'");
+  const Settings settings = LoadSettings();
+  auto l = Load(o, settings, nullptr);
+  std::vector<StatusCheck> checks;
+  checks.reserve(l->targets.size());
+  for (const Target& t : l->targets) {
+    const Instance in = MakeInstance(l->file, t);
+    checks.push_back({in.key, in.def->id, in.node ? in.node->id : "", in.scope, in.def->description, in.runbook});
+  }
+  // Statuses of checks no longer in the file are listed apart, unless the page is narrowed (their
+  // scope is not known any more).
+  const bool narrowed = !o.only.empty() || !o.scopes.empty() || !o.nodes.empty();
+  auto store = OpenState(settings);
+  StatusPage page = BuildStatusPage(*store, checks, !narrowed, NowMs(), stale);
+  page.zone = settings.timezone.empty() ? LocalZone() : FindZone(settings.timezone);
+  page.refresh_s = so.refresh < 0 ? 60 : so.refresh;
+  std::string text;
+  if (o.format == "json") text = StatusJson(page).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  else if (o.format == "html") text = StatusHtml(page);
+  else text = StatusText(page);
+  if (so.out.empty()) std::fputs(text.c_str(), stdout);
+  else inv::Inventory::WriteFileAtomic(so.out, text);
+  return so.exit_worst ? StatusWorstExit(page) : 0;
 }
 
 int CmdMonitorSchema() {

@@ -43,6 +43,7 @@ struct ReportOptions {
   std::string lang = "en";    ///< --lang en|ja
   std::string format = "html";  ///< --format html|json|csv
 };
+struct StatusOptions;
 
 /// The default definition file: $XDG_CONFIG_HOME/hops/monitors.yaml if present, else /etc/hops/monitors.yaml.
 std::string DefaultMonitorsPath();
@@ -55,6 +56,9 @@ int CmdHistory(const MonitorOptions& o, const std::string& id, const std::string
 /// @p older_than ("" = the settings' prune_after), printing what went (@p dry_run: what would).
 int CmdPrune(bool dry_run, const std::string& older_than);
 int CmdAdHoc(const AdHocOptions& o);
+/// `hmon-check status`: the page of the checks of @p o's file in @p o.format; 0 once written
+/// (with @p so.exit_worst, the worst hard state shown).
+int CmdStatus(const MonitorOptions& o, const StatusOptions& so);
 int CmdMonitorSchema();
 /// `hmon-check report`: the monthly operations report of the monitors @p o selects.
 int CmdReport(const MonitorOptions& o, const ReportOptions& r);

@@ -5,6 +5,7 @@
 #include "cmd/hmon-check/checks/check.hpp"
 #include "common/cli.hpp"
 #include "cmd/hmon-check/commands.hpp"
+#include "cmd/hmon-check/status.hpp"
 
 using hops::mon::AdHocOptions;
 using hops::mon::MonitorOptions;
@@ -77,6 +78,17 @@ int main(int argc, char** argv) {
   report->add_option("--out", report_opts.out, "Write the report to FILE (default: standard output)")->type_name("FILE");
   report->add_option("--lang", report_opts.lang, "Language of the HTML report")->check(CLI::IsMember({"en", "ja"}));
   report->add_option("--format", report_opts.format, "Output format")->check(CLI::IsMember({"html", "json", "csv"}));
+  hops::mon::StatusOptions status_opts;
+  auto* status = app.add_subcommand("status", "Write the state of every check as a text, JSON or HTML page");
+  AddFileOptions(status, &o);
+  status->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"text", "json", "html"}));
+  status->add_option("--out", status_opts.out, "Write the page to FILE atomically, mode 0644 (default: stdout)")
+      ->type_name("FILE");
+  status->add_option("--refresh", status_opts.refresh, "html: reload the page every SECONDS (default 60; 0 = never)")
+      ->type_name("SECONDS");
+  status->add_option("--stale-after", status_opts.stale_after, "Mark checks not run for this long as stale (default 15m)")
+      ->type_name("DURATION");
+  status->add_flag("--exit-worst", status_opts.exit_worst, "Exit with the worst hard state shown instead of 0");
 
   auto* schema = app.add_subcommand("schema", "Print the JSON Schema of the monitor file format");
 
@@ -111,6 +123,7 @@ int main(int argc, char** argv) {
     if (*list) return CmdList(o);
     if (*history) return CmdHistory(o, id, node, since);
     if (*prune) return CmdPrune(dry_run, older_than);
+    if (*status) return CmdStatus(o, status_opts);
     if (*schema) return CmdMonitorSchema();
     if (*report) return CmdReport(o, report_opts);
     for (auto& [sub, opts] : adhoc) {

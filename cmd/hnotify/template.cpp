@@ -13,8 +13,8 @@ namespace hops::notify {
 
 const std::vector<std::string> kEventPlaceholders = {
     "v",       "time", "tool",  "host",   "kind",  "key",   "status",      "severity", "summary",
-    "previous_status", "changed", "calendar", "monitor", "job", "node", "scope", "duration_ms",
-    "perfdata", "data"};
+    "previous_status", "changed", "calendar", "monitor", "job", "node", "scope", "runbook",
+    "duration_ms", "perfdata", "data"};
 
 const std::vector<std::string> kNotifyPlaceholders = {"status_label", "time_local", "channel",
                                                       "route", "reason", "id"};
@@ -95,7 +95,8 @@ Template DefaultBody(const std::string& language) {
         "ノード: {{node}}\n"
         "スコープ: {{scope}}\n"
         "ホスト: {{host}}\n"
-        "発生時刻: {{time_local}}",
+        "発生時刻: {{time_local}}\n"
+        "対応手順: {{runbook}}",
         true);
   return Template::Builtin(
       "{{summary}}\n"
@@ -107,7 +108,8 @@ Template DefaultBody(const std::string& language) {
       "node: {{node}}\n"
       "scope: {{scope}}\n"
       "host: {{host}}\n"
-      "time: {{time_local}}",
+      "time: {{time_local}}\n"
+      "runbook: {{runbook}}",
       true);
 }
 

@@ -87,8 +87,8 @@ class Template {
 /// The title used when a channel writes none: "[{{status_label}}] {{key}}" (ja: 【…】).
 Template DefaultTitle(const std::string& language);
 /// The text used when a channel writes none: the summary, then one line per event field that is
-/// set (status, previous status, monitor, job, calendar, node, scope, host, local time), worded
-/// in @p language (en, ja).
+/// set (status, previous status, monitor, job, calendar, node, scope, host, local time, runbook),
+/// worded in @p language (en, ja).
 Template DefaultBody(const std::string& language);
 
 /// @p s escaped for the inside of a JSON string (no quotes around it).

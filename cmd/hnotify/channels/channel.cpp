@@ -296,4 +296,20 @@ std::string JsonReason(const std::string& body) {
   return out.empty() ? BodyReason(body) : Printable(out, 300);
 }
 
+std::string RunbookUrl(const nlohmann::ordered_json& event) {
+  const auto it = event.find("runbook");
+  if (it == event.end() || !it->is_string()) return "";
+  const std::string url(Trim(it->get<std::string>()));
+  const std::string scheme = Lower(url.substr(0, 8));
+  if (!StartsWith(scheme, "http://") && !StartsWith(scheme, "https://")) return "";
+  if (url.size() <= (scheme[4] == 's' ? 8u : 7u)) return "";  // no host
+  for (char c : url) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b == 0x7F || c == '"' || c == '<' || c == '>' || c == '|' || c == '\\' || c == '`') return "";
+  }
+  return url;
+}
+
+std::string RunbookLabel(const std::string& language) { return language == "ja" ? "対応手順" : "Runbook"; }
+
 }  // namespace hops::notify

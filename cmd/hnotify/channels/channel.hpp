@@ -222,6 +222,12 @@ std::string JsonText(const nlohmann::ordered_json& j);
 /// @p s cut at a character boundary to at most @p max code points (UTF-8); with "…" as the last
 /// of them when it was cut.
 std::string CutText(const std::string& s, size_t max);
+/// The event's runbook when it is an http(s) URL that a channel may put in a link: one URL, with
+/// no blank, control byte, quote, angle bracket or '|' in it; "" otherwise (a runbook written as
+/// text, or a javascript: URL, stays text in the body).
+std::string RunbookUrl(const nlohmann::ordered_json& event);
+/// What a runbook link is called in @p language: "Runbook" (en), 対応手順 (ja).
+std::string RunbookLabel(const std::string& language);
 /// The reason an API gave in a JSON error body: its "message" and the messages or strings of
 /// "errors" / "details", joined by "; " (BodyReason of @p body when it is not JSON).
 std::string JsonReason(const std::string& body);

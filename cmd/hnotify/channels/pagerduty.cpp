@@ -1,8 +1,9 @@
 // pagerduty: PagerDuty Events API v2 (POST /v2/enqueue). A problem triggers an alert and its
 // recovery resolves it: both carry the event's key as dedup_key, so repeats and reminders add to
-// the open alert rather than open new ones. The integration's routing key is in the body, read
-// from routing_key_env or routing_key_file. PagerDuty accepts with 202; only 429 and 5xx are
-// worth retrying (a 400 is an event it will never take).
+// the open alert rather than open new ones. A runbook URL goes with a trigger as a link (`links:
+// [{href, text}]`), which PagerDuty shows on the incident. The integration's routing key is in the
+// body, read from routing_key_env or routing_key_file. PagerDuty accepts with 202; only 429 and 5xx
+// are worth retrying (a 400 is an event it will never take).
 #include "cmd/hnotify/channels/channel.hpp"
 
 #include "common/text.hpp"
@@ -90,6 +91,8 @@ class Pagerduty : public Channel {
     p["custom_details"] = {{"body", ctx.vars.at("body")}, {"event", m.event}};
     e["payload"] = std::move(p);
     e["client"] = "hops hnotify";
+    if (const std::string runbook = RunbookUrl(m.event); !runbook.empty())
+      e["links"] = nlohmann::ordered_json::array({{{"href", runbook}, {"text", RunbookLabel(common().language)}}});
     return e;
   }
 };

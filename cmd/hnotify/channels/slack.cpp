@@ -1,7 +1,8 @@
 // slack: an incoming webhook. The URL is the credential, so it is only ever read from url_env or
-// url_file. The message is the title as `text` (what notifications and old clients show) and an
-// attachment in the status's colour holding the body. Slack confirms with the body "ok"; anything
-// else is a failure carrying Slack's reason (invalid_payload, no_service, channel_is_archived...).
+// url_file. The message is the title as `text` (what notifications and old clients show; with a
+// runbook URL, a link `<URL|Runbook>` after it) and an attachment in the status's colour holding
+// the body. Slack confirms with the body "ok"; anything else is a failure carrying Slack's reason
+// (invalid_payload, no_service, channel_is_archived...).
 #include "cmd/hnotify/channels/channel.hpp"
 
 #include <chrono>
@@ -53,7 +54,11 @@ class Slack : public Channel {
     if (auto tp = ParseTimestamp(m.event.value("time", "")))
       attachment["ts"] = std::chrono::duration_cast<std::chrono::seconds>(tp->time_since_epoch()).count();
     nlohmann::ordered_json body;
-    body["text"] = SlackEscape(ctx.vars.at("title"));
+    std::string text = SlackEscape(ctx.vars.at("title"));
+    // A runbook URL becomes a link after the title, where it shows in the notification itself.
+    if (const std::string runbook = RunbookUrl(m.event); !runbook.empty())
+      text += " <" + SlackEscape(runbook) + "|" + RunbookLabel(common().language) + ">";
+    body["text"] = text;
     body["attachments"] = nlohmann::ordered_json::array({attachment});
     http::Request q;
     q.method = "POST";

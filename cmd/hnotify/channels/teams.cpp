@@ -1,9 +1,10 @@
 // teams: a Microsoft Teams channel through a Power Automate Workflows webhook (the template "Post
 // to a channel when a webhook request is received"), with an Adaptive Card: the title in the
-// status's colour, the body line by line, and the event's facts. The URL carries its signature
-// (sig=...), so it is a secret: url_env or url_file only. Office 365 connector URLs
-// (*.webhook.office.com/webhookb2/...) belong to a service Microsoft retired; they are refused
-// with the way to a Workflows URL, at load time when the URL can be read then, else when sending.
+// status's colour, the body line by line, the event's facts, and a runbook URL as an Action.OpenUrl
+// button. The URL carries its signature (sig=...), so it is a secret: url_env or url_file only.
+// Office 365 connector URLs (*.webhook.office.com/webhookb2/...) belong to a service Microsoft
+// retired; they are refused with the way to a Workflows URL, at load time when the URL can be read
+// then, else when sending.
 #include "cmd/hnotify/channels/channel.hpp"
 
 #include "common/text.hpp"
@@ -87,6 +88,8 @@ class Teams : public Channel {
     content["version"] = "1.4";
     content["msteams"] = {{"width", "Full"}};
     content["body"] = std::move(blocks);
+    if (const std::string runbook = RunbookUrl(m.event); !runbook.empty())
+      content["actions"] = J::array({{{"type", "Action.OpenUrl"}, {"title", RunbookLabel(common().language)}, {"url", runbook}}});
     J attachment;
     attachment["contentType"] = "application/vnd.microsoft.card.adaptive";
     attachment["contentUrl"] = nullptr;

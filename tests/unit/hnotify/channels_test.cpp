@@ -276,6 +276,68 @@ TEST_CASE("pagerduty: 429 and 5xx are retried (Retry-After honoured), a 400 or a
   ::unsetenv("HOPS_TEST_PD_KEY");
 }
 
+TEST_CASE("channels: a runbook URL is a link in Slack, Teams and PagerDuty, a text or javascript: runbook is not") {
+  auto rcv = StartReceiver();
+  const std::string url = "https://wiki.example.com/runbooks/db?node=web01&lang=ja";
+  ::setenv("HOPS_TEST_RB_SLACK", rcv->Url("/services/T0/B0/x").c_str(), 1);
+  ::setenv("HOPS_TEST_RB_TEAMS", rcv->Url("/wf?sig=x").c_str(), 1);
+  ::setenv("HOPS_TEST_RB_PD", "R0UT1NGKEY0123456789abcdef012345", 1);
+  auto send = [&](const std::string& type, const std::string& keys, const std::optional<std::string>& runbook,
+                  const std::string& plan) {
+    rcv->SetPlan(plan);
+    Rig rig("channels:\n  c:\n    type: " + type + "\n" + keys + "routes:\n  - {channels: [c]}\n");
+    Event e = MonitorEvent("hmon-check/db/web01", "critical");
+    e.runbook = runbook;
+    rig.n.Accept(e);
+    CHECK(rig.n.Flush({}).delivered == 1);
+    return nlohmann::json::parse(rcv->Delivered().back()["body"].get<std::string>());
+  };
+  const std::string slack = "    url_env: HOPS_TEST_RB_SLACK\n", teams = "    url_env: HOPS_TEST_RB_TEAMS\n",
+                    pd = "    routing_key_env: HOPS_TEST_RB_PD\n    base_url: " + rcv->Url("") + "\n";
+  const std::string webhook = "    url: " + rcv->Url("/hook") + "\n";
+
+  nlohmann::json j = send("slack", slack, url, "body:200:ok");
+  CHECK(j["text"] == "[CRITICAL] hmon-check/db/web01 <https://wiki.example.com/runbooks/db?node=web01&amp;lang=ja|Runbook>");
+  CHECK(j["attachments"][0]["text"].get<std::string>().find("\nrunbook: " + url.substr(0, 40)) != std::string::npos);
+  j = send("slack", slack + "    language: ja\n", url, "body:200:ok");
+  CHECK(j["text"] == "【重大】hmon-check/db/web01 <https://wiki.example.com/runbooks/db?node=web01&amp;lang=ja|対応手順>");
+
+  j = send("teams", teams, url, "body:202:");
+  const nlohmann::json& card = j["attachments"][0]["content"];
+  CHECK(card["actions"] == nlohmann::json::parse(R"([{"type":"Action.OpenUrl","title":"Runbook","url":")" + url + R"("}])"));
+  CHECK(card["body"][card["body"].size() - 2]["text"] == "runbook: " + url);  // the last body line, before the facts
+
+  j = send("pagerduty", pd, url, "body:202:{}");
+  CHECK(j["links"] == nlohmann::json::parse(R"([{"href":")" + url + R"(","text":"Runbook"}])"));
+
+  j = send("webhook", webhook, url, "ok");
+  CHECK(j["event"]["runbook"] == url);
+  CHECK(j["body"].get<std::string>().find("\nrunbook: " + url) != std::string::npos);
+
+  // Text, a javascript: URL and a URL with a blank are shown as text (the default body), never linked.
+  for (const std::string rb : {"call the DBA on 1234", "javascript:alert(1)", "https://x.example/a b", "https://"}) {
+    CAPTURE(rb);
+    j = send("slack", slack, rb, "body:200:ok");
+    CHECK(j["text"] == "[CRITICAL] hmon-check/db/web01");
+    CHECK(j["attachments"][0]["text"].get<std::string>().find("runbook: ") != std::string::npos);
+    j = send("teams", teams, rb, "body:202:");
+    CHECK(!j["attachments"][0]["content"].contains("actions"));
+    j = send("pagerduty", pd, rb, "body:202:{}");
+    CHECK(!j.contains("links"));
+  }
+  // No runbook: no link, and no runbook line.
+  j = send("slack", slack, std::nullopt, "body:200:ok");
+  CHECK(j["text"] == "[CRITICAL] hmon-check/db/web01");
+  CHECK(j["attachments"][0]["text"].get<std::string>().find("runbook") == std::string::npos);
+  j = send("teams", teams, std::nullopt, "body:202:");
+  CHECK(!j["attachments"][0]["content"].contains("actions"));
+  j = send("pagerduty", pd, std::nullopt, "body:202:{}");
+  CHECK(!j.contains("links"));
+  ::unsetenv("HOPS_TEST_RB_SLACK");
+  ::unsetenv("HOPS_TEST_RB_TEAMS");
+  ::unsetenv("HOPS_TEST_RB_PD");
+}
+
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;

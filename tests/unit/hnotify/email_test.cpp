@@ -118,6 +118,21 @@ TEST_CASE("email: a relay without TLS gets a MIME mail whose Japanese subject an
   CHECK(NoCr(again[1]["body"]) == "plain\n.dot line\n二行目: k\n");
 }
 
+TEST_CASE("email: the default body ends with the runbook line" * doctest::skip(kSkipSmtpd)) {
+  Smtpd smtpd;
+  Rig rig("channels:\n  mail:\n    type: email\n    server: 127.0.0.1:" + std::to_string(smtpd.port) +
+          "\n    tls: none\n    from: alerts@example.com\n    to: ops@example.com\nroutes:\n  - {channels: [mail]}\n");
+  Event e = MonitorEvent("hmon-check/disk/web01", "critical");
+  e.runbook = "https://wiki.example.com/runbooks/disk?node=web01";
+  rig.n.Accept(e);
+  CHECK(rig.n.Flush({}).delivered == 1);
+  const auto mails = smtpd.Mails();
+  REQUIRE(mails.size() == 1);
+  const std::string body = NoCr(mails[0]["body"]);
+  CHECK(body.rfind("hmon-check/disk/web01 is critical\nstatus: critical\n", 0) == 0);
+  CHECK(body.substr(body.size() - 60) == "\nrunbook: https://wiki.example.com/runbooks/disk?node=web01\n");
+}
+
 TEST_CASE("email: STARTTLS with the test CA and a login, and a server without STARTTLS gets nothing" *
           doctest::skip(kSkipSmtpd)) {
   const std::string certs = Certs();

@@ -84,6 +84,26 @@ TEST_CASE("template: the default texts, in English and Japanese, leave out what 
   CHECK(StatusLabel("degraded", "en", false) == "DEGRADED");
 }
 
+TEST_CASE("template: {{runbook}}, and the default bodies end with the runbook when the event has one") {
+  Event e = testing::MonitorEvent("hmon-check/db/web01", "critical");
+  e.runbook = "https://wiki.example.com/runbooks/db?node=web01";
+  const auto ev = EventToJson(e);
+  CHECK(Render(Parse("see {{runbook}}"), ev) == "see https://wiki.example.com/runbooks/db?node=web01");
+  RenderContext ctx;
+  ctx.event = &ev;
+  ctx.vars["status_label"] = StatusLabel("critical", "en", false);
+  CHECK(DefaultBody("en").Render(ctx) ==
+        "hmon-check/db/web01 is critical\nstatus: critical\nhost: ops1\ntime: 2026-05-07 03:12:45Z\n"
+        "runbook: https://wiki.example.com/runbooks/db?node=web01");
+  ctx.vars["status_label"] = StatusLabel("critical", "ja", false);
+  e.runbook = "DBA に電話 (内線 1234)";
+  const auto ja = EventToJson(e);
+  ctx.event = &ja;
+  CHECK(DefaultBody("ja").Render(ctx) ==
+        "hmon-check/db/web01 is critical\n状態: 重大 (critical)\nホスト: ops1\n発生時刻: 2026-05-07 03:12:45Z\n"
+        "対応手順: DBA に電話 (内線 1234)");
+}
+
 TEST_CASE("template: what a placeholder may name depends on where it is written") {
   YamlDoc doc = YamlDoc::FromString("t: '{{title}}'\n", "n.yaml");
   CHECK_THROWS_WITH_AS(Template::Parse(doc, doc.root()["t"], "'title'", {}),
