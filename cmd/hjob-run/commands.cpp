@@ -121,6 +121,7 @@ void LoadNodes(const FlowDef& flow, const Options& o, Store* st) {
     std::vector<std::string> nodes;
     try {
       nodes = st->nodes->Select(j.on);
+      for (const auto& n : nodes) st->nodes->For(n);  // how each is reached: ssh_jump, ...
     } catch (const UsageError& e) {
       std::ifstream in(f.path);
       std::stringstream text;

@@ -66,17 +66,41 @@ CommandResult RemoteExecutor::Run(const JobCommand& cmd, const std::atomic<bool>
   return r;
 }
 
-ssh::SessionOptions NodeSessionOptions(const inv::Node& node, const Settings& settings) {
+namespace {
+
+ssh::SessionOptions NodeOptions(const inv::Node& node, const Settings& settings, const inv::Inventory* inventory,
+                                std::vector<std::string>* path) {
   ssh::SessionOptions o;
   o.host = node.address.empty() ? node.id : node.address;
   if (node.ssh) {
     o.user = node.ssh->user;
     o.port = node.ssh->port;
   }
-  if (auto it = node.attributes.find("ssh_key"); it != node.attributes.end() && !it->second.empty())
-    o.identity_files = {it->second};
+  auto attr = [&](const char* name) -> std::string {
+    auto it = node.attributes.find(name);
+    return it == node.attributes.end() ? "" : it->second;
+  };
+  if (const std::string key = attr("ssh_key"); !key.empty()) o.identity_files = {key};
+  o.password_env = attr("ssh_password_env");
+  o.password_file = attr("ssh_password_file");
+  if (const std::string jump = attr("ssh_jump"); !jump.empty()) {
+    path->push_back(node.id);
+    if (std::find(path->begin(), path->end(), jump) != path->end())
+      throw UsageError("node '" + node.id + "': 'ssh_jump' goes round in a circle through '" + jump + "'");
+    const inv::Node* via = inventory ? inventory->FindNode(jump) : nullptr;
+    if (!via) throw UsageError("node '" + node.id + "': 'ssh_jump' names '" + jump + "', which is not in the inventory");
+    o.jump = std::make_shared<const ssh::SessionOptions>(NodeOptions(*via, settings, inventory, path));
+  }
   ssh::ApplySettings(settings, &o);
   return o;
+}
+
+}  // namespace
+
+ssh::SessionOptions NodeSessionOptions(const inv::Node& node, const Settings& settings,
+                                       const inv::Inventory* inventory) {
+  std::vector<std::string> path;
+  return NodeOptions(node, settings, inventory, &path);
 }
 
 Nodes::Nodes(inv::Inventory inventory, const Settings& settings,
@@ -101,7 +125,7 @@ Executor* Nodes::For(const std::string& id) {
   if (it != executors_.end()) return it->second.get();
   const inv::Node* node = inventory_.FindNode(id);
   if (!node) throw UsageError("node '" + id + "' is not in the inventory");
-  ssh::SessionOptions o = NodeSessionOptions(*node, settings_);
+  ssh::SessionOptions o = NodeSessionOptions(*node, settings_, &inventory_);
   if (adjust_) adjust_(id, &o);
   auto e = std::make_unique<RemoteExecutor>(id, std::move(o));
   Executor* p = e.get();

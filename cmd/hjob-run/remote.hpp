@@ -44,8 +44,12 @@ class RemoteExecutor : public Executor {
 };
 
 /// How to reach inventory node @p node: its address (its id when it has none), its `ssh` user and
-/// port, the identity file of its `ssh_key` attribute, then the `[ssh]` keys of @p settings.
-ssh::SessionOptions NodeSessionOptions(const inv::Node& node, const Settings& settings);
+/// port, then its attributes: `ssh_key` (an identity file), `ssh_password_env` / `ssh_password_file`
+/// (where its password is, tried after the keys) and `ssh_jump` (the id of another node of
+/// @p inventory to connect through, itself reached the same way), then the `[ssh]` keys of
+/// @p settings. Throws UsageError for an unknown or circular `ssh_jump`.
+ssh::SessionOptions NodeSessionOptions(const inv::Node& node, const Settings& settings,
+                                       const inv::Inventory* inventory = nullptr);
 
 /// The nodes of an inventory and one RemoteExecutor for each, made on first use.
 class Nodes {

@@ -15,6 +15,8 @@
 
 #include "cmd/hjob-run/remote.hpp"
 #include "cmd/hjob-run/runner.hpp"
+#include "common/inventory.hpp"
+#include "common/settings.hpp"
 #include "tests/unit/testing/peer.hpp"
 #include "tests/unit/testing/sshd.hpp"
 
@@ -141,6 +143,35 @@ struct NodeLog : Reporter {
 }  // namespace
 
 TEST_SUITE("hjob-run remote") {
+  TEST_CASE("node attributes say how to log in: key, password source, jump host") {
+    const auto inventory = hops::inv::Inventory::Parse(
+        "version: 1\nnodes:\n"
+        "  bastion: {address: 127.0.0.9, ssh: {user: gate, port: 2200}, attributes: {ssh_key: /keys/gate}}\n"
+        "  db: {address: 127.0.0.10, ssh: {user: dba}, attributes: {ssh_jump: bastion, "
+        "ssh_password_env: DB_SSH_PASSWORD, ssh_password_file: /run/secrets/db}}\n"
+        "  loop1: {address: 127.0.0.11, attributes: {ssh_jump: loop2}}\n"
+        "  loop2: {address: 127.0.0.12, attributes: {ssh_jump: loop1}}\n"
+        "  lost: {address: 127.0.0.13, attributes: {ssh_jump: nowhere}}\n",
+        "inv.yaml");
+    hops::Settings settings;
+    const auto db = NodeSessionOptions(*inventory.FindNode("db"), settings, &inventory);
+    CHECK(db.host == "127.0.0.10");
+    CHECK(db.user == "dba");
+    CHECK(db.port == 22);
+    CHECK(db.password_env == "DB_SSH_PASSWORD");
+    CHECK(db.password_file == "/run/secrets/db");
+    REQUIRE(db.jump);
+    CHECK(db.jump->host == "127.0.0.9");
+    CHECK(db.jump->user == "gate");
+    CHECK(db.jump->port == 2200);
+    CHECK(db.jump->identity_files == std::vector<std::string>{"/keys/gate"});
+    CHECK_FALSE(db.jump->jump);
+    CHECK_THROWS_WITH_AS(NodeSessionOptions(*inventory.FindNode("loop1"), settings, &inventory),
+                         "node 'loop2': 'ssh_jump' goes round in a circle through 'loop1'", hops::UsageError);
+    CHECK_THROWS_WITH_AS(NodeSessionOptions(*inventory.FindNode("lost"), settings, &inventory),
+                         "node 'lost': 'ssh_jump' names 'nowhere', which is not in the inventory", hops::UsageError);
+  }
+
   TEST_CASE("argv and shell commands run on the node over one session, hostile values arrive literally") {
     Fixture f;
     const std::string hostile = "it's \"$(touch " + f.dir + "/pwned)\"; `touch " + f.dir + "/pwned2` $HOME \\ \n| rm -rf /nothing";
