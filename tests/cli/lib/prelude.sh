@@ -29,14 +29,7 @@ for _ in range(1000):
     break
 PY
 }
-# on_exit CMD: runs the shell command CMD when the case exits, after the ones registered before
-# it. Every peer library registers its stop here (never with a trap of its own, which would
-# replace the others'), so that a case can start several peers and none outlives it.
-HOPS_EXIT_CMDS=()
-on_exit() {
-  HOPS_EXIT_CMDS+=("$1")
-  trap 'for hops_c in "${HOPS_EXIT_CMDS[@]}"; do eval "$hops_c"; done' EXIT
-}
+source "$(dirname "${BASH_SOURCE[0]}")/on_exit.sh"
 # A TCP port with nothing listening on it.
 closed_port() { free_port; }
 source "$1"

@@ -13,6 +13,8 @@
 #
 # SSHD_EXTRA (optional) is appended to every sshd_config (e.g. "SetEnv ...").
 
+declare -F on_exit > /dev/null || source "$(dirname "${BASH_SOURCE[0]}")/on_exit.sh"
+
 # sshd_free_ports N: N distinct free TCP ports on 127.0.0.1, one a line, below the ephemeral range
 # (as free_port in prelude.sh, in one python run).
 sshd_free_ports() {
