@@ -256,14 +256,15 @@ void Replay(const Input& in, int64_t data_end, const std::vector<const StatusCha
 
 }  // namespace
 
-Report Build(StateStore& store, const Input& in) {
+Report Build(StateStore* store, const Input& in) {
   Report r;
   r.input = in;
   r.data_end_ms = std::clamp(in.now_ms, in.span.first, in.span.second);
   std::map<std::string, InstanceInfo> infos;
   for (const InstanceInfo& i : in.instances) infos.emplace(i.key, i);
 
-  const std::vector<StatusChange> changes = store.ListStatusChangesBetween("", in.span.first, r.data_end_ms);
+  const std::vector<StatusChange> changes =
+      store ? store->ListStatusChangesBetween("", in.span.first, r.data_end_ms) : std::vector<StatusChange>{};
   std::map<std::string, std::vector<const StatusChange*>> by_key;
   for (const StatusChange& c : changes) {
     if (!infos.count(c.key)) {
@@ -317,7 +318,8 @@ Report Build(StateStore& store, const Input& in) {
   for (const Incident& i : r.incidents) earliest = std::min(earliest, i.start_ms);
   const std::string kPrefix = "hmon-check/";
   std::map<std::string, std::vector<Delivery>> deliveries;
-  for (Delivery& d : store.ListDeliveries(kPrefix, earliest, in.span.second + kLateDeliveryMs)) {
+  for (Delivery& d : store ? store->ListDeliveries(kPrefix, earliest, in.span.second + kLateDeliveryMs)
+                           : std::vector<Delivery>{}) {
     const std::string key = d.event_key.substr(kPrefix.size());
     if (!infos.count(key)) continue;
     if (d.time_ms >= in.span.first && d.time_ms < in.span.second) {
@@ -351,7 +353,7 @@ Report Build(StateStore& store, const Input& in) {
 
   // Perfdata: the graphed series of each instance, read in one pass over the month.
   std::vector<PerfSeries> wanted;
-  for (const PerfSeries& s : store.ListPerfSeries("", "")) {
+  for (const PerfSeries& s : store ? store->ListPerfSeries("", "") : std::vector<PerfSeries>{}) {
     const auto it = infos.find(s.key);
     if (it == infos.end() || it->second.no_graphs) continue;
     const InstanceInfo& info = it->second;
@@ -389,7 +391,7 @@ Report Build(StateStore& store, const Input& in) {
     s.avg += sum;  // the sum until the end
     s.count += n;
   };
-  store.ScanPerfSamples(wanted, in.span.first, in.span.second, [&](size_t i, int64_t t, double v) {
+  if (store) store->ScanPerfSamples(wanted, in.span.first, in.span.second, [&](size_t i, int64_t t, double v) {
     if (std::isnan(v)) return;
     add(series[i], t, v, v, v, 1);
     values[i].push_back(v);
@@ -399,7 +401,7 @@ Report Build(StateStore& store, const Input& in) {
     if (s.count == 0) {
       // Raw samples pruned: the hourly roll-ups still give min, max and average.
       for (const PerfRollup& p :
-           store.ListPerfRollups(s.key, s.label, in.span.first, in.span.second, RollupGranularity::kHourly))
+           store->ListPerfRollups(s.key, s.label, in.span.first, in.span.second, RollupGranularity::kHourly))
         if (p.key == s.key && p.uom == s.uom && p.count > 0) add(s, p.bucket_ms, p.min, p.max, p.sum, p.count);
       if (s.count == 0) continue;
     } else {

@@ -171,7 +171,7 @@ TEST_CASE("report: availability, incidents, MTTR, percentiles and notifications 
       i.thresholds = {{"time", {50.0, 90.0}}};
       in.instances.push_back(i);
     }
-    const report::Report r = report::Build(*store, in);
+    const report::Report r = report::Build(store.get(), in);
 
     // Expected state times, minute by minute.
     std::map<std::string, std::map<std::string, int64_t>> all, business;
@@ -318,13 +318,13 @@ TEST_CASE("report: labels follow the report key, and pruned raw samples leave th
       for (const auto& s : r.series) out.push_back(s.key + ":" + s.label);
       return out;
     };
-    CHECK(labels(report::Build(*store, in)) == std::vector<std::string>{"app:queue", "cpu/n1:busy_pct"});
+    CHECK(labels(report::Build(store.get(), in)) == std::vector<std::string>{"app:queue", "cpu/n1:busy_pct"});
     in.instances[0].labels = {"*"};
     in.instances[1].no_graphs = true;
-    CHECK(labels(report::Build(*store, in)) == std::vector<std::string>{"app:queue", "app:time"});
+    CHECK(labels(report::Build(store.get(), in)) == std::vector<std::string>{"app:queue", "app:time"});
     // Raw samples gone: min, average and maximum from the hourly roll-ups, no percentile.
     store->PrunePerfSamples(kMonthEnd);
-    const report::Report r = report::Build(*store, in);
+    const report::Report r = report::Build(store.get(), in);
     REQUIRE(r.series.size() == 2);
     CHECK(r.series[0].count == 2 * 24 * 6);
     CHECK(r.series[0].min == 0);
