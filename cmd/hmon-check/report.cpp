@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -254,6 +255,47 @@ void Replay(const Input& in, int64_t data_end, const std::vector<const StatusCha
   }
 }
 
+/// The state @p s reports, as the change log records it: the hard state, or flapping.
+std::string ReportedState(const MonitorStatus& s) {
+  if (s.state == "flapping" || s.hard_state.empty()) return s.state;
+  return s.hard_state;
+}
+
+/// Adds to @p by_key the state each key of @p infos entered the month in when the change log
+/// holds no change before the month: a run logs no change for a first result that is OK, and
+/// changes older than the retention are pruned, yet such a check was monitored. The state is
+/// the `from` of the key's first change in or after the month (from the month's start), or,
+/// when the key never changed since, its stored status from its last change (or first check).
+/// A key whose first change came from nothing ("") had no data before it. @p entries owns the
+/// changes added.
+void EntryStates(StateStore& store, const Input& in, int64_t data_end, const std::map<std::string, InstanceInfo>& infos,
+                 std::map<std::string, std::vector<const StatusChange*>>* by_key, std::deque<StatusChange>* entries) {
+  std::vector<std::string> unchanged;  // no change in the month either
+  auto assume = [&](const std::string& key, int64_t at, const std::string& state, const std::string& summary) {
+    if (state.empty() || at >= data_end) return;
+    entries->push_back(StatusChange{key, std::max(at, in.span.first), "", state, summary});
+    std::vector<const StatusChange*>& list = (*by_key)[key];
+    list.insert(list.begin(), &entries->back());
+  };
+  for (const auto& [key, info] : infos) {
+    const auto it = by_key->find(key);
+    if (it == by_key->end()) unchanged.push_back(key);
+    else if (it->second.front()->time_ms >= in.span.first) assume(key, in.span.first, it->second.front()->from, "");
+  }
+  if (unchanged.empty() || data_end <= in.span.first) return;
+  std::vector<std::string> later;  // changed after the month
+  const std::map<std::string, MonitorStatus> statuses = store.GetAllMonitorStatus();
+  for (const std::string& key : unchanged) {
+    const auto it = statuses.find(key);
+    if (it == statuses.end()) continue;
+    if (it->second.last_change_ms < data_end)
+      assume(key, it->second.last_change_ms, ReportedState(it->second), it->second.last_summary);
+    else
+      later.push_back(key);
+  }
+  for (const auto& [key, c] : store.FirstStatusChangesFrom(later, data_end)) assume(key, in.span.first, c.from, "");
+}
+
 }  // namespace
 
 Report Build(StateStore* store, const Input& in) {
@@ -276,6 +318,8 @@ Report Build(StateStore* store, const Input& in) {
     }
     by_key[c.key].push_back(&c);
   }
+  std::deque<StatusChange> entries;  // entry states the log does not hold (EntryStates)
+  if (store) EntryStates(*store, in, r.data_end_ms, infos, &by_key, &entries);
 
   // State times and incidents.
   for (const auto& [key, info] : infos) {

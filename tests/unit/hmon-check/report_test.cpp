@@ -340,3 +340,114 @@ TEST_CASE("report: a month is read in the report's zone, and only as YYYY-MM") {
   for (const char* bad : {"2026-13", "2026-00", "2026-1", "202611", "november", "2026-11-01", "1999-12", ""})
     CHECK_FALSE(report::MonthSpan(bad, nullptr));
 }
+
+TEST_CASE("report: a check with no change before the month was monitored: OK since its first run, or the log pruned") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    auto status = [&](const std::string& key, const std::string& state, int64_t changed) {
+      MonitorStatus s;
+      s.key = key;
+      s.state = s.hard_state = state;
+      s.last_summary = key + " summary";
+      s.last_change_ms = changed;
+      s.last_check_ms = kMonthEnd + 10 * kDay;
+      store->PutMonitorStatuses({s});
+    };
+    // A run logs no change for a first result that is OK: "steady" (first run before the month)
+    // and "new" (first run on day 10) have only their status. "pruned" lost its changes before
+    // the month and was critical for an hour on day 10; "later" was warning until 4 days after
+    // the month; "born" first ran after it; "never" never ran.
+    status("steady", "ok", kMonth - 5 * kDay);
+    status("new", "ok", kMonth + 10 * kDay);
+    status("pruned", "ok", kMonth + 10 * kDay + kHour);
+    status("later", "ok", kMonthEnd + 4 * kDay);
+    status("born", "critical", kMonthEnd + kDay);
+    store->AppendStatusChanges({{"pruned", kMonth + 10 * kDay, "ok", "critical", "down"},
+                                {"pruned", kMonth + 10 * kDay + kHour, "critical", "ok", "up"},
+                                {"later", kMonthEnd + 4 * kDay, "warning", "ok", "fixed"},
+                                {"born", kMonthEnd + kDay, "", "critical", "first"}});
+    report::Input in;
+    in.month = "2026-11";
+    in.span = {kMonth, kMonthEnd};
+    in.now_ms = kMonthEnd + 10 * kDay;
+    for (const char* key : {"steady", "new", "pruned", "later", "born", "never"}) {
+      report::InstanceInfo i;
+      i.key = i.monitor = key;
+      in.instances.push_back(i);
+    }
+    auto times = [](const report::Report& r) {
+      std::map<std::string, report::StateTimes> out;
+      for (const auto& a : r.instances) {
+        out[a.key] = a.all;
+        CHECK(a.all.Monitored() + a.all.no_data == kMonthEnd - kMonth);
+      }
+      return out;
+    };
+    report::Report r = report::Build(store.get(), in);
+    auto t = times(r);
+    CHECK(t["steady"].ok == 30 * kDay);
+    CHECK(t["new"].ok == 20 * kDay);
+    CHECK(t["new"].no_data == 10 * kDay);
+    CHECK(t["pruned"].ok == 30 * kDay - kHour);
+    CHECK(t["pruned"].critical == kHour);
+    CHECK(t["later"].warning == 30 * kDay);
+    CHECK(t["born"].no_data == 30 * kDay);
+    CHECK(t["never"].no_data == 30 * kDay);
+    REQUIRE(r.incidents.size() == 2);
+    CHECK(r.incidents[0].key == "later");  // open since (at least) the month's start
+    CHECK(r.incidents[0].start_ms == kMonth);
+    CHECK(r.incidents[1].key == "pruned");
+    CHECK(r.incidents[1].duration_ms == kHour);
+    // The month still running: known time ends now.
+    in.now_ms = kMonth + 15 * kDay;
+    t = times(report::Build(store.get(), in));
+    CHECK(t["steady"].ok == 15 * kDay);
+    CHECK(t["new"].ok == 5 * kDay);
+    CHECK(t["pruned"].critical == kHour);
+    // A month before every check: nothing known.
+    in.span = {kMonth - 30 * kDay, kMonth};
+    in.now_ms = kMonthEnd + 10 * kDay;
+    t = times(report::Build(store.get(), in));
+    CHECK(t["steady"].ok == 5 * kDay);
+    CHECK(t["new"].ok == 0);
+    // No store at all (nothing ever ran): every check without data, nothing read or written.
+    const report::Report none = report::Build(nullptr, in);
+    CHECK(none.instances.size() == 6);
+    CHECK(none.total.all.no_data == 6 * 30 * kDay);
+    CHECK(none.series.empty());
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report: a month with a DST change lasts its real length, and February its 28 days") {
+  const TimeZone* ny = FindZone("America/New_York");
+  const auto nov = report::MonthSpan("2026-11", ny);
+  REQUIRE(nov);
+  CHECK(nov->second - nov->first == 30 * kDay + kHour);  // 1 November: 02:00 EDT -> 01:00 EST
+  const auto mar = report::MonthSpan("2026-03", ny);
+  CHECK(mar->second - mar->first == 31 * kDay - kHour);
+  const auto feb = report::MonthSpan("2026-02", nullptr);
+  CHECK(feb->second - feb->first == 28 * kDay);
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    store->AppendStatusChanges({{"web", nov->first - kDay, "", "critical", "down"},
+                                {"web", nov->first + 2 * kDay, "critical", "ok", "up"}});
+    report::Input in;
+    in.month = "2026-11";
+    in.span = *nov;
+    in.zone = ny;
+    in.now_ms = nov->second + kDay;
+    report::InstanceInfo i;
+    i.key = i.monitor = "web";
+    in.instances = {i};
+    const report::Report r = report::Build(store.get(), in);
+    CHECK(r.total.all.Monitored() == 30 * kDay + kHour);
+    CHECK(r.total.all.critical == 2 * kDay);
+    const auto j = nlohmann::json::parse(report::RenderJson(r));
+    CHECK(j["from"] == "2026-11-01T00:00:00-04:00");
+    CHECK(j["until"] == "2026-12-01T00:00:00-05:00");
+  }
+  std::filesystem::remove_all(dir);
+}
