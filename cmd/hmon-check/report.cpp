@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <string_view>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -904,9 +905,12 @@ std::string RenderJson(const Report& r) {
 
 namespace {
 
-/// A CSV field: valid UTF-8, quoted when it holds a comma, quote or line break.
+/// A CSV field: valid UTF-8, quoted when it holds a comma, quote or line break. Text that a
+/// spreadsheet would take for a formula (starting with =, +, -, @, tab or carriage return: CSV
+/// injection) gets a leading apostrophe, so it opens as the text it is.
 std::string Field(const std::string& s) {
-  const std::string v = html::ValidUtf8(s);
+  std::string v = html::ValidUtf8(s);
+  if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v.insert(0, 1, '\'');
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string q = "\"";
   for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);

