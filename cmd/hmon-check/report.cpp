@@ -250,7 +250,8 @@ void Replay(const Input& in, int64_t data_end, const std::vector<const StatusCha
   }
   Count(a, in.open, cur, t, data_end);
   Count(a, in.open, kNoData, std::max(t, data_end), in.span.second);
-  if (open) {
+  // A month that has not begun has no incident: the state it will begin in is not known yet.
+  if (open && data_end > in.span.first) {
     open->duration_ms = data_end - open->start_ms;
     incidents->push_back(std::move(*open));
   }

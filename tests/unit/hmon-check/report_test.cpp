@@ -541,3 +541,28 @@ TEST_CASE("report: hostile ids, summaries and runbooks stay data in CSV, JSON an
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("report: a month that has not begun knows nothing: no data, no incident") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    store->AppendStatusChanges({{"web", kMonth + kDay, "", "critical", "down since the 2nd"}});
+    report::Input in;
+    in.month = "2026-12";
+    in.span = {kMonthEnd, kMonthEnd + 31 * kDay};
+    in.now_ms = kMonth + 5 * kDay;
+    report::InstanceInfo i;
+    i.key = i.monitor = "web";
+    in.instances = {i};
+    report::Report r = report::Build(store.get(), in);
+    CHECK(r.total.all.no_data == 31 * kDay);
+    CHECK(r.incidents.empty());
+    // The month running: the incident open since before it shows, up to now.
+    in.now_ms = kMonthEnd + kDay;
+    r = report::Build(store.get(), in);
+    REQUIRE(r.incidents.size() == 1);
+    CHECK(r.incidents[0].duration_ms == (kMonthEnd + kDay) - (kMonth + kDay));  // from its start to now
+    CHECK(r.total.all.critical == kDay);
+  }
+  std::filesystem::remove_all(dir);
+}
