@@ -271,6 +271,7 @@ std::string ReportedState(const MonitorStatus& s) {
 /// A key whose first change came from nothing ("") had no data before it. @p entries owns the
 /// changes added.
 void EntryStates(StateStore& store, const Input& in, int64_t data_end, const std::map<std::string, InstanceInfo>& infos,
+                 const std::map<std::string, MonitorStatus>& statuses,
                  std::map<std::string, std::vector<const StatusChange*>>* by_key, std::deque<StatusChange>* entries) {
   std::vector<std::string> unchanged;  // no change in the month either
   auto assume = [&](const std::string& key, int64_t at, const std::string& state, const std::string& summary) {
@@ -286,7 +287,6 @@ void EntryStates(StateStore& store, const Input& in, int64_t data_end, const std
   }
   if (unchanged.empty() || data_end <= in.span.first) return;
   std::vector<std::string> later;  // changed after the month
-  const std::map<std::string, MonitorStatus> statuses = store.GetAllMonitorStatus();
   for (const std::string& key : unchanged) {
     const auto it = statuses.find(key);
     if (it == statuses.end()) continue;
@@ -309,10 +309,22 @@ Report Build(StateStore* store, const Input& in) {
 
   const std::vector<StatusChange> changes =
       store ? store->ListStatusChangesBetween("", in.span.first, r.data_end_ms) : std::vector<StatusChange>{};
+  const std::map<std::string, MonitorStatus> statuses =
+      store ? store->GetAllMonitorStatus() : std::map<std::string, MonitorStatus>{};
+  // Where known time ends for a check the file no longer defines (removed, or renamed): at its
+  // last check, when its status is still stored; its state did not go on after it.
+  auto last_check = [&](const std::string& key) {
+    const auto it = statuses.find(key);
+    return it == statuses.end() ? r.data_end_ms : std::min(r.data_end_ms, it->second.last_check_ms);
+  };
+  std::map<std::string, int64_t> removed;  // by key: where its known time ends
   std::map<std::string, std::vector<const StatusChange*>> by_key;
   for (const StatusChange& c : changes) {
     if (!infos.count(c.key)) {
       if (!in.include_unlisted) continue;
+      const int64_t end = last_check(c.key);
+      if (end <= in.span.first) continue;  // removed before the month
+      removed.emplace(c.key, end);
       InstanceInfo extra;
       extra.key = c.key;
       std::tie(extra.monitor, extra.node) = SplitKey(c.key);
@@ -321,7 +333,7 @@ Report Build(StateStore* store, const Input& in) {
     by_key[c.key].push_back(&c);
   }
   std::deque<StatusChange> entries;  // entry states the log does not hold (EntryStates)
-  if (store) EntryStates(*store, in, r.data_end_ms, infos, &by_key, &entries);
+  if (store) EntryStates(*store, in, r.data_end_ms, infos, statuses, &by_key, &entries);
 
   // State times and incidents.
   for (const auto& [key, info] : infos) {
@@ -332,7 +344,9 @@ Report Build(StateStore* store, const Input& in) {
     a.instances = 1;
     static const std::vector<const StatusChange*> kNone;
     const auto it = by_key.find(key);
-    Replay(in, r.data_end_ms, it == by_key.end() ? kNone : it->second, info, &a, &r.incidents);
+    const auto gone = removed.find(key);
+    Replay(in, gone == removed.end() ? r.data_end_ms : gone->second, it == by_key.end() ? kNone : it->second, info,
+           &a, &r.incidents);
     r.instances.push_back(a);
   }
   std::map<std::string, Availability> monitors, nodes;

@@ -566,3 +566,49 @@ TEST_CASE("report: a month that has not begun knows nothing: no data, no inciden
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("report: a monitor renamed or removed mid-month is known until its last check, not to the month's end") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    auto status = [&](const std::string& key, const std::string& state, int64_t changed, int64_t checked) {
+      MonitorStatus s;
+      s.key = key;
+      s.state = s.hard_state = state;
+      s.last_change_ms = changed;
+      s.last_check_ms = checked;
+      store->PutMonitorStatuses({s});
+    };
+    // "web" became "www" on day 15 (the last check of web, the first of www: OK, so no change
+    // logged); "db" was removed on day 20 while critical; "old" was removed last month.
+    store->AppendStatusChanges({{"web", kMonth - kDay, "", "ok", "first"},
+                                {"db", kMonth - kDay, "", "ok", "first"},
+                                {"db", kMonth + 19 * kDay, "ok", "critical", "down"},
+                                {"old", kMonth - 10 * kDay, "", "warning", "first"}});
+    status("web", "ok", kMonth - kDay, kMonth + 15 * kDay);
+    status("www", "ok", kMonth + 15 * kDay, kMonthEnd + kDay);
+    status("db", "critical", kMonth + 19 * kDay, kMonth + 20 * kDay);
+    status("old", "warning", kMonth - 10 * kDay, kMonth - 5 * kDay);
+    report::Input in;
+    in.month = "2026-11";
+    in.span = {kMonth, kMonthEnd};
+    in.now_ms = kMonthEnd + 2 * kDay;
+    in.include_unlisted = true;
+    report::InstanceInfo www;
+    www.key = www.monitor = "www";
+    in.instances = {www};
+    const report::Report r = report::Build(store.get(), in);
+    std::map<std::string, report::StateTimes> t;
+    for (const auto& a : r.instances) t[a.key] = a.all;
+    CHECK(t.size() == 3);  // not "old"
+    CHECK(t["web"].ok == 15 * kDay);
+    CHECK(t["web"].no_data == 15 * kDay);
+    CHECK(t["www"].ok == 15 * kDay);
+    CHECK(t["db"].ok == 19 * kDay);
+    CHECK(t["db"].critical == kDay);
+    CHECK(t["db"].no_data == 10 * kDay);
+    REQUIRE(r.incidents.size() == 1);
+    CHECK(r.incidents[0].duration_ms == kDay);
+  }
+  std::filesystem::remove_all(dir);
+}
