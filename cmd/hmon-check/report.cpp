@@ -529,6 +529,7 @@ std::string Printf(const char* fmt, double v) {
 /// A measured value for people: 4 significant digits, no exponent.
 std::string Num(double v) {
   if (!std::isfinite(v)) return "-";
+  if (std::fabs(v) >= 1e15) return Printf("%.4g", v);  // not 300 digits
   if (std::fabs(v) >= 10000) return Printf("%.0f", v);
   return Printf("%.4g", v);
 }
@@ -633,13 +634,21 @@ std::string Chart(const Series& s, const Report& r) {
   double lo = std::min(0.0, s.min), hi = s.max;
   for (const auto& t : {s.thresholds.warning, s.thresholds.critical})
     if (t) hi = std::max(hi, *t), lo = std::min(lo, *t);
-  if (hi <= lo) hi = lo + 1;
+  // Values near the ends of double's range: the axis stops short of them (their points sit on
+  // its edge), so the range and its ticks stay finite.
+  constexpr double kAxisMax = 1e300;
+  lo = std::max(lo, -kAxisMax);
+  hi = std::min(hi, kAxisMax);
+  if (!(hi > lo)) hi = lo + std::max(1.0, std::fabs(lo));  // a flat series; "+ 1" is lost on 1e17
   // Round ticks: a step of 1, 2, 2.5 or 5 times a power of ten, four to six of them.
   const double raw = (hi - lo) / 4, mag = std::pow(10.0, std::floor(std::log10(raw))), f = raw / mag;
   const double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
   lo = std::floor(lo / step) * step;
   hi = std::ceil(hi / step) * step;
-  auto y = [&](double v) { return ph - (v - lo) / (hi - lo) * ph; };  // within the plot
+  auto y = [&](double v) {  // within the plot
+    const double yy = ph - (v - lo) / (hi - lo) * ph;
+    return std::isnan(yy) ? ph : std::clamp(yy, 0.0, ph);
+  };
   auto x = [&](int64_t t) { return kL + double(t - in.span.first) / len * pw; };
   std::string o;
   o.reserve(8192);

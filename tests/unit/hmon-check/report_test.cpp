@@ -612,3 +612,36 @@ TEST_CASE("report: a monitor renamed or removed mid-month is known until its las
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("report: graphs of values near the ends of double's range stay drawable") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    std::vector<PerfSample> samples;
+    for (int64_t t = kMonth; t < kMonth + kDay; t += kHour) {
+      samples.push_back({"app", "flat", t, -1e308, ""});
+      samples.push_back({"app", "huge", t, t % (2 * kHour) ? 1e308 : -1e308, ""});
+      samples.push_back({"app", "big", t, -1e17, ""});
+    }
+    store->AppendPerfSamples(samples);
+    report::Input in;
+    in.month = "2026-11";
+    in.span = {kMonth, kMonthEnd};
+    in.now_ms = kMonthEnd;
+    report::InstanceInfo app;
+    app.key = app.monitor = "app";
+    app.labels = {"*"};
+    in.instances = {app};
+    const report::Report r = report::Build(store.get(), in);
+    REQUIRE(r.series.size() == 3);
+    const std::string html = report::RenderHtml(r, "en");
+    // Every coordinate of the graphs is a small number: no NaN, no overflowed integer.
+    for (const char* bad : {"nan", "inf", "-9223372036854775808", "000000000000000000"})
+      CHECK_MESSAGE(html.find(bad) == std::string::npos, bad);
+    CHECK(html.find("-1e+308") != std::string::npos);  // the caption's minimum
+    size_t bands = 0;
+    for (size_t p = html.find("class=\"band\""); p != std::string::npos; p = html.find("class=\"band\"", p + 1)) ++bands;
+    CHECK(bands == 3);
+  }
+  std::filesystem::remove_all(dir);
+}
