@@ -65,6 +65,25 @@ calendars:
       - {date: 2026-11-03, name: closed}
 )";
 
+/// The input of a report of November 2026 in Tokyo (kMonth), with @p instances, generated after
+/// @p now_ms.
+report::Input November(std::vector<report::InstanceInfo> instances, int64_t now_ms = kMonthEnd) {
+  report::Input in;
+  in.month = "2026-11";
+  in.span = {kMonth, kMonthEnd};
+  in.now_ms = now_ms;
+  in.instances = std::move(instances);
+  return in;
+}
+
+/// A monitor without a node, named @p key, graphing @p labels.
+report::InstanceInfo Monitor(const std::string& key, std::vector<std::string> labels = {}) {
+  report::InstanceInfo i;
+  i.key = i.monitor = key;
+  i.labels = std::move(labels);
+  return i;
+}
+
 }  // namespace
 
 TEST_CASE("report: availability, incidents, MTTR, percentiles and notifications of a generated month") {
@@ -367,15 +386,8 @@ TEST_CASE("report: a check with no change before the month was monitored: OK sin
                                 {"pruned", kMonth + 10 * kDay + kHour, "critical", "ok", "up"},
                                 {"later", kMonthEnd + 4 * kDay, "warning", "ok", "fixed"},
                                 {"born", kMonthEnd + kDay, "", "critical", "first"}});
-    report::Input in;
-    in.month = "2026-11";
-    in.span = {kMonth, kMonthEnd};
-    in.now_ms = kMonthEnd + 10 * kDay;
-    for (const char* key : {"steady", "new", "pruned", "later", "born", "never"}) {
-      report::InstanceInfo i;
-      i.key = i.monitor = key;
-      in.instances.push_back(i);
-    }
+    report::Input in = November({}, kMonthEnd + 10 * kDay);
+    for (const char* key : {"steady", "new", "pruned", "later", "born", "never"}) in.instances.push_back(Monitor(key));
     auto times = [](const report::Report& r) {
       std::map<std::string, report::StateTimes> out;
       for (const auto& a : r.instances) {
@@ -434,14 +446,9 @@ TEST_CASE("report: a month with a DST change lasts its real length, and February
     auto store = StateStore::Open(dir + "/state.db");
     store->AppendStatusChanges({{"web", nov->first - kDay, "", "critical", "down"},
                                 {"web", nov->first + 2 * kDay, "critical", "ok", "up"}});
-    report::Input in;
-    in.month = "2026-11";
+    report::Input in = November({Monitor("web")}, nov->second + kDay);
     in.span = *nov;
     in.zone = ny;
-    in.now_ms = nov->second + kDay;
-    report::InstanceInfo i;
-    i.key = i.monitor = "web";
-    in.instances = {i};
     const report::Report r = report::Build(store.get(), in);
     CHECK(r.total.all.Monitored() == 30 * kDay + kHour);
     CHECK(r.total.all.critical == 2 * kDay);
@@ -492,22 +499,14 @@ TEST_CASE("report: hostile ids, summaries and runbooks stay data in CSV, JSON an
                                 {"db", kMonth + kDay, "", "warning", long_summary},
                                 {"db", kMonth + 2 * kDay, "warning", "ok", "up"},
                                 {"app", kMonth + kDay, "", "unknown", "@SUM(1+1)*cmd|' /C calc'!A0"}});
-    report::Input in;
-    in.month = "2026-11";
-    in.span = {kMonth, kMonthEnd};
-    in.now_ms = kMonthEnd;
     report::InstanceInfo web;
     web.key = key;
     web.monitor = "web,\"x\"";
     web.node = "-n1";
     web.runbook = "+1 call </style><script>alert(1)</script>";
-    report::InstanceInfo db;
-    db.key = db.monitor = "db";
+    report::InstanceInfo db = Monitor("db");
     db.runbook = "javascript:alert(1)";
-    report::InstanceInfo app;
-    app.key = app.monitor = "app";
-    in.instances = {web, db, app};
-    const report::Report r = report::Build(store.get(), in);
+    const report::Report r = report::Build(store.get(), November({web, db, Monitor("app")}));
     REQUIRE(r.incidents.size() == 3);
 
     const auto rows = ParseCsv(report::RenderCsv(r));
@@ -547,13 +546,9 @@ TEST_CASE("report: a month that has not begun knows nothing: no data, no inciden
   {
     auto store = StateStore::Open(dir + "/state.db");
     store->AppendStatusChanges({{"web", kMonth + kDay, "", "critical", "down since the 2nd"}});
-    report::Input in;
+    report::Input in = November({Monitor("web")}, kMonth + 5 * kDay);
     in.month = "2026-12";
     in.span = {kMonthEnd, kMonthEnd + 31 * kDay};
-    in.now_ms = kMonth + 5 * kDay;
-    report::InstanceInfo i;
-    i.key = i.monitor = "web";
-    in.instances = {i};
     report::Report r = report::Build(store.get(), in);
     CHECK(r.total.all.no_data == 31 * kDay);
     CHECK(r.incidents.empty());
@@ -589,14 +584,8 @@ TEST_CASE("report: a monitor renamed or removed mid-month is known until its las
     status("www", "ok", kMonth + 15 * kDay, kMonthEnd + kDay);
     status("db", "critical", kMonth + 19 * kDay, kMonth + 20 * kDay);
     status("old", "warning", kMonth - 10 * kDay, kMonth - 5 * kDay);
-    report::Input in;
-    in.month = "2026-11";
-    in.span = {kMonth, kMonthEnd};
-    in.now_ms = kMonthEnd + 2 * kDay;
+    report::Input in = November({Monitor("www")}, kMonthEnd + 2 * kDay);
     in.include_unlisted = true;
-    report::InstanceInfo www;
-    www.key = www.monitor = "www";
-    in.instances = {www};
     const report::Report r = report::Build(store.get(), in);
     std::map<std::string, report::StateTimes> t;
     for (const auto& a : r.instances) t[a.key] = a.all;
@@ -624,15 +613,7 @@ TEST_CASE("report: graphs of values near the ends of double's range stay drawabl
       samples.push_back({"app", "big", t, -1e17, ""});
     }
     store->AppendPerfSamples(samples);
-    report::Input in;
-    in.month = "2026-11";
-    in.span = {kMonth, kMonthEnd};
-    in.now_ms = kMonthEnd;
-    report::InstanceInfo app;
-    app.key = app.monitor = "app";
-    app.labels = {"*"};
-    in.instances = {app};
-    const report::Report r = report::Build(store.get(), in);
+    const report::Report r = report::Build(store.get(), November({Monitor("app", {"*"})}));
     REQUIRE(r.series.size() == 3);
     const std::string html = report::RenderHtml(r, "en");
     // Every coordinate of the graphs is a small number: no NaN, no overflowed integer.
