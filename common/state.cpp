@@ -1135,6 +1135,60 @@ std::vector<StatusChange> StateStore::ListStatusChangesBetween(const std::string
   });
 }
 
+namespace {
+
+/// Runs @p stmt (a query of one row with ?1 = key, further parameters bound by @p bind) for each
+/// of @p keys in one read snapshot; @p read turns a row into a value of the result.
+template <typename T, typename Bind, typename Read>
+std::map<std::string, T> OneRowEach(sqlite3* db, Stmt& stmt, const std::vector<std::string>& keys,
+                                    Bind bind, Read read) {
+  std::map<std::string, T> out;
+  Txn snapshot(db, "BEGIN");
+  for (const std::string& key : keys) {
+    if (out.count(key)) continue;
+    stmt.Reset();
+    stmt.Bind(1, key);
+    bind(stmt);
+    if (stmt.Step()) out.emplace(key, read(stmt));
+  }
+  return out;
+}
+
+/// A StatusChange from a row of SELECT key, time_ms, from_state, to_state, summary.
+StatusChange ReadStatusChange(Stmt& s) {
+  return StatusChange{s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4)};
+}
+
+/// A Delivery from a row of SELECT time_ms, event_key, ... detail.
+Delivery ReadDelivery(Stmt& s) {
+  return Delivery{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5),
+                  s.Text(6), s.Text(7), s.Text(8), s.Text(9)};
+}
+
+}  // namespace
+
+std::map<std::string, StatusChange> StateStore::LastStatusChanges(const std::vector<std::string>& keys) {
+  impl_->Need(kStateMonitor);
+  return impl_->Do("read status changes", [&] {
+    Stmt s = impl_->Prepare(
+        "SELECT key, time_ms, from_state, to_state, summary FROM status_change"
+        " WHERE key = ?1 ORDER BY time_ms DESC, id DESC LIMIT 1");
+    return OneRowEach<StatusChange>(impl_->db, s, keys, [](Stmt&) {}, ReadStatusChange);
+  });
+}
+
+std::map<std::string, StatusChange> StateStore::FirstStatusChangesFrom(const std::vector<std::string>& keys,
+                                                                       int64_t since_ms) {
+  impl_->Need(kStateMonitor);
+  return impl_->Do("read status changes", [&] {
+    Stmt s = impl_->Prepare(
+        "SELECT key, time_ms, from_state, to_state, summary FROM status_change"
+        " WHERE key = ?1 AND time_ms >= ?2 ORDER BY time_ms, id LIMIT 1");
+    return OneRowEach<StatusChange>(
+        impl_->db, s, keys, [&](Stmt& st) { st.Bind(2, since_ms); }, ReadStatusChange);
+  });
+}
+
 int64_t StateStore::PruneStatusChanges(int64_t older_than_ms) {
   impl_->Need(kStateMonitor);
   return impl_->Do("prune status changes", [&] {
@@ -1760,10 +1814,18 @@ std::vector<Delivery> StateStore::ListDeliveries(const std::string& key_prefix, 
         " AND time_ms >= ?3 AND time_ms < ?4 ORDER BY time_ms, id");
     s.Bind(1, key_prefix).Bind(2, PrefixEnd(key_prefix)).Bind(3, since_ms).Bind(4, until_ms);
     while (s.Step()) {
-      out.push_back(Delivery{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5),
-                             s.Text(6), s.Text(7), s.Text(8), s.Text(9)});
+      out.push_back(ReadDelivery(s));
     }
     return out;
+  });
+}
+
+std::map<std::string, Delivery> StateStore::LastDeliveries(const std::vector<std::string>& event_keys) {
+  return impl_->Do("read the delivery log", [&] {
+    Stmt s = impl_->Prepare(
+        "SELECT time_ms, event_key, event_kind, event_status, reason, route, channel, channel_type,"
+        " outcome, detail FROM delivery WHERE event_key = ?1 ORDER BY time_ms DESC, id DESC LIMIT 1");
+    return OneRowEach<Delivery>(impl_->db, s, event_keys, [](Stmt&) {}, ReadDelivery);
   });
 }
 

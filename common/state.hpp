@@ -244,6 +244,13 @@ class StateStore {
   /// however long the log.
   std::vector<StatusChange> ListStatusChangesBetween(const std::string& key_prefix,
                                                      int64_t since_ms, int64_t until_ms);
+  /// The newest change of each of @p keys that has one, by key: one index seek a key, however
+  /// long the log (a page of every check's current state needs no more).
+  std::map<std::string, StatusChange> LastStatusChanges(const std::vector<std::string>& keys);
+  /// The first change at or after @p since_ms of each of @p keys that has one, by key: one
+  /// index seek a key.
+  std::map<std::string, StatusChange> FirstStatusChangesFrom(const std::vector<std::string>& keys,
+                                                             int64_t since_ms);
   /// Deletes changes older than @p older_than_ms; returns how many were deleted.
   int64_t PruneStatusChanges(int64_t older_than_ms);
 
@@ -346,6 +353,9 @@ class StateStore {
   /// oldest first.
   std::vector<Delivery> ListDeliveries(const std::string& key_prefix, int64_t since_ms,
                                        int64_t until_ms);
+  /// The newest log entry of each of @p event_keys that has one, by event key: one index seek
+  /// a key, however long the log.
+  std::map<std::string, Delivery> LastDeliveries(const std::vector<std::string>& event_keys);
   /// Deletes log entries older than @p older_than_ms; returns how many were deleted.
   int64_t PruneDeliveries(int64_t older_than_ms);
 

@@ -47,6 +47,14 @@ std::unique_ptr<StateStore> OpenState(const Settings& settings) {
   return StateStore::Open(StateStore::DefaultPath(settings), std::move(opts));
 }
 
+/// The state store for a command that only reads it (status, report): nullptr when there is no
+/// store yet (nothing ever ran), which such a command must not create.
+std::unique_ptr<StateStore> OpenStateToRead(const Settings& settings) {
+  struct stat st;
+  if (::stat(StateStore::DefaultPath(settings).c_str(), &st) != 0 && errno == ENOENT) return nullptr;
+  return OpenState(settings);
+}
+
 std::chrono::milliseconds DurationArg(const std::string& text, const std::string& option) {
   auto d = ParseDuration(text);
   if (!d) throw UsageError("invalid duration '" + text + "' for " + option + ": expected e.g. 500ms, 10s, 1m");
@@ -441,8 +449,8 @@ int CmdStatus(const MonitorOptions& o, const StatusOptions& so) {
   // Statuses of checks no longer in the file are listed apart, unless the page is narrowed (their
   // scope is not known any more).
   const bool narrowed = !o.only.empty() || !o.scopes.empty() || !o.nodes.empty();
-  auto store = OpenState(settings);
-  StatusPage page = BuildStatusPage(*store, checks, !narrowed, NowMs(), stale);
+  auto store = OpenStateToRead(settings);
+  StatusPage page = BuildStatusPage(store.get(), checks, !narrowed, NowMs(), stale);
   page.zone = settings.timezone.empty() ? LocalZone() : FindZone(settings.timezone);
   page.refresh_s = so.refresh < 0 ? 60 : so.refresh;
   std::string text;
@@ -493,8 +501,8 @@ int CmdReport(const MonitorOptions& o, const ReportOptions& ro) {
     for (const auto& s : list) scope += (scope.empty() ? "" : ", ") + s;
   in.scope = scope;
   in.now_ms = NowMs();
-  auto store = OpenState(settings);
-  const report::Report r = report::Build(*store, in);
+  auto store = OpenStateToRead(settings);
+  const report::Report r = report::Build(store.get(), in);
   const std::string text = ro.format == "json"  ? report::RenderJson(r)
                            : ro.format == "csv" ? report::RenderCsv(r)
                                                 : report::RenderHtml(r, ro.lang);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
+#include <string_view>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -248,26 +250,81 @@ void Replay(const Input& in, int64_t data_end, const std::vector<const StatusCha
   }
   Count(a, in.open, cur, t, data_end);
   Count(a, in.open, kNoData, std::max(t, data_end), in.span.second);
-  if (open) {
+  // A month that has not begun has no incident: the state it will begin in is not known yet.
+  if (open && data_end > in.span.first) {
     open->duration_ms = data_end - open->start_ms;
     incidents->push_back(std::move(*open));
   }
 }
 
+/// The state @p s reports, as the change log records it: the hard state, or flapping.
+std::string ReportedState(const MonitorStatus& s) {
+  if (s.state == "flapping" || s.hard_state.empty()) return s.state;
+  return s.hard_state;
+}
+
+/// Adds to @p by_key the state each key of @p infos entered the month in when the change log
+/// holds no change before the month: a run logs no change for a first result that is OK, and
+/// changes older than the retention are pruned, yet such a check was monitored. The state is
+/// the `from` of the key's first change in or after the month (from the month's start), or,
+/// when the key never changed since, its stored status from its last change (or first check).
+/// A key whose first change came from nothing ("") had no data before it. @p entries owns the
+/// changes added.
+void EntryStates(StateStore& store, const Input& in, int64_t data_end, const std::map<std::string, InstanceInfo>& infos,
+                 const std::map<std::string, MonitorStatus>& statuses,
+                 std::map<std::string, std::vector<const StatusChange*>>* by_key, std::deque<StatusChange>* entries) {
+  std::vector<std::string> unchanged;  // no change in the month either
+  auto assume = [&](const std::string& key, int64_t at, const std::string& state, const std::string& summary) {
+    if (state.empty() || at >= data_end) return;
+    entries->push_back(StatusChange{key, std::max(at, in.span.first), "", state, summary});
+    std::vector<const StatusChange*>& list = (*by_key)[key];
+    list.insert(list.begin(), &entries->back());
+  };
+  for (const auto& [key, info] : infos) {
+    const auto it = by_key->find(key);
+    if (it == by_key->end()) unchanged.push_back(key);
+    else if (it->second.front()->time_ms >= in.span.first) assume(key, in.span.first, it->second.front()->from, "");
+  }
+  if (unchanged.empty() || data_end <= in.span.first) return;
+  std::vector<std::string> later;  // changed after the month
+  for (const std::string& key : unchanged) {
+    const auto it = statuses.find(key);
+    if (it == statuses.end()) continue;
+    if (it->second.last_change_ms < data_end)
+      assume(key, it->second.last_change_ms, ReportedState(it->second), it->second.last_summary);
+    else
+      later.push_back(key);
+  }
+  for (const auto& [key, c] : store.FirstStatusChangesFrom(later, data_end)) assume(key, in.span.first, c.from, "");
+}
+
 }  // namespace
 
-Report Build(StateStore& store, const Input& in) {
+Report Build(StateStore* store, const Input& in) {
   Report r;
   r.input = in;
   r.data_end_ms = std::clamp(in.now_ms, in.span.first, in.span.second);
   std::map<std::string, InstanceInfo> infos;
   for (const InstanceInfo& i : in.instances) infos.emplace(i.key, i);
 
-  const std::vector<StatusChange> changes = store.ListStatusChangesBetween("", in.span.first, r.data_end_ms);
+  const std::vector<StatusChange> changes =
+      store ? store->ListStatusChangesBetween("", in.span.first, r.data_end_ms) : std::vector<StatusChange>{};
+  const std::map<std::string, MonitorStatus> statuses =
+      store ? store->GetAllMonitorStatus() : std::map<std::string, MonitorStatus>{};
+  // Where known time ends for a check the file no longer defines (removed, or renamed): at its
+  // last check, when its status is still stored; its state did not go on after it.
+  auto last_check = [&](const std::string& key) {
+    const auto it = statuses.find(key);
+    return it == statuses.end() ? r.data_end_ms : std::min(r.data_end_ms, it->second.last_check_ms);
+  };
+  std::map<std::string, int64_t> removed;  // by key: where its known time ends
   std::map<std::string, std::vector<const StatusChange*>> by_key;
   for (const StatusChange& c : changes) {
     if (!infos.count(c.key)) {
       if (!in.include_unlisted) continue;
+      const int64_t end = last_check(c.key);
+      if (end <= in.span.first) continue;  // removed before the month
+      removed.emplace(c.key, end);
       InstanceInfo extra;
       extra.key = c.key;
       std::tie(extra.monitor, extra.node) = SplitKey(c.key);
@@ -275,6 +332,8 @@ Report Build(StateStore& store, const Input& in) {
     }
     by_key[c.key].push_back(&c);
   }
+  std::deque<StatusChange> entries;  // entry states the log does not hold (EntryStates)
+  if (store) EntryStates(*store, in, r.data_end_ms, infos, statuses, &by_key, &entries);
 
   // State times and incidents.
   for (const auto& [key, info] : infos) {
@@ -285,7 +344,9 @@ Report Build(StateStore& store, const Input& in) {
     a.instances = 1;
     static const std::vector<const StatusChange*> kNone;
     const auto it = by_key.find(key);
-    Replay(in, r.data_end_ms, it == by_key.end() ? kNone : it->second, info, &a, &r.incidents);
+    const auto gone = removed.find(key);
+    Replay(in, gone == removed.end() ? r.data_end_ms : gone->second, it == by_key.end() ? kNone : it->second, info,
+           &a, &r.incidents);
     r.instances.push_back(a);
   }
   std::map<std::string, Availability> monitors, nodes;
@@ -317,7 +378,8 @@ Report Build(StateStore& store, const Input& in) {
   for (const Incident& i : r.incidents) earliest = std::min(earliest, i.start_ms);
   const std::string kPrefix = "hmon-check/";
   std::map<std::string, std::vector<Delivery>> deliveries;
-  for (Delivery& d : store.ListDeliveries(kPrefix, earliest, in.span.second + kLateDeliveryMs)) {
+  for (Delivery& d : store ? store->ListDeliveries(kPrefix, earliest, in.span.second + kLateDeliveryMs)
+                           : std::vector<Delivery>{}) {
     const std::string key = d.event_key.substr(kPrefix.size());
     if (!infos.count(key)) continue;
     if (d.time_ms >= in.span.first && d.time_ms < in.span.second) {
@@ -351,7 +413,7 @@ Report Build(StateStore& store, const Input& in) {
 
   // Perfdata: the graphed series of each instance, read in one pass over the month.
   std::vector<PerfSeries> wanted;
-  for (const PerfSeries& s : store.ListPerfSeries("", "")) {
+  for (const PerfSeries& s : store ? store->ListPerfSeries("", "") : std::vector<PerfSeries>{}) {
     const auto it = infos.find(s.key);
     if (it == infos.end() || it->second.no_graphs) continue;
     const InstanceInfo& info = it->second;
@@ -389,7 +451,7 @@ Report Build(StateStore& store, const Input& in) {
     s.avg += sum;  // the sum until the end
     s.count += n;
   };
-  store.ScanPerfSamples(wanted, in.span.first, in.span.second, [&](size_t i, int64_t t, double v) {
+  if (store) store->ScanPerfSamples(wanted, in.span.first, in.span.second, [&](size_t i, int64_t t, double v) {
     if (std::isnan(v)) return;
     add(series[i], t, v, v, v, 1);
     values[i].push_back(v);
@@ -399,7 +461,7 @@ Report Build(StateStore& store, const Input& in) {
     if (s.count == 0) {
       // Raw samples pruned: the hourly roll-ups still give min, max and average.
       for (const PerfRollup& p :
-           store.ListPerfRollups(s.key, s.label, in.span.first, in.span.second, RollupGranularity::kHourly))
+           store->ListPerfRollups(s.key, s.label, in.span.first, in.span.second, RollupGranularity::kHourly))
         if (p.key == s.key && p.uom == s.uom && p.count > 0) add(s, p.bucket_ms, p.min, p.max, p.sum, p.count);
       if (s.count == 0) continue;
     } else {
@@ -467,6 +529,7 @@ std::string Printf(const char* fmt, double v) {
 /// A measured value for people: 4 significant digits, no exponent.
 std::string Num(double v) {
   if (!std::isfinite(v)) return "-";
+  if (std::fabs(v) >= 1e15) return Printf("%.4g", v);  // not 300 digits
   if (std::fabs(v) >= 10000) return Printf("%.0f", v);
   return Printf("%.4g", v);
 }
@@ -571,13 +634,21 @@ std::string Chart(const Series& s, const Report& r) {
   double lo = std::min(0.0, s.min), hi = s.max;
   for (const auto& t : {s.thresholds.warning, s.thresholds.critical})
     if (t) hi = std::max(hi, *t), lo = std::min(lo, *t);
-  if (hi <= lo) hi = lo + 1;
+  // Values near the ends of double's range: the axis stops short of them (their points sit on
+  // its edge), so the range and its ticks stay finite.
+  constexpr double kAxisMax = 1e300;
+  lo = std::max(lo, -kAxisMax);
+  hi = std::min(hi, kAxisMax);
+  if (!(hi > lo)) hi = lo + std::max(1.0, std::fabs(lo));  // a flat series; "+ 1" is lost on 1e17
   // Round ticks: a step of 1, 2, 2.5 or 5 times a power of ten, four to six of them.
   const double raw = (hi - lo) / 4, mag = std::pow(10.0, std::floor(std::log10(raw))), f = raw / mag;
   const double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
   lo = std::floor(lo / step) * step;
   hi = std::ceil(hi / step) * step;
-  auto y = [&](double v) { return ph - (v - lo) / (hi - lo) * ph; };  // within the plot
+  auto y = [&](double v) {  // within the plot
+    const double yy = ph - (v - lo) / (hi - lo) * ph;
+    return std::isnan(yy) ? ph : std::clamp(yy, 0.0, ph);
+  };
   auto x = [&](int64_t t) { return kL + double(t - in.span.first) / len * pw; };
   std::string o;
   o.reserve(8192);
@@ -858,9 +929,12 @@ std::string RenderJson(const Report& r) {
 
 namespace {
 
-/// A CSV field: valid UTF-8, quoted when it holds a comma, quote or line break.
+/// A CSV field: valid UTF-8, quoted when it holds a comma, quote or line break. Text that a
+/// spreadsheet would take for a formula (starting with =, +, -, @, tab or carriage return: CSV
+/// injection) gets a leading apostrophe, so it opens as the text it is.
 std::string Field(const std::string& s) {
-  const std::string v = html::ValidUtf8(s);
+  std::string v = html::ValidUtf8(s);
+  if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v.insert(0, 1, '\'');
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string q = "\"";
   for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);

@@ -153,8 +153,9 @@ struct Report {
   std::vector<Series> series;        ///< by node, key, label
 };
 
-/// Reads the month of @p in from @p store and computes every figure.
-Report Build(StateStore& store, const Input& in);
+/// Reads the month of @p in from @p store (null: no store yet, nothing was ever checked) and
+/// computes every figure.
+Report Build(StateStore* store, const Input& in);
 
 /// The report as one self-contained HTML page in @p lang ("en" or "ja").
 std::string RenderHtml(const Report& r, const std::string& lang);

@@ -1,9 +1,7 @@
 #include "cmd/hmon-check/status.hpp"
 
 #include <algorithm>
-#include <climits>
 #include <set>
-#include <unordered_map>
 
 #include "cmd/hmon-check/html.hpp"
 #include "common/event.hpp"
@@ -112,12 +110,13 @@ int StatusRank(const std::string& state) {
   return int(std::size(kOrder));
 }
 
-StatusPage BuildStatusPage(StateStore& store, const std::vector<StatusCheck>& checks, bool include_unlisted,
+StatusPage BuildStatusPage(StateStore* store, const std::vector<StatusCheck>& checks, bool include_unlisted,
                            int64_t now_ms, std::chrono::milliseconds stale_after) {
   StatusPage page;
   page.generated_ms = now_ms;
   page.stale_after = stale_after;
-  const std::map<std::string, MonitorStatus> statuses = store.GetAllMonitorStatus();
+  const std::map<std::string, MonitorStatus> statuses =
+      store ? store->GetAllMonitorStatus() : std::map<std::string, MonitorStatus>{};
   std::vector<StatusRow> rows;
   rows.reserve(checks.size());
   std::set<std::string> listed;
@@ -142,26 +141,23 @@ StatusPage BuildStatusPage(StateStore& store, const std::vector<StatusCheck>& ch
       rows.push_back(std::move(r));
     }
   }
-  // The state before the current one: the newest change of each key, when it is the one that
-  // began the current state.
-  int64_t oldest = INT64_MAX;
-  for (const StatusRow& r : rows)
-    if (r.since_ms > 0) oldest = std::min(oldest, r.since_ms);
-  if (oldest != INT64_MAX) {
-    std::unordered_map<std::string, const StatusChange*> newest;
-    const std::vector<StatusChange> changes = store.ListStatusChanges("", oldest, 0);
-    for (const StatusChange& c : changes) newest.emplace(c.key, &c);  // newest first: the first wins
-    for (StatusRow& r : rows) {
-      auto it = newest.find(r.check.key);
-      if (it != newest.end() && it->second->time_ms == r.since_ms) r.since_from = it->second->from;
+  if (store) {
+    // Only each check's newest change and newest notification are read, one index seek each:
+    // the page costs the same after a year of history as after a day.
+    std::vector<std::string> keys, event_keys;
+    for (const StatusRow& r : rows) {
+      if (r.since_ms > 0) keys.push_back(r.check.key);
+      event_keys.push_back(kEventKeyPrefix + r.check.key);
     }
-  }
-  // The last notification of each check (the log is oldest first: the last one wins).
-  {
-    std::unordered_map<std::string, size_t> by_event_key;
-    for (size_t i = 0; i < rows.size(); ++i) by_event_key.emplace(kEventKeyPrefix + rows[i].check.key, i);
-    for (Delivery& d : store.ListDeliveries(kEventKeyPrefix, 0, INT64_MAX))
-      if (auto it = by_event_key.find(d.event_key); it != by_event_key.end()) rows[it->second].notified = std::move(d);
+    // The state before the current one: the newest change, when it is the one that began it.
+    const std::map<std::string, StatusChange> newest = store->LastStatusChanges(keys);
+    std::map<std::string, Delivery> notified = store->LastDeliveries(event_keys);
+    for (StatusRow& r : rows) {
+      if (auto it = newest.find(r.check.key); it != newest.end() && it->second.time_ms == r.since_ms)
+        r.since_from = it->second.from;
+      if (auto it = notified.find(kEventKeyPrefix + r.check.key); it != notified.end())
+        r.notified = std::move(it->second);
+    }
   }
   // Groups: by scope ("" first), then the checks no longer in the file.
   std::map<std::string, std::vector<StatusRow>> by_scope;

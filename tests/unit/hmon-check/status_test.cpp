@@ -65,7 +65,7 @@ TEST_CASE("status: grouped by scope, worst first, soft problems before settled c
       Check("web", "a", "tokyo/web"), Check("web", "b", "tokyo/web"), Check("web", "c", "tokyo/web"),
       Check("web", "d", "tokyo/web"), Check("web", "e", "tokyo/web"), Check("db", "x", "osaka"),
       Check("db", "y", "osaka"),      Check("dns", "", ""),           Check("new", "", "")};
-  StatusPage page = BuildStatusPage(*f.store, checks, true, kNow, std::chrono::minutes(15));
+  StatusPage page = BuildStatusPage(f.store.get(), checks, true, kNow, std::chrono::minutes(15));
   REQUIRE(page.groups.size() == 4);
   CHECK(page.groups[0].scope == "");
   CHECK(Keys(page.groups[0]) == std::vector<std::string>{"new", "dns"});  // pending before ok
@@ -95,7 +95,7 @@ TEST_CASE("status: grouped by scope, worst first, soft problems before settled c
   CHECK(StatusWorstExit(page) == 2);  // critical, worse than unknown (flapping counts as its hard warning)
 
   // Narrowed (--scope): no not-in-the-file group.
-  page = BuildStatusPage(*f.store, {checks[5], checks[6]}, false, kNow, std::chrono::minutes(15));
+  page = BuildStatusPage(f.store.get(), {checks[5], checks[6]}, false, kNow, std::chrono::minutes(15));
   REQUIRE(page.groups.size() == 1);
   CHECK(Keys(page.groups[0]) == std::vector<std::string>{"db/y", "db/x"});
   CHECK(StatusWorstExit(page) == 1);
@@ -131,7 +131,7 @@ TEST_CASE("status: the change that began the state and the last notification of 
   foreign.time_ms = kNow;
   f.store->AppendDeliveries({d, later, other, foreign});
   const StatusPage page =
-      BuildStatusPage(*f.store, {Check("web", "", ""), Check("web2", "", "")}, true, kNow, std::chrono::minutes(15));
+      BuildStatusPage(f.store.get(), {Check("web", "", ""), Check("web2", "", "")}, true, kNow, std::chrono::minutes(15));
   REQUIRE(page.groups.size() == 1);
   const StatusRow& web = page.groups[0].rows[0];
   CHECK(web.check.key == "web");
@@ -180,7 +180,7 @@ TEST_CASE("status: hostile summaries and runbooks stay text in every format") {
   const std::string evil = std::string("<script>alert(\"x\")</script> 'q' \xff\xfe \x1b[31mred");
   f.Put("evil", "critical", "critical", kMin, kMin, evil);
   f.Put("good", "ok", "ok", kMin, kMin);
-  StatusPage page = BuildStatusPage(*f.store,
+  StatusPage page = BuildStatusPage(f.store.get(),
                                     {Check("evil", "", "", "javascript:alert(1)"),
                                      Check("good", "", "", "https://wiki.example.com/rb?a=1&b=\"2\"")},
                                     true, kNow, std::chrono::minutes(15));
@@ -212,7 +212,7 @@ TEST_CASE("status: hostile summaries and runbooks stay text in every format") {
 TEST_CASE("status: times in the settings' zone") {
   Fixture f;
   f.Put("web", "ok", "ok", 192 * kMin, kMin);
-  StatusPage page = BuildStatusPage(*f.store, {Check("web", "", "")}, true, kNow, std::chrono::minutes(15));
+  StatusPage page = BuildStatusPage(f.store.get(), {Check("web", "", "")}, true, kNow, std::chrono::minutes(15));
   page.zone = FindZone("Asia/Tokyo");
   REQUIRE(page.zone);
   const std::string text = StatusText(page);
@@ -224,3 +224,13 @@ TEST_CASE("status: times in the settings' zone") {
 }
 
 }  // namespace
+
+TEST_CASE("status: without a state store (nothing ran yet) every check is pending") {
+  const StatusPage page = BuildStatusPage(nullptr, {Check("web", "n1", "tokyo"), Check("db", "", "")}, true, kNow,
+                                          std::chrono::minutes(15));
+  REQUIRE(page.counts.size() == 1);
+  CHECK(page.counts.at("pending") == 2);
+  CHECK(page.not_in_file == 0);
+  REQUIRE(page.groups.size() == 2);
+  CHECK_FALSE(page.groups[0].rows[0].notified);
+}
