@@ -510,10 +510,8 @@ int CmdReport(const MonitorOptions& o, const ReportOptions& ro) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
-  std::ofstream f(ro.out, std::ios::binary | std::ios::trunc);
-  if (f) f.write(text.data(), std::streamsize(text.size()));
-  if (f) f.close();
-  if (!f) throw RuntimeError("cannot write '" + ro.out + "': " + std::strerror(errno));
+  // Whole or not at all: a mail job or web server reading the file never sees half a report.
+  inv::Inventory::WriteFileAtomic(ro.out, text);
   return 0;
 }
 
