@@ -74,6 +74,8 @@ Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus
   const std::string prev_reported =
       previous ? (was_flapping ? "flapping" : nagios::StateWord(prev_hard)) : "";
   o.previous = prev_reported;
+  const bool was_unjudged = previous && (previous->state == "suppressed" || previous->state == "unreachable");
+  o.log_from = was_unjudged ? previous->state : prev_reported;
   MonitorStatus n = previous ? *previous : MonitorStatus{};
   n.last_check_ms = now_ms;
   n.last_summary = summary;
@@ -82,6 +84,8 @@ Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus
     o.status = raw;
     if (!was_flapping) n.state = raw;  // keep the flapping mark for the next judged run
     if (n.hard_state.empty()) n.hard_state = nagios::StateWord(prev_hard);
+    o.log_change = o.log_from != o.status;
+    if (o.log_change) n.last_change_ms = now_ms;
     o.next = n;
     return o;
   }
@@ -132,7 +136,8 @@ Outcome EvaluateState(const StateRules& rules, const std::optional<MonitorStatus
   n.state = flapping ? "flapping" : raw;
   n.hard_state = nagios::StateWord(o.hard);
   n.consecutive = consecutive;
-  if (o.changed || !previous) n.last_change_ms = now_ms;
+  o.log_change = o.log_from != o.status;
+  if (o.changed || o.log_change || !previous) n.last_change_ms = now_ms;
   o.next = n;
   return o;
 }
@@ -309,7 +314,7 @@ class StateWriter {
   explicit StateWriter(StateStore* store) : store_(store) {}
   void Add(const Outcome& o, int64_t now) {
     statuses_.push_back(o.next);
-    if (o.changed) changes_.push_back({o.next.key, now, o.previous, o.status, o.result.summary});
+    if (o.log_change) changes_.push_back({o.next.key, now, o.log_from, o.status, o.result.summary});
     for (const Perfdata& p : o.result.perfdata)
       if (!std::isnan(p.value)) samples_.push_back({o.next.key, p.label, now, p.value, p.uom});
     if (statuses_.size() >= 1000) Flush();

@@ -27,6 +27,12 @@ struct Outcome {
   std::string previous;          ///< the reported status before this run ("" when new)
   bool changed = false;          ///< status differs from previous (and there was a previous)
   bool soft = false;             ///< raw differs from hard: not confirmed yet
+  /// The status change log's view: the status before this run as the log has it (the reported
+  /// status, or suppressed/unreachable when the last run was not judged; "" when new), and whether
+  /// this run changes it. Unlike `changed` (which drives events), a check's first result and the
+  /// runs into and out of suppressed and unreachable are logged too, so the log is a timeline.
+  std::string log_from;
+  bool log_change = false;
   MonitorStatus next;            ///< what is stored for the next run
 };
 

@@ -189,6 +189,31 @@ TEST_SUITE("monitor_run") {
     CHECK_FALSE(s.Feed("critical").changed);
   }
 
+  TEST_CASE("the change log is a timeline: first results and suppressed/unreachable runs are logged, without events") {
+    Series s;
+    s.rules.after = 2;
+    auto log = [&] {
+      std::string out;
+      for (const auto& o : s.outcomes)
+        out += (out.empty() ? "" : " ") + (o.log_change ? "[" + o.log_from + ">" + o.status + "]" : "-");
+      return out;
+    };
+    s.Feed("ok");           // first result: logged, no event
+    s.Feed("ok");
+    s.Feed("suppressed");   // the calendar closed
+    s.Feed("suppressed");
+    s.Feed("ok");           // open again
+    s.Feed("critical");     // soft: still ok
+    s.Feed("critical");     // hard
+    s.Feed("unreachable");  // the parent failed
+    s.Feed("critical");
+    CHECK(log() == "[>ok] - [ok>suppressed] - [suppressed>ok] - [ok>critical] [critical>unreachable] "
+                   "[unreachable>critical]");
+    CHECK(s.Statuses() == "ok ok suppressed suppressed ok ok critical* unreachable critical");
+    CHECK(s.stored->last_change_ms == s.outcomes.back().next.last_check_ms);
+    CHECK(s.outcomes[3].next.last_change_ms == s.outcomes[2].next.last_check_ms);  // suppressed since the first
+  }
+
   TEST_CASE("history keeps the newest 32 results") {
     Series s;
     for (int i = 0; i < 40; ++i) s.Feed(i % 2 ? "warning" : "ok");
