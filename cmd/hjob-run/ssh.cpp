@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
-#include <libssh/server.h>  // ssh_send_keepalive, which clients use too
 #include <libssh/sftp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -190,6 +189,28 @@ void OnExitSignal(ssh_session, ssh_channel, const char* signal, int, const char*
   st->got_signal = true;
   st->exit_signal = signal ? signal : "";
   st->exit_at = Clock::now();
+}
+
+/// Sets how long each blocking call on @p s may wait (at least 1 ms).
+void SetTimeout(ssh_session s, std::chrono::milliseconds t) {
+  const long ms = static_cast<long>(std::max<int64_t>(1, t.count()));
+  const long secs = ms / 1000, usecs = (ms % 1000) * 1000;
+  ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &secs);
+  ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usecs);
+}
+
+/// Whether the server behind @p s answers a request that wants a reply within @p wait: a channel
+/// is opened and closed again (a refusal is an answer too). Restores the session's timeout to
+/// @p restore afterwards.
+bool Answers(ssh_session s, std::chrono::milliseconds wait, std::chrono::milliseconds restore) {
+  ssh_channel probe = ssh_channel_new(s);
+  if (!probe) return false;
+  SetTimeout(s, wait);
+  const int rc = ssh_channel_open_session(probe);
+  SetTimeout(s, restore);
+  if (rc == SSH_OK) ssh_channel_close(probe);
+  ssh_channel_free(probe);
+  return ssh_is_connected(s) && rc != SSH_AGAIN;
 }
 
 /// Reads file @p path whole; throws RuntimeError.
@@ -417,15 +438,12 @@ Session::Session(SessionOptions o) : o_(std::move(o)), impl_(std::make_unique<Im
   bool no = false;
   int one = 1;
   unsigned int port = static_cast<unsigned int>(o_.port);
-  const long ms = static_cast<long>(std::max<int64_t>(1, o_.connect_timeout.count()));
-  const long secs = ms / 1000, usecs = (ms % 1000) * 1000;
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
   if (ssh_options_set(s, SSH_OPTIONS_HOST, o_.host.c_str()) != SSH_OK ||
       ssh_options_set(s, SSH_OPTIONS_PORT, &port) != SSH_OK ||
       ssh_options_set(s, SSH_OPTIONS_USER, o_.user.c_str()) != SSH_OK)
     throw RuntimeError("cannot connect to " + Quote(host_port) + ": " + impl_->Error());
-  ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &secs);
-  ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usecs);
+  SetTimeout(s, o_.connect_timeout);
   ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);
   ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, o_.known_hosts.c_str());
   ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o_.extra_known_hosts.c_str());
@@ -714,7 +732,16 @@ ProcessResult Session::Run(const RemoteCommand& c) {
       const auto ka = std::max(st.last_rx, last_keepalive) + o_.keepalive;
       if (now >= ka) {
         Log("no data for " + FormatDuration(o_.keepalive) + ": checking the connection");
-        ssh_send_keepalive(s);
+        // A frozen or vanished host whose kernel still acknowledges TCP never answers: only a
+        // request that must be answered tells (a keepalive@openssh.com request whose reply never
+        // comes is not noticed by libssh). Opening a channel is one.
+        const auto wait = std::min<std::chrono::milliseconds>(o_.connect_timeout, 2 * o_.keepalive);
+        if (!Answers(s, wait, o_.connect_timeout)) {
+          lost = true;
+          lost_why = ssh_is_connected(s) ? "no answer within " + FormatDuration(wait) + " to a check of the connection"
+                                         : impl_->Error();
+          break;
+        }
         last_keepalive = Clock::now();
         continue;
       }

@@ -97,9 +97,10 @@ struct SessionOptions {
   /// How long connecting, the key exchange and each request to the server may take.
   std::chrono::milliseconds connect_timeout{10000};
   /// While a command runs and the server has sent nothing for this long, send it a request that
-  /// wants a reply (keepalive@openssh.com, waiting up to connect_timeout for it); the socket gives
-  /// up when data it sent stays unacknowledged for 3 intervals, which ends the command as lost
-  /// (a host that vanished). 0 = off.
+  /// wants a reply (a channel is opened and closed again), waiting up to connect_timeout, at most
+  /// 2 intervals, for it: no answer ends the command as lost (a host that vanished or froze, whose
+  /// kernel may still acknowledge TCP); so does data the socket sent that stays unacknowledged
+  /// for 3 intervals. 0 = off.
   std::chrono::milliseconds keepalive{15000};
   /// Reach the node through this SSH server (it must allow TCP forwarding), itself verified and
   /// logged in to as any node; nullptr = connect directly.
