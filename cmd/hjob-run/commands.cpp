@@ -521,10 +521,36 @@ NamedJob FindRunJob(Runs& runs, const RunInfo& run, const std::string& name) {
   return n;
 }
 
-/// Why @p run cannot be resumed yet: a process group its dead hjob-run left behind still runs.
-std::optional<std::string> Leftover(Runs& runs, const RunInfo& run) {
+/// Whether process group @p pgid of boot @p boot_id still runs on @p node (asked over SSH, through
+/// @p nodes); false when that cannot be told (the node is gone from the inventory or unreachable:
+/// a job run there now could not start either).
+bool RunsOnNode(Nodes* nodes, const std::string& node, int pgid, const std::string& boot_id) {
+  if (!nodes) return false;
+  JobCommand check;
+  check.command.shell = "read b < /proc/sys/kernel/random/boot_id && [ \"$b\" = \"$HOPS_BOOT_ID\" ] && kill -0 -\"$HOPS_PGID\"";
+  check.env = {{"HOPS_BOOT_ID", boot_id}, {"HOPS_PGID", std::to_string(pgid)}};
+  check.timeout = std::chrono::seconds(30);
+  try {
+    const CommandResult r = nodes->For(node)->Run(check, nullptr);
+    return r.end == CommandResult::End::kExited && r.exit_code == 0;
+  } catch (const UsageError&) {
+    return false;
+  }
+}
+
+/// Why @p run cannot be resumed yet: a process group its dead hjob-run left behind still runs,
+/// here or on a node (reached through @p nodes).
+std::optional<std::string> Leftover(Runs& runs, const RunInfo& run, Nodes* nodes) {
   for (const auto& j : runs.Jobs(run)) {
-    if ((j.state != "running" && j.state != "waiting") || j.pgid <= 0 || j.boot_id != BootId()) continue;
+    if ((j.state != "running" && j.state != "waiting") || j.pgid <= 0) continue;
+    if (!j.pgid_node.empty()) {
+      if (RunsOnNode(nodes, j.pgid_node, j.pgid, j.boot_id))
+        return "job '" + j.job + "' of run " + run.id + " still runs on node '" + j.pgid_node + "' as process group " +
+               std::to_string(j.pgid) + ", left behind when its hjob-run ended; stop it there (kill -TERM -" +
+               std::to_string(j.pgid) + ") or let it end, then resume";
+      continue;
+    }
+    if (j.boot_id != BootId()) continue;
     if (::kill(-j.pgid, 0) == 0 || errno == EPERM)
       return "job '" + j.job + "' of run " + run.id + " still runs as process group " + std::to_string(j.pgid) +
              ", left behind when its hjob-run ended; stop it (kill -TERM -- -" + std::to_string(j.pgid) +
@@ -645,7 +671,7 @@ int CmdResume(const Options& o) {
     Warn("flow '" + run.flow + "' is already running" + Holder(st.db.get(), run.flow));
     return kExitLocked;
   }
-  if (auto why = Leftover(st.runs, run)) {
+  if (auto why = Leftover(st.runs, run, st.nodes.get())) {
     Warn(*why);
     return kExitLocked;
   }

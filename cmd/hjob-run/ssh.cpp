@@ -35,7 +35,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// The line the remote script writes to stderr first: its pid (the leader of its process group).
+/// The line the remote script writes to stderr first: its pid (the leader of its process group),
+/// a space and the host's boot id.
 constexpr char kPidMarker[] = "\036hops-pid=";
 /// How much stderr is searched for kPidMarker before giving up.
 constexpr size_t kPidSearchLimit = 4096;
@@ -124,6 +125,7 @@ struct RunState {
   std::string err_pending;  // stderr held back while looking for kPidMarker
   bool pid_searching = true;
   long pid = 0;
+  std::string boot_id;
   bool eof = false, closed = false;
   bool got_status = false, got_signal = false;
   int exit_status = -1;
@@ -150,7 +152,10 @@ struct RunState {
         if (err_pending.size() > kPidSearchLimit) FlushPending();
         return;
       }
-      pid = ParseLong(std::string_view(err_pending).substr(digits, nl - digits), 2, 1L << 30).value_or(0);
+      const std::string_view report = std::string_view(err_pending).substr(digits, nl - digits);
+      const size_t space = std::min(report.find(' '), report.size());
+      pid = ParseLong(report.substr(0, space), 2, 1L << 30).value_or(0);
+      if (space < report.size()) boot_id = Printable(report.substr(space + 1), 64);
       err_pending.erase(at, nl + 1 - at);
       FlushPending();
     } else if (err_pending.size() > kPidSearchLimit) {
@@ -294,7 +299,9 @@ std::string CommandScript(const RemoteCommand& c, bool report_pid) {
     if (s.find('\0') != std::string_view::npos) throw UsageError(std::string(what) + " holds a NUL byte");
   };
   std::string script;
-  if (report_pid) script += "printf '\\036hops-pid=%s\\n' \"$$\" >&2\n";
+  if (report_pid)
+    script += "{ read hops_boot_id < /proc/sys/kernel/random/boot_id; } 2>/dev/null\n"
+              "printf '\\036hops-pid=%s %s\\n' \"$$\" \"$hops_boot_id\" >&2\nunset hops_boot_id\n";
   for (const auto& [name, value] : c.env) {
     if (!ValidEnvName(name))
       throw UsageError("invalid environment variable name " + Quote(Printable(name, 80)) +
@@ -696,7 +703,12 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   bool timed_out = false, killed = false;
   int group_got = 0;  // what kill_group sent: 0 nothing yet, 1 SIGTERM, 2 SIGKILL
   auto last_keepalive = Clock::now();
+  bool started = false;
   while (!st.closed) {
+    if (!started && st.pid > 0) {
+      started = true;
+      if (c.on_start) c.on_start(st.pid, st.boot_id);
+    }
     const auto now = Clock::now();
     const bool ended = st.got_status || st.got_signal;
     if (ended && st.eof) break;

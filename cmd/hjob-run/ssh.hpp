@@ -25,7 +25,8 @@
 // does: the start of an output is what a later job parses); the rest is read and dropped so the
 // remote command never blocks, and ProcessResult::out_truncated / err_truncated say so.
 //
-// Timeouts: the remote script first reports its process id on stderr (a line Run removes again);
+// Timeouts: the remote script first reports its process id and the host's boot id on stderr (a
+// line Run removes again);
 // sshd made it the leader of a new session and process group. On the timeout the group gets
 // SIGTERM, after kill_grace SIGKILL, each through `kill -SIG -PGID` on a second channel of the
 // same connection and through an SSH "signal" request. The kill is what counts: sshd refuses
@@ -137,6 +138,10 @@ struct RemoteCommand {
   /// When *stop becomes true (looked at least once a second), the command is stopped as at its
   /// timeout (the result says kTimedOut); nullptr = only the timeout stops it.
   const std::atomic<bool>* stop = nullptr;
+  /// Called once the command runs, with its process group on the target (the pid it reported)
+  /// and the target's boot id (/proc/sys/kernel/random/boot_id, "" when it has none), so that a
+  /// run that dies can tell its next resume what it left running there.
+  std::function<void(long pgid, const std::string& boot_id)> on_start;
 };
 
 /// @p s as one POSIX shell word: between single quotes, each ' written as '\'' ("it's" becomes

@@ -680,6 +680,28 @@ TEST_SUITE("hops::ssh") {
     CHECK(r.end != ProcessEnd::kExited);
   }
 
+  TEST_CASE("on_start tells the remote process group and the host's boot id" * doctest::skip(kSkipSshd)) {
+    Lab lab;
+    Session s(lab.Options());
+    RemoteCommand c = Shell("echo $$; echo err >&2");
+    long pgid = 0;
+    std::string boot_id;
+    int calls = 0;
+    c.on_start = [&](long p, const std::string& b) {
+      ++calls;
+      pgid = p;
+      boot_id = b;
+    };
+    const ProcessResult r = s.Run(c);
+    REQUIRE(r.end == ProcessEnd::kExited);
+    CHECK(calls == 1);
+    CHECK(std::to_string(pgid) + "\n" == r.out);
+    CHECK(r.err == "err\n");
+    std::string local = ReadAll("/proc/sys/kernel/random/boot_id");
+    while (!local.empty() && local.back() == '\n') local.pop_back();
+    CHECK(boot_id == local);  // the loopback "host" is this one
+  }
+
   TEST_CASE("a host that freezes mid-command ends it as lost within the keepalive limits" *
             doctest::skip(kSkipSshd)) {
     Lab lab;
