@@ -527,7 +527,11 @@ NamedJob FindRunJob(Runs& runs, const RunInfo& run, const std::string& name) {
 bool RunsOnNode(Nodes* nodes, const std::string& node, int pgid, const std::string& boot_id) {
   if (!nodes) return false;
   JobCommand check;
-  check.command.shell = "read b < /proc/sys/kernel/random/boot_id && [ \"$b\" = \"$HOPS_BOOT_ID\" ] && kill -0 -\"$HOPS_PGID\"";
+  // Zombies do not count: the group's commands have ended (an init that reaps late keeps them).
+  check.command.shell =
+      "read b < /proc/sys/kernel/random/boot_id && [ \"$b\" = \"$HOPS_BOOT_ID\" ] && kill -0 -\"$HOPS_PGID\" || exit 1\n"
+      "command -v ps >/dev/null || exit 0\n"
+      "ps -e -o pgid= -o stat= | awk -v g=\"$HOPS_PGID\" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'";
   check.env = {{"HOPS_BOOT_ID", boot_id}, {"HOPS_PGID", std::to_string(pgid)}};
   check.timeout = std::chrono::seconds(30);
   try {
@@ -539,18 +543,20 @@ bool RunsOnNode(Nodes* nodes, const std::string& node, int pgid, const std::stri
 }
 
 /// Why @p run cannot be resumed yet: a process group its dead hjob-run left behind still runs,
-/// here or on a node (reached through @p nodes).
+/// here or on a node (reached through @p nodes), or one on a node whose connection was lost.
 std::optional<std::string> Leftover(Runs& runs, const RunInfo& run, Nodes* nodes) {
   for (const auto& j : runs.Jobs(run)) {
-    if ((j.state != "running" && j.state != "waiting") || j.pgid <= 0) continue;
+    if (j.pgid <= 0) continue;
     if (!j.pgid_node.empty()) {
       if (RunsOnNode(nodes, j.pgid_node, j.pgid, j.boot_id))
         return "job '" + j.job + "' of run " + run.id + " still runs on node '" + j.pgid_node + "' as process group " +
-               std::to_string(j.pgid) + ", left behind when its hjob-run ended; stop it there (kill -TERM -" +
-               std::to_string(j.pgid) + ") or let it end, then resume";
+               std::to_string(j.pgid) +
+               (j.state == "running" || j.state == "waiting" ? ", left behind when its hjob-run ended"
+                                                             : ", though its connection was lost") +
+               "; stop it there (kill -TERM -" + std::to_string(j.pgid) + ") or let it end, then resume";
       continue;
     }
-    if (j.boot_id != BootId()) continue;
+    if ((j.state != "running" && j.state != "waiting") || j.boot_id != BootId()) continue;
     if (::kill(-j.pgid, 0) == 0 || errno == EPERM)
       return "job '" + j.job + "' of run " + run.id + " still runs as process group " + std::to_string(j.pgid) +
              ", left behind when its hjob-run ended; stop it (kill -TERM -- -" + std::to_string(j.pgid) +

@@ -691,8 +691,12 @@ void Execution::RunAttempts(const JobDef& def, const std::vector<std::pair<std::
     };
     const CommandResult r = executor->Run(cmd, &stop_);
     if (last) *last = r.end;
-    rec->pgid = 0;
-    rec->pgid_node.clear();
+    // A command whose connection was lost may still run on its node: its group stays on record,
+    // so that resume asks the node first.
+    if (r.end != CommandResult::End::kLost || rec->pgid_node.empty()) {
+      rec->pgid = 0;
+      rec->pgid_node.clear();
+    }
     std::string text = r.out;
     if (r.out_truncated) text += "\n--- stdout cut at " + std::to_string(cmd.max_stdout) + " bytes ---\n";
     text += r.err;

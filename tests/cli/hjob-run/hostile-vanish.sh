@@ -1,6 +1,7 @@
 # A node that freezes mid-command (its sshd processes stopped: the kernel still acknowledges TCP,
 # nothing answers) ends the job as failed, "connection lost", within the keepalive limits, and the
-# flow stops there; resume runs the job again on that node only.
+# flow stops there. Once the node is back, resume refuses (exit 4) while the lost command still
+# runs there, then runs the job again on that node only.
 source "$HOPS_SOURCE_DIR/tests/cli/lib/hjob-run.sh"
 source "$HOPS_SOURCE_DIR/tests/cli/lib/sshd.sh"
 start_sshd_hosts 2
@@ -35,6 +36,11 @@ echo "[exit $?]"
 [ $((end - start)) -lt 10 ] && echo "ended within the keepalive limits" || echo "ended after $((end - start))s"
 norm < out.txt | sed -E 's/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g'
 [ -e after-ran ] && echo "the job after it ran" || echo "the job after it did not run"
+# host1 is back (a new sshd serves new connections); its lost command still runs.
+pgrep -f "sleep $marker\$" >/dev/null && echo "the lost command still runs on host1"
+rn hjob-run resume "$(last_run)" | sed -E 's/kill -TERM -[0-9]+/kill -TERM -PGID/'
+pkill -KILL -f "sleep $marker\$"
+for _ in $(seq 200); do pgrep -f "sleep $marker\$" >/dev/null || break; sleep 0.05; done
 rn hjob-run resume "$(last_run)"
 echo "commands started on: $(sort ran | uniq -c | xargs)"
 results_by_node "$(last_run)"
