@@ -704,11 +704,13 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   int group_got = 0;  // what kill_group sent: 0 nothing yet, 1 SIGTERM, 2 SIGKILL
   auto last_keepalive = Clock::now();
   bool started = false;
+  auto tell_start = [&] {
+    if (started || st.pid <= 0) return;
+    started = true;
+    if (c.on_start) c.on_start(st.pid, st.boot_id);
+  };
   while (!st.closed) {
-    if (!started && st.pid > 0) {
-      started = true;
-      if (c.on_start) c.on_start(st.pid, st.boot_id);
-    }
+    tell_start();
     const auto now = Clock::now();
     const bool ended = st.got_status || st.got_signal;
     if (ended && st.eof) break;
@@ -769,6 +771,7 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   }
   ssh_event_remove_session(event, s);
   ssh_event_free(event);
+  tell_start();  // a command that ended within one poll
   finish();
   st.FlushPending();
 

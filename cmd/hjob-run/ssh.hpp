@@ -26,8 +26,8 @@
 // remote command never blocks, and ProcessResult::out_truncated / err_truncated say so.
 //
 // Timeouts: the remote script first reports its process id and the host's boot id on stderr (a
-// line Run removes again);
-// sshd made it the leader of a new session and process group. On the timeout the group gets
+// line Run removes again; RemoteCommand::on_start gets them); sshd made it the leader of a new
+// session and process group. On the timeout the group gets
 // SIGTERM, after kill_grace SIGKILL, each through `kill -SIG -PGID` on a second channel of the
 // same connection and through an SSH "signal" request. The kill is what counts: sshd refuses
 // signal requests for root logins ("session signalling requires privilege separation") and
