@@ -343,6 +343,29 @@ int Worse(int a, int b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
+/// The longest event --events takes: every job gets it in one environment string,
+/// "HOPS_EVENT=<event>", and Linux passes at most 128 KiB in one (MAX_ARG_STRLEN).
+constexpr size_t kMaxEventBytes = 128 * 1024 - sizeof "HOPS_EVENT=";
+
+/// Reads a line of @p in into *@p line without its newline, keeping at most @p max bytes (the
+/// rest of a longer line is read and dropped, *@p too_long set); false at the end of the input.
+bool GetLineCapped(std::istream& in, std::string* line, size_t max, bool* too_long) {
+  line->clear();
+  *too_long = false;
+  std::streambuf* buf = in.rdbuf();
+  bool any = false;
+  for (int ch; (ch = buf->sbumpc()) != std::char_traits<char>::eof();) {
+    any = true;
+    if (ch == '\n') return true;
+    if (line->size() < max)
+      line->push_back(static_cast<char>(ch));
+    else
+      *too_long = true;
+  }
+  in.setstate(std::ios::eofbit);
+  return any;
+}
+
 /// `run --events`: one run per matching event read from @p in.
 int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::string& file, std::istream& in,
               const Options& o) {
@@ -351,14 +374,19 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
   for (const auto& p : flow.params) names.push_back(p.name);
   int worst = kExitSuccess, line_no = 0, matched = 0;
   std::string line;
-  while (!g_stop.load() && std::getline(in, line)) {
+  bool too_long = false;
+  while (!g_stop.load() && GetLineCapped(in, &line, kMaxEventBytes, &too_long)) {
     ++line_no;
-    if (Trim(line).empty()) continue;
+    if (!too_long && Trim(line).empty()) continue;
     Event e;
+    std::string text;
     try {
+      if (too_long) throw RuntimeError("longer than 128 KiB, more than HOPS_EVENT can hold");
       const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
       if (j.is_discarded()) throw RuntimeError("not JSON");
       e = EventFromJson(j);
+      text = EventToJson(e).dump();
+      if (text.size() > kMaxEventBytes) throw RuntimeError("longer than 128 KiB, more than HOPS_EVENT can hold");
     } catch (const std::exception& ex) {
       Warn("event line " + std::to_string(line_no) + " ignored: " + LowerFirst(ex.what()));
       worst = Worse(worst, kExitFailed);
@@ -381,7 +409,7 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
     int code;
     try {
       const auto params = ResolveParams(flow, values);
-      code = RunOnce(st, calendars, flow, file, params, EventToJson(e).dump(), o);
+      code = RunOnce(st, calendars, flow, file, params, text, o);
     } catch (const UsageError& ex) {
       Warn("event line " + std::to_string(line_no) + ": " + ex.what());
       code = kExitUsage;
