@@ -343,6 +343,29 @@ int Worse(int a, int b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
+/// The longest event --events takes: every job gets it in one environment string,
+/// "HOPS_EVENT=<event>", and Linux passes at most 128 KiB in one (MAX_ARG_STRLEN).
+constexpr size_t kMaxEventBytes = 128 * 1024 - sizeof "HOPS_EVENT=";
+
+/// Reads a line of @p in into *@p line without its newline, keeping at most @p max bytes (the
+/// rest of a longer line is read and dropped, *@p too_long set); false at the end of the input.
+bool GetLineCapped(std::istream& in, std::string* line, size_t max, bool* too_long) {
+  line->clear();
+  *too_long = false;
+  std::streambuf* buf = in.rdbuf();
+  bool any = false;
+  for (int ch; (ch = buf->sbumpc()) != std::char_traits<char>::eof();) {
+    any = true;
+    if (ch == '\n') return true;
+    if (line->size() < max)
+      line->push_back(static_cast<char>(ch));
+    else
+      *too_long = true;
+  }
+  in.setstate(std::ios::eofbit);
+  return any;
+}
+
 /// `run --events`: one run per matching event read from @p in.
 int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::string& file, std::istream& in,
               const Options& o) {
@@ -351,14 +374,19 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
   for (const auto& p : flow.params) names.push_back(p.name);
   int worst = kExitSuccess, line_no = 0, matched = 0;
   std::string line;
-  while (!g_stop.load() && std::getline(in, line)) {
+  bool too_long = false;
+  while (!g_stop.load() && GetLineCapped(in, &line, kMaxEventBytes, &too_long)) {
     ++line_no;
-    if (Trim(line).empty()) continue;
+    if (!too_long && Trim(line).empty()) continue;
     Event e;
+    std::string text;
     try {
+      if (too_long) throw RuntimeError("longer than 128 KiB, more than HOPS_EVENT can hold");
       const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
       if (j.is_discarded()) throw RuntimeError("not JSON");
       e = EventFromJson(j);
+      text = EventToJson(e).dump();
+      if (text.size() > kMaxEventBytes) throw RuntimeError("longer than 128 KiB, more than HOPS_EVENT can hold");
     } catch (const std::exception& ex) {
       Warn("event line " + std::to_string(line_no) + " ignored: " + LowerFirst(ex.what()));
       worst = Worse(worst, kExitFailed);
@@ -381,7 +409,7 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
     int code;
     try {
       const auto params = ResolveParams(flow, values);
-      code = RunOnce(st, calendars, flow, file, params, EventToJson(e).dump(), o);
+      code = RunOnce(st, calendars, flow, file, params, text, o);
     } catch (const UsageError& ex) {
       Warn("event line " + std::to_string(line_no) + ": " + ex.what());
       code = kExitUsage;
@@ -521,10 +549,42 @@ NamedJob FindRunJob(Runs& runs, const RunInfo& run, const std::string& name) {
   return n;
 }
 
-/// Why @p run cannot be resumed yet: a process group its dead hjob-run left behind still runs.
-std::optional<std::string> Leftover(Runs& runs, const RunInfo& run) {
+/// Whether process group @p pgid of boot @p boot_id still runs on @p node (asked over SSH, through
+/// @p nodes); false when that cannot be told (the node is gone from the inventory or unreachable:
+/// a job run there now could not start either).
+bool RunsOnNode(Nodes* nodes, const std::string& node, int pgid, const std::string& boot_id) {
+  if (!nodes) return false;
+  JobCommand check;
+  // Zombies do not count: the group's commands have ended (an init that reaps late keeps them).
+  check.command.shell =
+      "read b < /proc/sys/kernel/random/boot_id && [ \"$b\" = \"$HOPS_BOOT_ID\" ] && kill -0 -\"$HOPS_PGID\" || exit 1\n"
+      "command -v ps >/dev/null || exit 0\n"
+      "ps -e -o pgid= -o stat= | awk -v g=\"$HOPS_PGID\" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'";
+  check.env = {{"HOPS_BOOT_ID", boot_id}, {"HOPS_PGID", std::to_string(pgid)}};
+  check.timeout = std::chrono::seconds(30);
+  try {
+    const CommandResult r = nodes->For(node)->Run(check, nullptr);
+    return r.end == CommandResult::End::kExited && r.exit_code == 0;
+  } catch (const UsageError&) {
+    return false;
+  }
+}
+
+/// Why @p run cannot be resumed yet: a process group its dead hjob-run left behind still runs,
+/// here or on a node (reached through @p nodes), or one on a node whose connection was lost.
+std::optional<std::string> Leftover(Runs& runs, const RunInfo& run, Nodes* nodes) {
   for (const auto& j : runs.Jobs(run)) {
-    if ((j.state != "running" && j.state != "waiting") || j.pgid <= 0 || j.boot_id != BootId()) continue;
+    if (j.pgid <= 0) continue;
+    if (!j.pgid_node.empty()) {
+      if (RunsOnNode(nodes, j.pgid_node, j.pgid, j.boot_id))
+        return "job '" + j.job + "' of run " + run.id + " still runs on node '" + j.pgid_node + "' as process group " +
+               std::to_string(j.pgid) +
+               (j.state == "running" || j.state == "waiting" ? ", left behind when its hjob-run ended"
+                                                             : ", though its connection was lost") +
+               "; stop it there (kill -TERM -" + std::to_string(j.pgid) + ") or let it end, then resume";
+      continue;
+    }
+    if ((j.state != "running" && j.state != "waiting") || j.boot_id != BootId()) continue;
     if (::kill(-j.pgid, 0) == 0 || errno == EPERM)
       return "job '" + j.job + "' of run " + run.id + " still runs as process group " + std::to_string(j.pgid) +
              ", left behind when its hjob-run ended; stop it (kill -TERM -- -" + std::to_string(j.pgid) +
@@ -645,7 +705,7 @@ int CmdResume(const Options& o) {
     Warn("flow '" + run.flow + "' is already running" + Holder(st.db.get(), run.flow));
     return kExitLocked;
   }
-  if (auto why = Leftover(st.runs, run)) {
+  if (auto why = Leftover(st.runs, run, st.nodes.get())) {
     Warn(*why);
     return kExitLocked;
   }

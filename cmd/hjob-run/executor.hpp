@@ -30,10 +30,12 @@ struct JobCommand {
   std::chrono::milliseconds timeout{std::chrono::hours(1)};  ///< the command's whole group is stopped then
   size_t max_stdout = 1 << 20;         ///< bytes of stdout kept
   size_t max_stderr = 256 << 10;       ///< bytes of stderr kept
-  /// Called once the command runs, with the local process group that runs it (for a remote
-  /// command: the local helper's group, or never), so that a run that dies can tell its next
-  /// resume what it left running.
+  /// Called once a local command runs, with the process group that runs it, so that a run that
+  /// dies can tell its next resume what it left running.
   std::function<void(int pgid)> on_start;
+  /// The same for a command on a node: its process group there and the node's boot id ("" when
+  /// unknown).
+  std::function<void(long pgid, const std::string& boot_id)> on_remote_start;
 };
 
 /// How a command ended.

@@ -36,6 +36,7 @@ CommandResult RemoteExecutor::Run(const JobCommand& cmd, const std::atomic<bool>
   rc.max_stdout = cmd.max_stdout;
   rc.max_stderr = cmd.max_stderr;
   rc.stop = stop;
+  rc.on_start = cmd.on_remote_start;
   ProcessResult p;
   std::string cleanup_error;
   if (cmd.script.empty()) {

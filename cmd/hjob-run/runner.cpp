@@ -683,9 +683,20 @@ void Execution::RunAttempts(const JobDef& def, const std::vector<std::pair<std::
       rec->boot_id = BootId();
       Record(*rec);
     };
+    cmd.on_remote_start = [&](long pgid, const std::string& boot_id) {
+      rec->pgid = static_cast<int>(pgid);
+      rec->boot_id = boot_id;
+      rec->pgid_node = node;
+      Record(*rec);
+    };
     const CommandResult r = executor->Run(cmd, &stop_);
     if (last) *last = r.end;
-    rec->pgid = 0;
+    // A command whose connection was lost may still run on its node: its group stays on record,
+    // so that resume asks the node first.
+    if (r.end != CommandResult::End::kLost || rec->pgid_node.empty()) {
+      rec->pgid = 0;
+      rec->pgid_node.clear();
+    }
     std::string text = r.out;
     if (r.out_truncated) text += "\n--- stdout cut at " + std::to_string(cmd.max_stdout) + " bytes ---\n";
     text += r.err;

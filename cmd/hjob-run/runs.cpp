@@ -201,6 +201,7 @@ void Runs::SetJob(const RunInfo& run, const JobRecord& job) {
   if (job.pgid > 0) {
     j["pgid"] = job.pgid;
     j["boot_id"] = job.boot_id;
+    if (!job.pgid_node.empty()) j["pgid_node"] = job.pgid_node;
   }
   store_->PutValue(kNsJob, JobKey(run, job.job), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   store_->SetJobState(run.row, job.job, job.state, job.exit_code, job.started_ms, job.ended_ms, job.tail);
@@ -226,6 +227,7 @@ std::vector<JobRecord> Runs::Jobs(const RunInfo& run) {
         r.skip_as = j.value("skip_as", "");
         r.pgid = j.value("pgid", 0);
         r.boot_id = j.value("boot_id", "");
+        r.pgid_node = j.value("pgid_node", "");
       }
     }
     out.push_back(std::move(r));

@@ -47,8 +47,9 @@ struct JobRecord {
   std::string output_value;  ///< the captured value
   std::string reason;        ///< why it ended so ("exit 3", "timed out after 5s", "approved by ops")
   std::string skip_as;       ///< skipped by an operator: the status it counts as
-  int pgid = 0;              ///< while running: the local process group of its command
+  int pgid = 0;              ///< while running: the process group of its command
   std::string boot_id;       ///< the boot the process group belongs to
+  std::string pgid_node;     ///< the node the process group runs on; "" = this host
 };
 
 /// An operator's answer to an approval.

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
-#include <libssh/server.h>  // ssh_send_keepalive, which clients use too
 #include <libssh/sftp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -36,7 +35,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// The line the remote script writes to stderr first: its pid (the leader of its process group).
+/// The line the remote script writes to stderr first: its pid (the leader of its process group),
+/// a space and the host's boot id.
 constexpr char kPidMarker[] = "\036hops-pid=";
 /// How much stderr is searched for kPidMarker before giving up.
 constexpr size_t kPidSearchLimit = 4096;
@@ -125,6 +125,7 @@ struct RunState {
   std::string err_pending;  // stderr held back while looking for kPidMarker
   bool pid_searching = true;
   long pid = 0;
+  std::string boot_id;
   bool eof = false, closed = false;
   bool got_status = false, got_signal = false;
   int exit_status = -1;
@@ -151,7 +152,10 @@ struct RunState {
         if (err_pending.size() > kPidSearchLimit) FlushPending();
         return;
       }
-      pid = ParseLong(std::string_view(err_pending).substr(digits, nl - digits), 2, 1L << 30).value_or(0);
+      const std::string_view report = std::string_view(err_pending).substr(digits, nl - digits);
+      const size_t space = std::min(report.find(' '), report.size());
+      pid = ParseLong(report.substr(0, space), 2, 1L << 30).value_or(0);
+      if (space < report.size()) boot_id = Printable(report.substr(space + 1), 64);
       err_pending.erase(at, nl + 1 - at);
       FlushPending();
     } else if (err_pending.size() > kPidSearchLimit) {
@@ -190,6 +194,28 @@ void OnExitSignal(ssh_session, ssh_channel, const char* signal, int, const char*
   st->got_signal = true;
   st->exit_signal = signal ? signal : "";
   st->exit_at = Clock::now();
+}
+
+/// Sets how long each blocking call on @p s may wait (at least 1 ms).
+void SetTimeout(ssh_session s, std::chrono::milliseconds t) {
+  const long ms = static_cast<long>(std::max<int64_t>(1, t.count()));
+  const long secs = ms / 1000, usecs = (ms % 1000) * 1000;
+  ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &secs);
+  ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usecs);
+}
+
+/// Whether the server behind @p s answers a request that wants a reply within @p wait: a channel
+/// is opened and closed again (a refusal is an answer too). Restores the session's timeout to
+/// @p restore afterwards.
+bool Answers(ssh_session s, std::chrono::milliseconds wait, std::chrono::milliseconds restore) {
+  ssh_channel probe = ssh_channel_new(s);
+  if (!probe) return false;
+  SetTimeout(s, wait);
+  const int rc = ssh_channel_open_session(probe);
+  SetTimeout(s, restore);
+  if (rc == SSH_OK) ssh_channel_close(probe);
+  ssh_channel_free(probe);
+  return ssh_is_connected(s) && rc != SSH_AGAIN;
 }
 
 /// Reads file @p path whole; throws RuntimeError.
@@ -273,7 +299,9 @@ std::string CommandScript(const RemoteCommand& c, bool report_pid) {
     if (s.find('\0') != std::string_view::npos) throw UsageError(std::string(what) + " holds a NUL byte");
   };
   std::string script;
-  if (report_pid) script += "printf '\\036hops-pid=%s\\n' \"$$\" >&2\n";
+  if (report_pid)
+    script += "{ read hops_boot_id < /proc/sys/kernel/random/boot_id; } 2>/dev/null\n"
+              "printf '\\036hops-pid=%s %s\\n' \"$$\" \"$hops_boot_id\" >&2\nunset hops_boot_id\n";
   for (const auto& [name, value] : c.env) {
     if (!ValidEnvName(name))
       throw UsageError("invalid environment variable name " + Quote(Printable(name, 80)) +
@@ -417,15 +445,12 @@ Session::Session(SessionOptions o) : o_(std::move(o)), impl_(std::make_unique<Im
   bool no = false;
   int one = 1;
   unsigned int port = static_cast<unsigned int>(o_.port);
-  const long ms = static_cast<long>(std::max<int64_t>(1, o_.connect_timeout.count()));
-  const long secs = ms / 1000, usecs = (ms % 1000) * 1000;
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
   if (ssh_options_set(s, SSH_OPTIONS_HOST, o_.host.c_str()) != SSH_OK ||
       ssh_options_set(s, SSH_OPTIONS_PORT, &port) != SSH_OK ||
       ssh_options_set(s, SSH_OPTIONS_USER, o_.user.c_str()) != SSH_OK)
     throw RuntimeError("cannot connect to " + Quote(host_port) + ": " + impl_->Error());
-  ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &secs);
-  ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usecs);
+  SetTimeout(s, o_.connect_timeout);
   ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);
   ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, o_.known_hosts.c_str());
   ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o_.extra_known_hosts.c_str());
@@ -678,7 +703,14 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   bool timed_out = false, killed = false;
   int group_got = 0;  // what kill_group sent: 0 nothing yet, 1 SIGTERM, 2 SIGKILL
   auto last_keepalive = Clock::now();
+  bool started = false;
+  auto tell_start = [&] {
+    if (started || st.pid <= 0) return;
+    started = true;
+    if (c.on_start) c.on_start(st.pid, st.boot_id);
+  };
   while (!st.closed) {
+    tell_start();
     const auto now = Clock::now();
     const bool ended = st.got_status || st.got_signal;
     if (ended && st.eof) break;
@@ -714,7 +746,16 @@ ProcessResult Session::Run(const RemoteCommand& c) {
       const auto ka = std::max(st.last_rx, last_keepalive) + o_.keepalive;
       if (now >= ka) {
         Log("no data for " + FormatDuration(o_.keepalive) + ": checking the connection");
-        ssh_send_keepalive(s);
+        // A frozen or vanished host whose kernel still acknowledges TCP never answers: only a
+        // request that must be answered tells (a keepalive@openssh.com request whose reply never
+        // comes is not noticed by libssh). Opening a channel is one.
+        const auto wait = std::min<std::chrono::milliseconds>(o_.connect_timeout, 2 * o_.keepalive);
+        if (!Answers(s, wait, o_.connect_timeout)) {
+          lost = true;
+          lost_why = ssh_is_connected(s) ? "no answer within " + FormatDuration(wait) + " to a check of the connection"
+                                         : impl_->Error();
+          break;
+        }
         last_keepalive = Clock::now();
         continue;
       }
@@ -730,6 +771,7 @@ ProcessResult Session::Run(const RemoteCommand& c) {
   }
   ssh_event_remove_session(event, s);
   ssh_event_free(event);
+  tell_start();  // a command that ended within one poll
   finish();
   st.FlushPending();
 

@@ -25,8 +25,9 @@
 // does: the start of an output is what a later job parses); the rest is read and dropped so the
 // remote command never blocks, and ProcessResult::out_truncated / err_truncated say so.
 //
-// Timeouts: the remote script first reports its process id on stderr (a line Run removes again);
-// sshd made it the leader of a new session and process group. On the timeout the group gets
+// Timeouts: the remote script first reports its process id and the host's boot id on stderr (a
+// line Run removes again; RemoteCommand::on_start gets them); sshd made it the leader of a new
+// session and process group. On the timeout the group gets
 // SIGTERM, after kill_grace SIGKILL, each through `kill -SIG -PGID` on a second channel of the
 // same connection and through an SSH "signal" request. The kill is what counts: sshd refuses
 // signal requests for root logins ("session signalling requires privilege separation") and
@@ -97,9 +98,10 @@ struct SessionOptions {
   /// How long connecting, the key exchange and each request to the server may take.
   std::chrono::milliseconds connect_timeout{10000};
   /// While a command runs and the server has sent nothing for this long, send it a request that
-  /// wants a reply (keepalive@openssh.com, waiting up to connect_timeout for it); the socket gives
-  /// up when data it sent stays unacknowledged for 3 intervals, which ends the command as lost
-  /// (a host that vanished). 0 = off.
+  /// wants a reply (a channel is opened and closed again), waiting up to connect_timeout, at most
+  /// 2 intervals, for it: no answer ends the command as lost (a host that vanished or froze, whose
+  /// kernel may still acknowledge TCP); so does data the socket sent that stays unacknowledged
+  /// for 3 intervals. 0 = off.
   std::chrono::milliseconds keepalive{15000};
   /// Reach the node through this SSH server (it must allow TCP forwarding), itself verified and
   /// logged in to as any node; nullptr = connect directly.
@@ -136,6 +138,10 @@ struct RemoteCommand {
   /// When *stop becomes true (looked at least once a second), the command is stopped as at its
   /// timeout (the result says kTimedOut); nullptr = only the timeout stops it.
   const std::atomic<bool>* stop = nullptr;
+  /// Called once the command runs, with its process group on the target (the pid it reported)
+  /// and the target's boot id (/proc/sys/kernel/random/boot_id, "" when it has none), so that a
+  /// run that dies can tell its next resume what it left running there.
+  std::function<void(long pgid, const std::string& boot_id)> on_start;
 };
 
 /// @p s as one POSIX shell word: between single quotes, each ' written as '\'' ("it's" becomes

@@ -679,6 +679,72 @@ TEST_SUITE("hops::ssh") {
     r = s.Run(Argv({"true"}));
     CHECK(r.end != ProcessEnd::kExited);
   }
+
+  TEST_CASE("on_start tells the remote process group and the host's boot id" * doctest::skip(kSkipSshd)) {
+    Lab lab;
+    Session s(lab.Options());
+    RemoteCommand c = Shell("echo $$; echo err >&2");
+    long pgid = 0;
+    std::string boot_id;
+    int calls = 0;
+    c.on_start = [&](long p, const std::string& b) {
+      ++calls;
+      pgid = p;
+      boot_id = b;
+    };
+    const ProcessResult r = s.Run(c);
+    REQUIRE(r.end == ProcessEnd::kExited);
+    CHECK(calls == 1);
+    CHECK(std::to_string(pgid) + "\n" == r.out);
+    CHECK(r.err == "err\n");
+    std::string local = ReadAll("/proc/sys/kernel/random/boot_id");
+    while (!local.empty() && local.back() == '\n') local.pop_back();
+    CHECK(boot_id == local);  // the loopback "host" is this one
+  }
+
+  TEST_CASE("a host that freezes mid-command ends it as lost within the keepalive limits" *
+            doctest::skip(kSkipSshd)) {
+    Lab lab;
+    SessionOptions o = lab.Options();
+    o.keepalive = 300ms;
+    o.connect_timeout = 2s;
+    Session s(o);
+    CHECK(s.Run(Argv({"true"})).end == ProcessEnd::kExited);
+    // The server side freezes (its per-connection sshd processes are stopped): its kernel still
+    // acknowledges every TCP segment, but nothing answers.
+    std::vector<int> frozen;
+    std::thread freezer([&] {
+      std::this_thread::sleep_for(500ms);
+      std::string out;
+      ht::RunCommand({"pgrep", "-P", std::to_string(lab.hosts[0]->pid())}, &out);
+      std::istringstream in(out);
+      for (int pid; in >> pid;) {
+        frozen.push_back(pid);
+        std::string children;
+        ht::RunCommand({"pgrep", "-P", std::to_string(pid)}, &children);
+        std::istringstream cin(children);
+        for (int child; cin >> child;) frozen.push_back(child);
+      }
+      for (int pid : frozen) ::kill(pid, SIGSTOP);
+    });
+    const auto t0 = Clock::now();
+    const std::string orphan = "30." + Unique();
+    ProcessResult r = s.Run(Shell("sleep " + orphan));
+    const auto took = Clock::now() - t0;
+    freezer.join();
+    for (int pid : frozen) ::kill(pid, SIGKILL);
+    for (int pid : frozen) ::kill(pid, SIGCONT);
+    std::string left;
+    ht::RunCommand({"pgrep", "-f", "sleep " + orphan}, &left);
+    std::istringstream left_pids(left);
+    for (int pid; left_pids >> pid;) ::kill(pid, SIGKILL);
+    CHECK(frozen.size() >= 1);
+    CHECK(r.end == ProcessEnd::kLost);
+    CHECK(r.error.find("connection to '" + o.user + "@127.0.0.1:" + std::to_string(o.port) + "' lost: no answer") !=
+          std::string::npos);
+    // The freeze at 0.5 s, a keepalive interval and the wait for an answer (2 intervals).
+    CHECK(took < 3s);
+  }
 }
 
 }  // namespace
