@@ -50,6 +50,8 @@ constexpr size_t kMaxUpload = 64 * 1024 * 1024;
 /// the channel window comes after the status, and on a loaded host or through a jump host it can
 /// pause for more than a second: a shorter wait cut 3 MB of output short.
 constexpr std::chrono::milliseconds kDrainAfterExit{5000};
+/// ... or three times the longest pause in the command's output so far, up to this.
+constexpr std::chrono::milliseconds kDrainMax{60000};
 
 /// The password database entry of the user running us (getpwuid_r: sessions start in parallel).
 struct Me {
@@ -131,6 +133,15 @@ struct RunState {
   int exit_status = -1;
   std::string exit_signal;
   Clock::time_point last_rx = Clock::now(), exit_at;
+  /// The longest pause between two pieces of output so far: on a loaded host (or through a jump
+  /// host) output comes in bursts, and the wait after the exit status grows with them.
+  Clock::duration max_gap{0};
+  bool any_rx = false;
+
+  /// How long to wait for more output after the exit status and the last data.
+  Clock::duration Drain() const {
+    return std::min<Clock::duration>(std::max<Clock::duration>(kDrainAfterExit, 3 * max_gap), kDrainMax);
+  }
 
   void AddErr(const char* data, size_t len) { AppendCapped(&err, data, len, max_err, &err_truncated); }
 
@@ -166,7 +177,10 @@ struct RunState {
 
 int OnData(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* userdata) {
   auto* st = static_cast<RunState*>(userdata);
-  st->last_rx = Clock::now();
+  const auto now = Clock::now();
+  if (st->any_rx) st->max_gap = std::max(st->max_gap, now - st->last_rx);
+  st->any_rx = true;
+  st->last_rx = now;
   if (is_stderr)
     st->Stderr(static_cast<const char*>(data), len);
   else
@@ -716,7 +730,7 @@ ProcessResult Session::Run(const RemoteCommand& c) {
     if (ended && st.eof) break;
     // After the exit, output still comes in (sshd sends the status before the data the window
     // held back); a background process holding the output open sends nothing: stop waiting.
-    if (ended && now - std::max(st.exit_at, st.last_rx) >= kDrainAfterExit) break;
+    if (ended && now - std::max(st.exit_at, st.last_rx) >= st.Drain()) break;
     const bool stopped = c.stop && c.stop->load();
     if (!timed_out && (now >= deadline || stopped)) {
       timed_out = true;
@@ -741,7 +755,7 @@ ProcessResult Session::Run(const RemoteCommand& c) {
     }
     if (killed && now >= give_up_at) break;
     auto next = timed_out ? (killed ? give_up_at : kill_at) : deadline;
-    if (ended) next = std::min(next, std::max(st.exit_at, st.last_rx) + kDrainAfterExit);
+    if (ended) next = std::min<Clock::time_point>(next, std::max(st.exit_at, st.last_rx) + st.Drain());
     if (o_.keepalive.count() > 0) {
       const auto ka = std::max(st.last_rx, last_keepalive) + o_.keepalive;
       if (now >= ka) {

@@ -312,6 +312,21 @@ TEST_SUITE("hops::ssh") {
     CHECK(r.out.find_first_not_of('x') == std::string::npos);
   }
 
+  TEST_CASE("a background process holding the output open does not keep the command running" * doctest::skip(kSkipSshd)) {
+    Lab lab;
+    Session s(lab.Options());
+    const std::string mark = "300." + Unique();
+    const auto start = std::chrono::steady_clock::now();
+    ProcessResult r = s.Run(Shell("sleep " + mark + " & echo done"));
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "done\n");
+    // 5 s of silence after the exit status, not the sleep's 300 s.
+    CHECK(took < std::chrono::seconds(20));
+    CHECK(took >= std::chrono::seconds(4));
+    std::system(("pkill -f 'sleep " + mark + "'").c_str());
+  }
+
   TEST_CASE("a timeout kills the remote process group and the session goes on" * doctest::skip(kSkipSshd)) {
     Lab lab;
     Session s(lab.Options());

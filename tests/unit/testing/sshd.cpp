@@ -78,6 +78,9 @@ std::string Sshd::Launch() {
       "MaxStartups 200\n"
       "MaxSessions 100\n"
       "LogLevel VERBOSE\n"
+      // bash started by sshd without a terminal reads the user's ~/.bashrc unless SHLVL is set:
+      // a developer's rc file (pyenv, ...) must not add its noise to the commands' output.
+      "SetEnv SHLVL=1\n"
       "AllowTcpForwarding " + (o_.tcp_forwarding ? "yes" : "no") + "\n" +
       (o_.sftp ? "Subsystem sftp internal-sftp\n" : "");
   WriteFile(dir_ + "/sshd_config", conf);
