@@ -26,6 +26,7 @@
 #   tools alike.
 # - HOME is a temp directory, so nothing is written to the user's ~ (ansible's ~/.ansible, ssh's
 #   ~/.ssh); the remote user is the current one.
+# Also: 100 MB through a jump host, beside ssh -J.
 # Usage: scripts/bench/hjob-run.sh [RUNS]   (default 3 runs per measurement, median reported)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -127,3 +128,32 @@ for n in "${counts[@]}"; do
   printf '%-44s %8.1fx (target >= 10x)\n' "ansible / hjob-run, $n hosts" "$(echo "${t[ansible,$n]} / ${t[hjob-run,$n]}" | bc -l)"
   printf '%-44s %8.1fx (target > 1x)\n' "parallel-ssh / hjob-run, $n hosts" "$(echo "${t[parallel-ssh,$n]} / ${t[hjob-run,$n]}" | bc -l)"
 done
+
+# Through a jump host: 100 MB of output from host2 reached through host1, hjob-run (inventory
+# ssh_jump) beside OpenSSH through the same hop (ssh -W, what ssh -J does) with the same key and
+# known_hosts. The byte count
+# that arrived is checked, so a transfer cut short cannot look fast.
+{
+  echo "version: 1"
+  echo "nodes:"
+  echo "  host1: {address: 127.0.0.1, ssh: {user: $user, port: ${SSHD_PORTS[0]}}, attributes: {ssh_key: $key}}"
+  echo "  host2: {address: 127.0.0.1, ssh: {user: $user, port: ${SSHD_PORTS[1]}}, attributes: {ssh_key: $key, ssh_jump: host1}}"
+} > "$work/jump.yaml"
+cat > "$work/flow-jump.yaml" <<YAML
+name: jump
+jobs:
+  big: {run: 'head -c 100000000 /dev/zero; echo', on: [host2], timeout: 10m}
+YAML
+jump_hjob=("$hjob_run" run --inventory "$work/jump.yaml" "$work/flow-jump.yaml")
+# ProxyJump's inner ssh does not take -i and -o: the same hop as a ProxyCommand with -W does.
+ssh_opts=(-o BatchMode=yes -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -i "$key")
+jump_ssh=(ssh "${ssh_opts[@]}" -o "ProxyCommand=ssh ${ssh_opts[*]} -W %h:%p -p ${SSHD_PORTS[0]} $user@127.0.0.1"
+  -p "${SSHD_PORTS[1]}" "$user@127.0.0.1" 'head -c 100000000 /dev/zero')
+"${jump_hjob[@]}" > /dev/null 2>&1
+echo "check: hjob-run through the jump host: $("$hjob_run" status "$("$hjob_run" list --limit 1 | cut -f1)" | grep -c '^big	success')/1 success"
+echo "check: ssh via -W got $("${jump_ssh[@]}" 2>/dev/null | wc -c) of 100000000 bytes"
+tj=$(median "${jump_hjob[@]}")
+ts=$(median "${jump_ssh[@]}")
+printf '%-44s %8s s   peak RSS %6s MiB\n' "hjob-run, 100 MB through a jump host" "$tj" "$(peak_mib "${jump_hjob[@]}")"
+printf '%-44s %8s s   peak RSS %6s MiB\n' "ssh via -W, 100 MB through a jump host" "$ts" "$(peak_mib "${jump_ssh[@]}")"
+printf '%-44s %8.1fx\n' "ssh via -W / hjob-run through a jump host" "$(echo "$ts / $tj" | bc -l)"
