@@ -19,11 +19,49 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <thread>
 #include <utility>
 
 namespace hops::testing {
+
+namespace {
+
+/// The inodes of the TCP sockets listening on 127.0.0.1 or any address at @p port.
+std::set<std::string> ListeningInodes(int port) {
+  std::set<std::string> out;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string sl, local, remote, st, queues, timer, retr, uid, timeout, inode;
+      if (!(f >> sl >> local >> remote >> st >> queues >> timer >> retr >> uid >> timeout >> inode)) continue;
+      const size_t colon = local.rfind(':');
+      if (st != "0A" || colon == std::string::npos) continue;  // 0A: LISTEN
+      if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) out.insert(inode);
+    }
+  }
+  return out;
+}
+
+/// Whether process @p pid itself holds a socket listening on @p port (not some other test's
+/// server that took the port first).
+bool ListensOn(pid_t pid, int port) {
+  const std::set<std::string> inodes = ListeningInodes(port);
+  if (inodes.empty()) return false;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code lec;
+    const std::string target = std::filesystem::read_symlink(e.path(), lec).string();
+    if (target.rfind("socket:[", 0) == 0 && inodes.count(target.substr(8, target.size() - 9))) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::unique_ptr<Peer> Peer::Start(const std::vector<std::string>& argv, int port,
                                   const std::string& log_path, std::string* err, int wait_ms) {
@@ -55,7 +93,9 @@ std::unique_ptr<Peer> Peer::Start(const std::vector<std::string>& argv, int port
   if (port <= 0) return peer;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (PortOpen(port)) return peer;
+    // Listening, and it is our process that listens: a parallel test's server that took the port
+    // first must not be mistaken for ours (ours then fails to bind and exits, reported below).
+    if (PortOpen(port) && ListensOn(pid, port)) return peer;
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       peer->pid_ = -1;

@@ -49,11 +49,17 @@ std::unique_ptr<Sshd> Sshd::Start(const SshdOptions& o, std::string* err) {
   std::string keys;
   for (const std::string& k : o.authorized_keys) keys += k + (k.empty() || k.back() != '\n' ? "\n" : "");
   WriteFile(d->dir_ + "/authorized_keys", keys);
-  if (std::string why = d->Launch(); !why.empty()) {
-    *err = why;
-    return nullptr;
+  // A port another test's server takes between FreePort and sshd's bind makes sshd exit: try
+  // again on a fresh port.
+  for (int attempt = 1;; ++attempt) {
+    const std::string why = d->Launch();
+    if (why.empty()) return d;
+    if (attempt == 3 || why.find("exited before listening") == std::string::npos) {
+      *err = why;
+      return nullptr;
+    }
+    d->port_ = FreePort();
   }
-  return d;
 }
 
 std::string Sshd::Launch() {
