@@ -25,12 +25,13 @@ touch block
 on_exit "rm -f '$WORK/block'"
 hjob-run run flow.yaml --param "DIR=$WORK" > /dev/null 2>&1 &
 hj=$!
+disown "$hj"  # its kill -9 below is meant: no "Killed" notice from the shell, whenever it notices
 id=$(wait_run)
 for _ in $(seq 200); do [ -s pid-host1 ] && [ -s pid-host2 ] && [ -s pid-host3 ] && break; sleep 0.05; done
 for n in host1 host2 host3; do wait_job "$id" "work@$n" running; done
 rn hjob-run run flow.yaml --param "DIR=$WORK"
 kill -KILL "$hj"
-wait "$hj" 2>/dev/null
+for _ in $(seq 200); do kill -0 "$hj" 2>/dev/null || break; sleep 0.05; done
 alive=0
 for n in host1 host2 host3; do kill -0 "$(cat "pid-$n")" 2>/dev/null && alive=$((alive + 1)); done
 echo "remote commands still running after kill -9: $alive"
