@@ -1972,6 +1972,18 @@ std::vector<Run> StateStore::ListRuns(const std::string& flow, int limit) {
   });
 }
 
+std::vector<Run> StateStore::ListRunsEndedBefore(int64_t ended_before_ms) {
+  return impl_->Do("list ended runs", [&] {
+    std::vector<Run> out;
+    Stmt s = impl_->Prepare(
+        "SELECT id, flow, params, status, started_ms, ended_ms FROM run"
+        " WHERE status <> 'running' AND ended_ms > 0 AND ended_ms < ?1 ORDER BY id");
+    s.Bind(1, ended_before_ms);
+    while (s.Step()) out.push_back(ReadRun(s));
+    return out;
+  });
+}
+
 void StateStore::FinishRun(int64_t run_id, const std::string& status) {
   impl_->Do("finish run " + std::to_string(run_id), [&] {
     WriteTxn txn(impl_->db);

@@ -376,6 +376,8 @@ class StateStore {
   /// Runs of @p flow ("" = of every flow), newest first, at most @p limit of them (limit <= 0:
   /// all).
   std::vector<Run> ListRuns(const std::string& flow, int limit);
+  /// Finished runs (status not "running") that ended before @p ended_before_ms, oldest first.
+  std::vector<Run> ListRunsEndedBefore(int64_t ended_before_ms);
   /// Sets the final @p status of run @p run_id and its end time; throws when it does not exist.
   void FinishRun(int64_t run_id, const std::string& status);
   /// Deletes finished runs (and their job states) that ended before @p older_than_ms; returns how

@@ -162,12 +162,9 @@ void Runs::Finish(const RunInfo& run, const std::string& status) { store_->Finis
 
 std::vector<RunInfo> Runs::Prune(int64_t older_than_ms, bool dry_run) {
   std::vector<RunInfo> out;
-  for (const auto& r : store_->ListRuns("", 0)) {
-    if (r.ended_ms <= 0 || r.ended_ms >= older_than_ms) continue;
-    if (r.status == "running" || r.status == "held" || r.status == "incomplete") continue;
-    out.push_back(FromRow(r));
-  }
-  std::reverse(out.begin(), out.end());
+  // Only the expired rows are read: every run calls this.
+  for (const auto& r : store_->ListRunsEndedBefore(older_than_ms))
+    if (r.status != "held" && r.status != "incomplete") out.push_back(FromRow(r));
   if (dry_run) return out;
   for (const RunInfo& run : out) {
     // Logs first: a run whose rows are gone can no longer be found to remove them.

@@ -1422,6 +1422,12 @@ TEST_CASE("state: job runs and job states round-trip") {
   CHECK(store->ListRuns("nightly", 1).front().status == "failed");
 
   // Only finished runs that ended before the cutoff go, with their job states.
+  // The same runs are those listed as ended before the cutoff.
+  const auto ended = store->ListRunsEndedBefore(clock.now + 1);
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].id == r2);
+  CHECK(ended[0].status == "failed");
+  CHECK(store->ListRunsEndedBefore(0).empty());
   CHECK(store->PruneRuns(clock.now + 1) == 1);
   CHECK_FALSE(store->GetRun(r2));
   CHECK(store->GetJobStates(r2).empty());

@@ -343,13 +343,13 @@ TEST_SUITE("hops::ssh") {
     CHECK(GoneWithin("sleep " + mark, 3s));
 
     // A group that ignores SIGTERM gets SIGKILL after the grace period.
-    const std::string stubborn = "1000." + Unique();
-    c = Shell("trap '' TERM; sleep " + stubborn + " & sleep " + stubborn + "1; wait");
+    const std::string ignores_term = "1000." + Unique();
+    c = Shell("trap '' TERM; sleep " + ignores_term + " & sleep " + ignores_term + "1; wait");
     c.timeout = 500ms;
     c.kill_grace = 500ms;
     r = s.Run(c);
     CHECK(r.end == ProcessEnd::kTimedOut);
-    CHECK(GoneWithin("sleep " + stubborn, 3s));
+    CHECK(GoneWithin("sleep " + ignores_term, 3s));
 
     // Timed out before the remote script even started (the login shell is slower than 1 ms):
     // it is stopped as soon as it reports its pid.
