@@ -12,7 +12,11 @@ printed) that serves:
   work (with their session token) for EC2.
 - An IMDSv2 stub (PUT /latest/api/token, then GET /latest/meta-data/...) and a container
   credentials endpoint (GET /container/credentials).
-- /_mock/stats (GET, JSON counters) and /_mock/config (POST, JSON: change fault injection).
+- /_mock/stats (GET, JSON counters) and /_mock/config (POST, JSON: change fault injection; set
+  the mock's clock with "clock": ISO-8601 instant; "launch": [fixture entries] adds instances and
+  "remove": [ids] makes instances vanish, as EC2 forgets terminated ones).
+- --history FILE: every instance state change as one JSON line {"time" (the mock's clock),
+  "id", "region", "from", "to"}, so a test can read what happened to an instance and when.
 
 Every EC2 and STS request must carry a valid SigV4 signature made with a known key (--key, plus
 the temporary keys handed out); anything else gets the real error XML (AuthFailure,
@@ -166,6 +170,8 @@ class World:
                       "auth_failures": 0, "verified": 0, "dry_runs": 0, "imds_tokens": 0,
                       "container": 0, "assumed": [], "max_results": [], "dates": []}
         self.ec2_count = 0
+        self.clock = None  # a fixed instant (datetime) set by /_mock/config, else the real time
+        self.history = args.history
         self.instances = {}
         self.order = []
         kms = set(filter(None, (args.kms_fail or "").split(",")))
@@ -253,7 +259,22 @@ class World:
             self._set(inst, "terminated", ("Client.UserInitiatedShutdown", "Client.UserInitiatedShutdown: User initiated shutdown"))
 
     def _set(self, inst, state, reason):
+        before = inst["state"]
         inst["state"], inst["reason"], inst["since"], inst["cache"] = state, reason, time.monotonic(), None
+        if before != state:
+            self.record(inst, before, state)
+
+    def now(self):
+        return self.clock or datetime.now(timezone.utc)
+
+    def record(self, inst, before, after):
+        """Appends one state change to --history."""
+        if not self.history:
+            return
+        line = json.dumps({"time": now_iso(self.now()), "id": inst["id"], "region": inst["region"],
+                           "from": before, "to": after})
+        with open(self.history, "a") as f:
+            f.write(line + "\n")
 
     def sees(self, key, inst):
         """Whether the caller with access key @key sees @inst (always, unless --accounts)."""
@@ -506,6 +527,18 @@ class Handler(BaseHTTPRequestHandler):
                     w.fail_regions = set(cfg["fail_regions"])
                 if "deny" in cfg:
                     w.deny = set(cfg["deny"])
+                if "clock" in cfg:
+                    w.clock = datetime.fromisoformat(cfg["clock"].replace("Z", "+00:00")) if cfg["clock"] else None
+                for spec in cfg.get("launch", []):
+                    inst = w._from_fixture(spec, w.imds_region)
+                    inst["launch"] = now_iso(w.now())
+                    w._add(inst)
+                    w.record(inst, "", inst["state"])
+                for iid in cfg.get("remove", []):
+                    if iid in w.instances:
+                        w.record(w.instances[iid], w.instances[iid]["state"], "")
+                        del w.instances[iid]
+                        w.order.remove(iid)
                 if cfg.get("reset_states"):
                     for inst in w.instances.values():
                         w._set(inst, inst["initial"][0], inst["initial"][1])
@@ -785,6 +818,7 @@ def main():
     p.add_argument("--fail-region", help="comma-separated regions whose EC2 calls fail with AuthFailure")
     p.add_argument("--deny-role", help="comma-separated role ARNs STS refuses")
     p.add_argument("--imds-region", help="the region IMDS reports (default: the first of --regions)")
+    p.add_argument("--history", help="append every instance state change to this file (JSON lines)")
     p.add_argument("--container-token", help="the Authorization value the container endpoint wants")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -93,12 +93,16 @@ start_sshd_hosts() {
   user=$(id -un)
   mkdir -p "$ssh"
   # Keys: the user's and one per host, made in parallel.
+  # Waits for the key jobs only: a bare `wait` would also wait for peers started before.
+  local keygens=()
   ssh-keygen -q -t ed25519 -N '' -C hops-test -f "$ssh/id_ed25519" &
+  keygens+=($!)
   for ((i = 1; i <= n; i++)); do
     mkdir -p "$ssh/host$i"
     ssh-keygen -q -t ed25519 -N '' -C hops-test -f "$ssh/host$i/host_key" &
+    keygens+=($!)
   done
-  wait
+  wait "${keygens[@]}"
   cp "$ssh/id_ed25519.pub" "$ssh/authorized_keys"
   mapfile -t SSHD_PORTS < <(sshd_free_ports "$n")
   if [[ ${#SSHD_PORTS[@]} -ne $n ]]; then echo "cannot find $n free ports"; exit 1; fi
