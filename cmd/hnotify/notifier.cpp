@@ -238,8 +238,11 @@ void Notifier::ReleaseGroup(const std::string& gkey) {
     e.key = "hnotify/summary/" + route + (label.empty() ? "" : "/" + label);
     e.status = rec.value("worst", "info");
     e.severity = ParseSeverity(e.status) ? e.status : "info";
-    e.summary = ja ? "他 " + std::to_string(held) + " 件の通知 (" + where + "; " + counts + ")"
-                   : std::to_string(held) + " more alert" + (held == 1 ? "" : "s") + " " + where + " (" + counts + ")";
+    // "more" only when some of the window's notifications went out one by one (limit > 0).
+    const bool more = rec.value("sent", 0) > 0;
+    e.summary = ja ? std::string(more ? "他 " : "") + std::to_string(held) + " 件の通知 (" + where + "; " + counts + ")"
+                   : std::to_string(held) + (more ? " more" : "") + " alert" + (held == 1 ? "" : "s") + " " + where +
+                         " (" + counts + ")";
     if (rec.contains("scope")) e.scope = rec["scope"].get<std::string>();
     e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
     e.data = {{"count", held}, {"statuses", rec["statuses"]}, {"keys", rec["keys"]}, {"route", route},
@@ -387,6 +390,13 @@ Accepted Notifier::Accept(const Event& e) {
     return std::any_of(picks.begin(), picks.end(), [&](const Pick& p) { return p.channel == ch; });
   };
   const std::string what = Printable(e.key, 200) + " " + Printable(e.status, 40);
+  // A check that did not run (its calendar is closed) or whose parent failed (the parent's own
+  // alert tells) is no news: hmon-check(5) promises one alert for one broken host.
+  if (e.kind == "monitor.result" && (e.status == "suppressed" || e.status == "unreachable")) {
+    Verbose(what + ": the check " + (e.status == "suppressed" ? "did not run" : "depends on a failed one") +
+            ": nothing to send");
+    return acc;
+  }
   bool from_record = false;
   if (ok) {
     // A recovery goes where its problem went (and to the routes that match it).

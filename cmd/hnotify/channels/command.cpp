@@ -17,8 +17,13 @@ namespace hops::notify {
 
 namespace {
 
-/// Variables of hnotify's own environment the program gets.
-const char* const kInherited[] = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "SSH_AUTH_SOCK"};
+/// Variables of hnotify's own environment the program gets: the basics, and where the hops
+/// settings, state and inventory are, so that a hops tool it starts (hjob-run --events -, an
+/// hnotify of an upper tier) works on the same ones.
+const char* const kInherited[] = {"PATH",        "HOME",           "USER",           "LOGNAME",
+                                  "LANG",        "LC_ALL",         "TZ",             "SSH_AUTH_SOCK",
+                                  "HOPS_CONFIG", "HOPS_STATE_DIR", "HOPS_INVENTORY", "XDG_CONFIG_HOME",
+                                  "XDG_STATE_HOME"};
 
 bool SecretEnvName(std::string_view name) {
   const std::string n = Lower(name);
@@ -47,8 +52,10 @@ class Command : public Channel {
     o.what = "command";
     for (const Template& t : argv) o.argv.push_back(t.Render(ctx));
     std::vector<std::string> vars;
-    for (const char* name : kInherited)
-      if (const char* v = std::getenv(name)) vars.push_back(std::string(name) + "=" + v);
+    for (const char* name : kInherited) {
+      const bool own = std::any_of(env.begin(), env.end(), [&](const ValueSpec& v) { return v.name == name; });
+      if (const char* v = std::getenv(name); v && !own) vars.push_back(std::string(name) + "=" + v);
+    }
     std::string err;
     for (const ValueSpec& v : env) {
       std::optional<std::string> value = ValueOf(v, ctx, &err);

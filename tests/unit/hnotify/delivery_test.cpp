@@ -357,15 +357,21 @@ TEST_CASE("delivery: command: the event on stdin and in HOPS_EVENT_*, exit codes
   const std::string dir = hops::testing::MakeTempDir("hops-hnotify");
   const std::string script = hops::testing::WriteScript(dir, "notify.sh",
       "cat > \"$OUT/stdin\"\n"
-      "env | grep -E '^(HOPS_|PAGER_)' | sort > \"$OUT/env\"\n"
+      "env | grep -E '^(HOPS_|PAGER_|XDG_|SECRET_)' | sort > \"$OUT/env\"\n"
       "printf '%s\\n' \"$@\" > \"$OUT/args\"\n"
       "echo \"failing on purpose\" >&2\n"
       "exit $(cat \"$OUT/code\")\n");
   hops::testing::WriteFile(dir + "/code", "0\n");
   ::setenv("HOPS_TEST_PAGER_TOKEN", "pt-0123456789", 1);
+  // Where the hops settings, state and inventory are reaches the program (a hops tool it starts
+  // works on the same ones), and a variable of the channel's env wins; nothing else does.
+  ::setenv("HOPS_STATE_DIR", (dir + "/state").c_str(), 1);
+  ::setenv("HOPS_INVENTORY", (dir + "/inventory.yaml").c_str(), 1);
+  ::setenv("XDG_CONFIG_HOME", (dir + "/config").c_str(), 1);
+  ::setenv("SECRET_OF_HNOTIFY", "not-for-commands", 1);
   Rig rig("channels:\n  cmd:\n    type: command\n    argv: [" + script +
                             ", '{{title}}', 'a b; $(id)']\n    timeout: 2s\n"
-                            "    env: {OUT: " + dir + ", PAGER_TOKEN: {value_env: HOPS_TEST_PAGER_TOKEN}}\n"
+                            "    env: {OUT: " + dir + ", PAGER_TOKEN: {value_env: HOPS_TEST_PAGER_TOKEN}, XDG_CONFIG_HOME: /cfg}\n"
                             "routes:\n  - {channels: [cmd]}\n");
   Event e = MonitorEvent("hmon-check/db/web01", "critical", "ok");
   e.node = "web01";
@@ -383,6 +389,15 @@ TEST_CASE("delivery: command: the event on stdin and in HOPS_EVENT_*, exit codes
   CHECK(env.find("HOPS_NOTIFY_REASON=problem\n") != std::string::npos);
   CHECK(env.find("HOPS_NOTIFY_ATTEMPT=1\n") != std::string::npos);
   CHECK(env.find("PAGER_TOKEN=pt-0123456789\n") != std::string::npos);
+  CHECK(env.find("HOPS_STATE_DIR=" + dir + "/state\n") != std::string::npos);
+  CHECK(env.find("HOPS_INVENTORY=" + dir + "/inventory.yaml\n") != std::string::npos);
+  CHECK(env.find("XDG_CONFIG_HOME=/cfg\n") != std::string::npos);
+  CHECK(env.find("XDG_CONFIG_HOME=" + dir) == std::string::npos);
+  CHECK(env.find("SECRET_OF_HNOTIFY") == std::string::npos);
+  ::unsetenv("HOPS_STATE_DIR");
+  ::unsetenv("HOPS_INVENTORY");
+  ::unsetenv("XDG_CONFIG_HOME");
+  ::unsetenv("SECRET_OF_HNOTIFY");
 
   auto outcome = [&](const std::string& code, const std::string& key) {
     hops::testing::WriteFile(dir + "/code", code + "\n");

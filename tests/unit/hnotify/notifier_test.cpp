@@ -226,5 +226,28 @@ TEST_CASE("info events and events no route takes") {
   CHECK(rig.log.back() == "k critical: no route matches");
 }
 
+TEST_CASE("suppressed and unreachable check results are not sent, and the problem they interrupt stays open") {
+  Rig rig(std::string(kTwoChannels) + "routes:\n  - {channels: [a]}\n", 1);
+  auto info = [](const std::string& status, const std::string& previous) {
+    Event e = MonitorEvent("hmon-check/web-tls/web1", status, previous);
+    e.severity = "info";
+    return e;
+  };
+  // Its calendar closed, the check did not run: no mail for every check at each maintenance.
+  CHECK(rig.n.Accept(info("suppressed", "ok")).ids.empty());
+  CHECK(rig.log.back() == "hmon-check/web-tls/web1 suppressed: the check did not run: nothing to send");
+  // Its parent failed: the parent's alert is the one alert.
+  CHECK(rig.n.Accept(info("unreachable", "ok")).ids.empty());
+  CHECK(rig.log.back() == "hmon-check/web-tls/web1 unreachable: the check depends on a failed one: nothing to send");
+  CHECK(Spooled(rig).empty());
+  // A problem sent before stays open through them, and its recovery is sent.
+  CHECK(rig.n.Accept(MonitorEvent("hmon-check/web-tls/web1", "critical", "ok")).ids.size() == 1);
+  CHECK(rig.n.Accept(info("unreachable", "critical")).ids.empty());
+  CHECK(rig.n.Accept(info("suppressed", "critical")).ids.empty());
+  CHECK(rig.n.Accept(MonitorEvent("hmon-check/web-tls/web1", "ok", "critical")).ids.size() == 1);
+  CHECK(Spooled(rig) == std::vector<std::string>{"a problem critical hmon-check/web-tls/web1",
+                                                 "a recovery ok hmon-check/web-tls/web1"});
+}
+
 }  // namespace
 }  // namespace hops::notify
