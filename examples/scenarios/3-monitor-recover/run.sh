@@ -181,7 +181,8 @@ say "The agents are back: their 50 recoveries came as one summary too."
 told
 
 title "5. A maintenance day: the ops calendar is closed"
-today=$(date -u +%F)
+# Today and tomorrow (UTC, the calendar's zone), so that a run across midnight stays closed.
+today="$(date -u +%F), $(date -u -d tomorrow +%F)"
 sed -i "s/closed: \[\]/closed: [$today]   # maintenance/" calendars.yaml
 step hcal -f calendars.yaml is-open ops
 nginx_stop
