@@ -953,10 +953,12 @@ RunOutcome ExecuteRun(Runs* runs, const RunInfo& run, const FlowDef& flow,
   runs->Finish(run, out.status);
   std::map<std::string, int> counts;
   int total = 0;
+  std::vector<JobRecord> failed;
   for (const auto& j : runs->Jobs(run)) {
     if (j.job.find('@') != std::string::npos) continue;  // handlers and JOB@NODE rows
     ++counts[j.state];
     ++total;
+    if (j.state == "failed") failed.push_back(j);
   }
   out.summary = std::to_string(total) + " job" + (total == 1 ? "" : "s");
   std::string parts;
@@ -965,7 +967,7 @@ RunOutcome ExecuteRun(Runs* runs, const RunInfo& run, const FlowDef& flow,
     parts += (parts.empty() ? ": " : ", ") + std::to_string(counts[st]) + " " + st;
   }
   out.summary += parts;
-  ex.Report([&](Reporter& r) { r.RunEnded(run, out.status, out.summary); });
+  ex.Report([&](Reporter& r) { r.RunEnded(run, out.status, out.summary, failed); });
   return out;
 }
 
