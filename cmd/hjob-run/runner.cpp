@@ -112,6 +112,20 @@ class Execution {
       if (t == name || StartsWith(t, name + "/")) return true;
     return false;
   }
+  /// Whether the earlier result @p prev of one node of job @p name stands (resume): a node that
+  /// ended well does, unless its job runs again on purpose (--from, --only: every node again;
+  /// --warnings: the nodes that ended with a warning).
+  bool KeepNode(const std::string& name, const JobRecord& prev) const {
+    if (prev.state != "success" && prev.state != "warning") return false;
+    switch (plan_->mode) {
+      case ResumePlan::Mode::kFrom: return !from_set_.count(name) && !IsTargetOrAncestor(name);
+      case ResumePlan::Mode::kOnly: return false;
+      case ResumePlan::Mode::kWarnings: return prev.state == "success";
+      case ResumePlan::Mode::kFailed:
+      case ResumePlan::Mode::kNext: break;
+    }
+    return true;
+  }
 
   JobRecord RunJob(const FlowDef& flow, const JobDef& def, const std::string& name,
                    std::vector<std::pair<std::string, std::string>> env,
@@ -522,10 +536,10 @@ void Execution::RunOnNodes(const JobDef& def, const std::vector<std::pair<std::s
   for (size_t i = 0; i < total; ++i) {
     results[i].job = rec->job + "@" + nodes[i];
     results[i].output_name = def.output;
-    // Resume: a (job, node) pair that ended well before is not run again.
+    // Resume: a (job, node) pair that ended well before is not run again, unless asked for.
     if (!plan_) continue;
     auto it = plan_->previous.find(results[i].job);
-    if (it != plan_->previous.end() && (it->second.state == "success" || it->second.state == "warning")) {
+    if (it != plan_->previous.end() && KeepNode(rec->job, it->second)) {
       results[i] = it->second;
       kept[i] = true;
     }
