@@ -76,6 +76,8 @@ step hjob-run graph night-close.yaml
 step hjob-run validate night-close.yaml
 say "Where each job runs, with the tier's nodes from the inventory:"
 step hjob-run run night-close.yaml -p hosts=/srv -p lb_dir=/var/lib/lb --dry-run
+say "hnotify sends a failed run (and later its recovery) to a webhook and by mail:"
+step hnotify -c notify.yaml validate
 say "Cron starts it at 23:30 Tokyo time (14:30 UTC), but only on a business night: hcal
 answers from calendars.yaml (Monday 7 December is one, Saturday the 12th is not)."
 step hcal -f calendars.yaml is-open --at 2026-12-07T23:30+09:00 night-close
