@@ -953,7 +953,15 @@ int CmdGraph(const Options& o) {
   auto flow = LoadFlowFile(o.file);
   auto label = [](const JobDef& j) {
     switch (j.kind) {
-      case JobKind::kRun: return std::string("run");
+      case JobKind::kRun: {
+        // A script, and where it runs: "script backup.sh on ${tier} (any)".
+        std::string text = j.script.empty() ? "run" : "script " + j.script;
+        std::string on;
+        for (const auto* names : {&j.on.nodes, &j.on.scopes})
+          for (const auto& n : *names) on += (on.empty() ? " on " : ", ") + n;
+        if (!on.empty() && j.on.mode != TargetSpec::Mode::kAll) on += std::string(" (") + TargetModeName(j.on.mode) + ")";
+        return text + on;
+      }
       case JobKind::kFlow: return "flow " + j.flow_file;
       case JobKind::kApproval: return std::string("approval");
       case JobKind::kWait: return std::string("wait");

@@ -98,11 +98,25 @@ void ConsoleReporter::NodeEnded(const RunInfo& run, const JobRecord& job, const 
            (reason.empty() ? "" : "  " + reason));
 }
 
-void ConsoleReporter::RunEnded(const RunInfo& run, const std::string& status, const std::string& summary) {
+Event RunEndedEvent(const RunInfo& run, const std::string& status, const std::string& summary,
+                    const std::vector<JobRecord>& failed) {
+  std::string at;
+  auto names = nlohmann::ordered_json::array();
+  for (const auto& j : failed) {
+    at += (at.empty() ? " at " : ", ") + j.job + (j.reason.empty() ? "" : " (" + Printable(j.reason, 200) + ")");
+    names.push_back(j.job);
+  }
+  Event e = JobEvent(run, nullptr, status, "run " + run.id + " of flow '" + run.flow + "' " + status + at + ": " + summary);
+  if (!failed.empty()) e.data["failed_jobs"] = std::move(names);
+  return e;
+}
+
+void ConsoleReporter::RunEnded(const RunInfo& run, const std::string& status, const std::string& summary,
+                               const std::vector<JobRecord>& failed) {
   RunInfo ended = run;
   ended.ended_ms = clock_->NowMs();
   if (ended.started_ms == 0) ended.started_ms = start_ms_;
-  if (json_) WriteEvent(JobEvent(ended, nullptr, status, "run " + run.id + " of flow '" + run.flow + "' " + status + ": " + summary));
+  if (json_) WriteEvent(RunEndedEvent(ended, status, summary, failed));
   else if (text_) std::printf("run %s\t%s\t%s\n", run.id.c_str(), status.c_str(), summary.c_str());
   Progress("run " + run.id + " " + status + ": " + summary);
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cmd/hjob-run/runner.hpp"
 #include "common/event.hpp"
@@ -25,7 +26,8 @@ class ConsoleReporter : public Reporter {
   void JobEnded(const RunInfo& run, const JobRecord& job) override;
   void JobDispatched(const RunInfo& run, const JobRecord& job, size_t nodes, size_t width) override;
   void NodeEnded(const RunInfo& run, const JobRecord& job, const std::string& node, const JobRecord& result) override;
-  void RunEnded(const RunInfo& run, const std::string& status, const std::string& summary) override;
+  void RunEnded(const RunInfo& run, const std::string& status, const std::string& summary,
+                const std::vector<JobRecord>& failed) override;
 
  private:
   void Progress(const std::string& line);
@@ -36,6 +38,12 @@ class ConsoleReporter : public Reporter {
 
 /// The event of a job state (kind job.step) or, with an empty @p job, of the run (job.run).
 Event JobEvent(const RunInfo& run, const JobRecord* job, const std::string& status, const std::string& summary);
+
+/// The event of the end of a run (job.run): its summary names the jobs that failed and why
+/// ("failed at backup (exit 3: disk full): 5 jobs: ..."), and data.failed_jobs lists them, so
+/// that a notification of the run says where it stopped.
+Event RunEndedEvent(const RunInfo& run, const std::string& status, const std::string& summary,
+                    const std::vector<JobRecord>& failed);
 
 /// The event severity of a job or run status.
 std::string SeverityOf(const std::string& status);

@@ -112,6 +112,20 @@ class Execution {
       if (t == name || StartsWith(t, name + "/")) return true;
     return false;
   }
+  /// Whether the earlier result @p prev of one node of job @p name stands (resume): a node that
+  /// ended well does, unless its job runs again on purpose (--from, --only: every node again;
+  /// --warnings: the nodes that ended with a warning).
+  bool KeepNode(const std::string& name, const JobRecord& prev) const {
+    if (prev.state != "success" && prev.state != "warning") return false;
+    switch (plan_->mode) {
+      case ResumePlan::Mode::kFrom: return !from_set_.count(name) && !IsTargetOrAncestor(name);
+      case ResumePlan::Mode::kOnly: return false;
+      case ResumePlan::Mode::kWarnings: return prev.state == "success";
+      case ResumePlan::Mode::kFailed:
+      case ResumePlan::Mode::kNext: break;
+    }
+    return true;
+  }
 
   JobRecord RunJob(const FlowDef& flow, const JobDef& def, const std::string& name,
                    std::vector<std::pair<std::string, std::string>> env,
@@ -522,10 +536,10 @@ void Execution::RunOnNodes(const JobDef& def, const std::vector<std::pair<std::s
   for (size_t i = 0; i < total; ++i) {
     results[i].job = rec->job + "@" + nodes[i];
     results[i].output_name = def.output;
-    // Resume: a (job, node) pair that ended well before is not run again.
+    // Resume: a (job, node) pair that ended well before is not run again, unless asked for.
     if (!plan_) continue;
     auto it = plan_->previous.find(results[i].job);
-    if (it != plan_->previous.end() && (it->second.state == "success" || it->second.state == "warning")) {
+    if (it != plan_->previous.end() && KeepNode(rec->job, it->second)) {
       results[i] = it->second;
       kept[i] = true;
     }
@@ -953,10 +967,12 @@ RunOutcome ExecuteRun(Runs* runs, const RunInfo& run, const FlowDef& flow,
   runs->Finish(run, out.status);
   std::map<std::string, int> counts;
   int total = 0;
+  std::vector<JobRecord> failed;
   for (const auto& j : runs->Jobs(run)) {
     if (j.job.find('@') != std::string::npos) continue;  // handlers and JOB@NODE rows
     ++counts[j.state];
     ++total;
+    if (j.state == "failed") failed.push_back(j);
   }
   out.summary = std::to_string(total) + " job" + (total == 1 ? "" : "s");
   std::string parts;
@@ -965,7 +981,7 @@ RunOutcome ExecuteRun(Runs* runs, const RunInfo& run, const FlowDef& flow,
     parts += (parts.empty() ? ": " : ", ") + std::to_string(counts[st]) + " " + st;
   }
   out.summary += parts;
-  ex.Report([&](Reporter& r) { r.RunEnded(run, out.status, out.summary); });
+  ex.Report([&](Reporter& r) { r.RunEnded(run, out.status, out.summary, failed); });
   return out;
 }
 

@@ -58,7 +58,10 @@ class Reporter {
   /// Node @p node of job @p job ended: @p result is its JOB@NODE record.
   virtual void NodeEnded(const RunInfo& /*run*/, const JobRecord& /*job*/, const std::string& /*node*/,
                          const JobRecord& /*result*/) {}
-  virtual void RunEnded(const RunInfo& /*run*/, const std::string& /*status*/, const std::string& /*summary*/) {}
+  /// The run ended with @p status; @p failed are its jobs that failed (sub-flow jobs as
+  /// CALLER/JOB, nodes' rows left out), in the flow's order.
+  virtual void RunEnded(const RunInfo& /*run*/, const std::string& /*status*/, const std::string& /*summary*/,
+                        const std::vector<JobRecord>& /*failed*/) {}
 };
 
 /// Which jobs of an earlier attempt of the run `resume` runs again.

@@ -1,5 +1,5 @@
 # graph draws a flow as a text tree, Graphviz DOT or a Mermaid flowchart; --dry-run prints the
-# plan in the order the jobs would run.
+# plan in the order the jobs would run. A job names the script it runs and the nodes it runs on.
 source "$HOPS_SOURCE_DIR/tests/cli/lib/hjob-run.sh"
 cat > sub.yaml <<'YAML'
 name: sub
@@ -23,3 +23,15 @@ rn hjob-run graph flow.yaml
 rn hjob-run graph flow.yaml --format dot
 rn hjob-run graph flow.yaml --format mermaid
 rn hjob-run run flow.yaml --dry-run
+printf '#!/bin/sh\ntar -czf /backup/app.tar.gz /srv/app\n' > dump.sh
+cat > remote.yaml <<'YAML'
+name: remote
+params: {tier: tokyo/web}
+jobs:
+  stop: {run: 'systemctl stop app', on: {scope: "${tier}", parallel: 2}}
+  dump: {script: [dump.sh, --full], on: {scope: "${tier}", mode: any}, needs: stop}
+  clean: {run: [rm, -f, /tmp/app.lock], on: [web1, web2], needs: stop}
+  local: {script: dump.sh, needs: [dump, clean]}
+YAML
+rn hjob-run graph remote.yaml
+rn hjob-run graph remote.yaml --format mermaid

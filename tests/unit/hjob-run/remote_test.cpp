@@ -305,4 +305,33 @@ TEST_SUITE("hjob-run remote") {
     CHECK(Slurp(f.dir + "/count.c") == "x\n");
     CHECK(f.States(run)["j@b"] == "success");
   }
+
+  TEST_CASE("resume --from and --only run a job again on every node, --warnings on its warning nodes") {
+    Fixture f;
+    // b ends with a warning (exit 1) until the file 'fixed' exists.
+    f.Load("name: again\nparallel: 1\njobs:\n"
+           "  first: {run: [true]}\n"
+           "  j: {on: {nodes: [a, b]}, needs: first, end_values: {warning: '1'}, run: 'echo x >> " + f.dir +
+           "/count.$HOPS_NODE; test \"$HOPS_NODE\" != b || test -e " + f.dir + "/fixed || exit 1'}\n");
+    const RunInfo run = f.NewRun();
+    CHECK(f.Execute(run).status == "warning");
+    auto resume = [&](ResumePlan::Mode mode, std::set<std::string> targets) {
+      ResumePlan plan;
+      plan.mode = mode;
+      plan.targets = std::move(targets);
+      for (auto& r : f.runs.Jobs(run)) plan.previous[r.job] = r;
+      f.runs.Reopen(run);
+      return f.Execute(run, &plan).status;
+    };
+    CHECK(resume(ResumePlan::Mode::kWarnings, {"j"}) == "warning");
+    CHECK(Slurp(f.dir + "/count.a") == "x\n");
+    CHECK(Slurp(f.dir + "/count.b") == "x\nx\n");
+    hops::testing::WriteFile(f.dir + "/fixed", "");
+    CHECK(resume(ResumePlan::Mode::kFrom, {"first"}) == "success");
+    CHECK(Slurp(f.dir + "/count.a") == "x\nx\n");
+    CHECK(Slurp(f.dir + "/count.b") == "x\nx\nx\n");
+    CHECK(resume(ResumePlan::Mode::kOnly, {"j"}) == "success");
+    CHECK(Slurp(f.dir + "/count.a") == "x\nx\nx\n");
+    CHECK(Slurp(f.dir + "/count.b") == "x\nx\nx\nx\n");
+  }
 }
