@@ -61,13 +61,13 @@ mock_config "{\"launch\": [$(instance i-0a1b2c3d4e5f00003 web-3 web us-east-1c 3
 kill "${SSHD_PIDS[0]}"
 wait "${SSHD_PIDS[0]}" 2>/dev/null || true
 SSHD_PIDS[0]=
-say "The next sync (from cron: see crontab) writes the change as hops events. hjob-run runs the \
-set-up flow once for each cloud.node.added event, on the node it names, over SSH with the host \
-key checked; hnotify tells the ops webhook what changed."
+say "The next sync (from cron: see crontab) writes the inventory and prints the change as hops \
+events. hjob-run, reading them from the pipe, runs the set-up flow once for each \
+cloud.node.added event, on the node it names, over SSH with the host key checked; hnotify \
+tells the ops webhook what changed (the events were kept in changes.jsonl on the way)."
 step hscope-sync -f scopes.yaml sync --check
-step_sh "hscope-sync -f scopes.yaml sync --format json > changes.jsonl"
+step_sh "hscope-sync -f scopes.yaml sync --format json | tee changes.jsonl | hjob-run run node-setup.yaml --events -"
 step_sh "grep -o '\"kind\":\"[^\"]*\",\"key\":\"[^\"]*\"' changes.jsonl"
-step hjob-run run node-setup.yaml --events changes.jsonl
 step_sh "hnotify -c notify.yaml send < changes.jsonl"
 say "The set-up left its file on machine 3, and on no other:"
 step_sh "ls ssh/host*/hops-setup.done"
@@ -76,8 +76,7 @@ step cat ssh/host3/hops-setup.done
 title "3. Nothing changed: nothing runs"
 say "The next cron run finds the same instances: the inventory is left alone, no event asks for \
 a set-up, and the webhook hears nothing new."
-step_sh "hscope-sync -f scopes.yaml sync --format json > changes.jsonl"
-step hjob-run run node-setup.yaml --events changes.jsonl
+step_sh "hscope-sync -f scopes.yaml sync --format json | tee changes.jsonl | hjob-run run node-setup.yaml --events -"
 step_sh "hnotify -c notify.yaml send < changes.jsonl"
 
 title "4. Monitoring follows, with no edit"
