@@ -51,7 +51,7 @@ step_sh "grep -A3 '^  web-1:' inventory.yaml"
 say "web-1 and web-2 are in service already: this first sync only takes stock, nothing is set up. \
 The monitor is defined on the scope role/web, not on node names; it checks that each web \
 server's SSH daemon answers. Every result goes to hnotify, which tells the ops webhook about \
-problems only: nothing to say today."
+problems only: nothing to say today. db-1 is in role/db: the monitor leaves it alone."
 step_sh "hmon-check run -f monitors.yaml --format json | hnotify -c notify.yaml send"
 
 title "2. The auto scaling group replaces web-1 with web-3"
@@ -72,6 +72,8 @@ step_sh "hnotify -c notify.yaml send < changes.jsonl"
 say "The set-up left its file on machine 3, and on no other:"
 step_sh "ls ssh/host*/hops-setup.done"
 step cat ssh/host3/hops-setup.done
+say "The last number of ssh_connection is the port of the sshd that ran the set-up: machine 3's \
+(${SSHD_PORTS[2]})."
 
 title "3. Nothing changed: nothing runs"
 say "The next cron run finds the same instances: the inventory is left alone, no event asks for \
@@ -90,6 +92,7 @@ kill "${SSHD_PIDS[2]}"
 wait "${SSHD_PIDS[2]}" 2>/dev/null || true
 SSHD_PIDS[2]=
 step_sh "hmon-check run -f monitors.yaml --format json | hnotify -c notify.yaml send"
+say "What the ops webhook received, in all:"
 step_sh "python3 -c 'import json; [print(json.loads(json.loads(l)[\"body\"])[\"event\"][\"summary\"]) for l in open(\"receiver/requests.jsonl\")]'"
 
 title "What this showed"
