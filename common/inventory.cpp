@@ -28,6 +28,24 @@ const std::vector<std::string> kNodeKeys = {"name",   "address", "ssh",       "p
 const std::vector<std::string> kSshKeys = {"user", "port"};
 const std::vector<std::string> kScopeKeys = {"description"};
 
+std::string CheckMapKey(const std::string& key, const std::string& what) {
+  if (key.empty()) return what + " names must not be empty";
+  for (char c : key)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '=' || c == '{' || c == '}')
+      return "malformed " + what + " name '" + key + "': it must not contain '=', '{', '}' or control characters";
+  if (key.front() == ' ' || key.back() == ' ')
+    return "malformed " + what + " name '" + key + "': it must not start or end with a space";
+  return "";
+}
+
+std::string CheckSshUser(const std::string& user) {
+  if (user.empty()) return "'user' must not be empty (leave it out to use ssh's default)";
+  for (char c : user)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '@' || c == ':')
+      return "malformed ssh user '" + user + "': it must not contain spaces, '@' or ':'";
+  return "";
+}
+
 namespace {
 
 // Lines longer than this switch a mapping or list from flow style to block style in ToYaml().
@@ -85,26 +103,6 @@ std::string CheckAddress(const std::string& address) {
   if (digits_and_dots) return bad;  // a malformed IPv4 address such as 127.0.0.300
   if (address.front() == '.' || address.front() == '-' || address.find("..") != std::string::npos)
     return bad;
-  return "";
-}
-
-// "" when @p key can name a tag or attribute (and be written in tag:KEY=VALUE and {{...}}).
-std::string CheckMapKey(const std::string& key, const std::string& what) {
-  if (key.empty()) return what + " names must not be empty";
-  for (char c : key)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '=' || c == '{' || c == '}')
-      return "malformed " + what + " name '" + key + "': it must not contain '=', '{', '}' or control characters";
-  if (key.front() == ' ' || key.back() == ' ')
-    return "malformed " + what + " name '" + key + "': it must not start or end with a space";
-  return "";
-}
-
-// "" when @p user is a plausible ssh login name.
-std::string CheckSshUser(const std::string& user) {
-  if (user.empty()) return "'user' must not be empty (leave it out to use ssh's default)";
-  for (char c : user)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '@' || c == ':')
-      return "malformed ssh user '" + user + "': it must not contain spaces, '@' or ':'";
   return "";
 }
 

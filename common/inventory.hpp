@@ -64,6 +64,13 @@ bool operator==(const Scope& a, const Scope& b);
 /// (1.1 and 1.2), else double-quoted with escapes.
 std::string YamlScalar(const std::string& s);
 
+/// "" when @p key can name a tag or attribute (and be written in tag:KEY=VALUE and {{...}}), else
+/// why not; @p what ("tag", "attribute") names it in the message.
+std::string CheckMapKey(const std::string& key, const std::string& what);
+/// "" when @p user is a plausible ssh login name (not empty; no blank, control byte, '@' or ':'),
+/// else why not.
+std::string CheckSshUser(const std::string& user);
+
 /// True when @p id is a valid node id: [A-Za-z0-9._-]+, but not "." or "..".
 bool IsValidNodeId(const std::string& id);
 /// True when @p path is a valid scope path: segments of [A-Za-z0-9._-] and %XX escapes (two

@@ -406,6 +406,17 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
       }
     }
     values.insert(values.end(), given.begin(), given.end());
+    // Each run reads the inventory afresh, as if started on its own: the events may come from
+    // `hscope-sync sync --format json`, which writes the nodes they name only just before.
+    if (st.nodes) {
+      try {
+        LoadNodes(flow, o, &st);
+      } catch (const Error& ex) {
+        Warn("event line " + std::to_string(line_no) + ": " + ex.what());
+        worst = Worse(worst, kExitUsage);
+        continue;
+      }
+    }
     int code;
     try {
       const auto params = ResolveParams(flow, values);

@@ -147,6 +147,11 @@ void Report(const std::vector<Change>& changes, const inv::Inventory& after, con
     if (const inv::Node* n = after.FindNode(c.node)) {
       e.data["address"] = n->address;
       e.data["scopes"] = n->scopes;
+      if (n->ssh) {
+        e.data["ssh"] = nlohmann::ordered_json::object();
+        if (!n->ssh->user.empty()) e.data["ssh"]["user"] = n->ssh->user;
+        e.data["ssh"]["port"] = n->ssh->port;
+      }
       if (!n->attributes.empty()) e.data["attributes"] = n->attributes;
     }
     return e;

@@ -13,7 +13,7 @@ namespace hops::scope_sync {
 const std::vector<std::string> kTopKeys = {"version", "output", "sources", "scopes"};
 const std::vector<std::string> kAwsKeys = {"type",      "name",      "regions",      "filters",     "include",
                                            "exclude",   "states",    "hostnames",    "addresses",   "roles",
-                                           "external_id", "base_account", "scope_prefix"};
+                                           "external_id", "base_account", "scope_prefix", "ssh",         "attributes"};
 const std::vector<std::string> kStaticKeys = {"type", "name", "files"};
 const std::vector<std::string> kRuleKeys = {"scope", "match", "description"};
 const std::vector<std::string> kMatchFields = {"name", "id", "platform", "state", "region", "az", "vpc", "subnet"};
@@ -23,6 +23,14 @@ namespace {
 
 const std::vector<std::string> kStates = {"pending", "running", "shutting-down", "terminated", "stopping", "stopped"};
 const std::vector<std::string> kPlaceholderWords = {"platform", "id", "name"};
+// The attributes every synced node gets from its instance (aws::InventoryAttributes).
+const std::vector<std::string> kInstanceAttributes = {"cloud",         "cloud_id",   "region",    "az",
+                                                      "vpc",           "subnet",     "state",     "instance_type",
+                                                      "private_ip",    "public_ip",  "private_dns", "public_dns",
+                                                      "platform"};
+
+// A value template of @p owner at @p n, checked: its text.
+std::string ValueTemplate(const YamlDoc& doc, const YAML::Node& n, const std::string& owner);
 
 std::vector<std::string> Strings(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
   std::vector<std::string> out;
@@ -172,6 +180,31 @@ Source ParseSource(const YamlDoc& doc, const YAML::Node& n, size_t index) {
       doc.Fail(m.Get("scope_prefix"), "malformed scope path " + Quote(*prefix));
     a.scope_prefix = *prefix;
   }
+  if (m.Has("ssh")) {
+    MapReader ssh(doc, m.Get("ssh"), "'ssh' of " + what, {"user", "port"});
+    a.ssh = true;
+    if (ssh.Has("user")) {
+      a.ssh_user = ValueTemplate(doc, ssh.Get("user"), "the ssh user");
+      if (a.ssh_user.find("{{") == std::string::npos)
+        if (std::string e = inv::CheckSshUser(a.ssh_user); !e.empty()) doc.Fail(ssh.Get("user"), e);
+    }
+    if (ssh.Has("port")) {
+      a.ssh_port = ValueTemplate(doc, ssh.Get("port"), "the ssh port");
+      if (a.ssh_port.find("{{") == std::string::npos) ssh.Int("port", 1, 65535);
+    }
+  }
+  if (m.Has("attributes")) {
+    YAML::Node attrs = m.Get("attributes");
+    if (!attrs.IsMap()) doc.Fail(attrs, "'attributes' of " + what + " must be a mapping of names to values, got " + NodeTypeName(attrs));
+    for (auto it = attrs.begin(); it != attrs.end(); ++it) {
+      const std::string key = ScalarText(doc, it->first, "an attribute name");
+      if (std::string e = inv::CheckMapKey(key, "attribute"); !e.empty()) doc.Fail(it->first, e);
+      if (std::find(kInstanceAttributes.begin(), kInstanceAttributes.end(), key) != kInstanceAttributes.end())
+        doc.Fail(it->first, "attribute " + Quote(key) + " of " + what + " is set from the instance; give it another name");
+      if (a.attributes.count(key)) doc.Fail(it->first, "duplicate attribute " + Quote(key) + " in " + what);
+      a.attributes[key] = ValueTemplate(doc, it->second, "attribute " + Quote(key));
+    }
+  }
   return s;
 }
 
@@ -222,6 +255,26 @@ std::optional<std::string> Substitute(const std::string& tmpl, std::string* err,
 }
 
 }  // namespace
+
+namespace {
+
+std::string ValueTemplate(const YamlDoc& doc, const YAML::Node& n, const std::string& owner) {
+  const std::string text = ScalarText(doc, n, owner);
+  if (std::string e = CheckValueTemplate(text); !e.empty()) doc.Fail(n, e);
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> ExpandValue(const std::string& tmpl, const inv::Node& node) {
+  return Substitute(tmpl, nullptr, [&](const std::string& name) { return FieldValue(name, node); });
+}
+
+std::string CheckValueTemplate(const std::string& tmpl) {
+  std::string err;
+  Substitute(tmpl, &err, [](const std::string&) { return std::optional<std::string>("x"); });
+  return err;
+}
 
 std::optional<std::string> ExpandScope(const std::string& tmpl, const inv::Node& node) {
   std::optional<std::string> path = Substitute(tmpl, nullptr, [&](const std::string& name) -> std::optional<std::string> {

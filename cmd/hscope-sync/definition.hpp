@@ -65,6 +65,13 @@ struct AwsSource {
   std::string external_id;               ///< sent with every AssumeRole ("" none)
   bool base_account = true;              ///< also list the base credentials' own account
   std::string scope_prefix = "aws";      ///< automatic scopes below this path ("" none)
+  /// `ssh:` given: each node gets an ssh mapping from ssh_user and ssh_port (templates as in scope
+  /// rules, ExpandValue; "" not given).
+  bool ssh = false;
+  std::string ssh_user;
+  std::string ssh_port;
+  /// `attributes:` attribute name -> template (ExpandValue), added to each node of the source.
+  std::map<std::string, std::string> attributes;
 };
 
 /// A static source: hops inventory files whose nodes and described scopes are taken as they are.
@@ -109,6 +116,13 @@ std::optional<std::string> ExpandScope(const std::string& tmpl, const inv::Node&
 
 /// Checks @p tmpl at load time: "" when valid, else the reason.
 std::string CheckScopeTemplate(const std::string& tmpl);
+
+/// Expands the value template @p tmpl (an ssh user or port, an attribute) for @p node with the
+/// placeholders of scope rules, values as they are; nullopt when the node lacks a value it names.
+std::optional<std::string> ExpandValue(const std::string& tmpl, const inv::Node& node);
+
+/// Checks the value template @p tmpl at load time: "" when valid, else the reason.
+std::string CheckValueTemplate(const std::string& tmpl);
 
 }  // namespace hops::scope_sync
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/text.hpp"
@@ -43,6 +44,37 @@ std::vector<std::string> Minus(const std::vector<std::string>& a, const std::vec
 std::string Attr(const inv::Node& n, const std::string& key) {
   auto it = n.attributes.find(key);
   return it == n.attributes.end() ? "" : it->second;
+}
+
+// Gives @p n the ssh mapping and the attributes of @p src, expanded for the node as synced; a
+// value that is no ssh user or port is left out with a warning through @p warn.
+void ApplySourceDefaults(const AwsSource& src, inv::Node* n, const std::function<void(const std::string&)>& warn) {
+  const inv::Node synced = *n;
+  const std::string who = "instance " + Quote(Attr(synced, aws::kCloudIdAttribute)) + " (" + synced.id + ")";
+  for (const auto& [key, tmpl] : src.attributes)
+    if (std::optional<std::string> v = ExpandValue(tmpl, synced); v && !v->empty()) n->attributes[key] = *v;
+  if (!src.ssh) return;
+  inv::SshInfo ssh;
+  bool any = false;
+  if (std::optional<std::string> user = ExpandValue(src.ssh_user, synced); user && !user->empty()) {
+    if (std::string e = inv::CheckSshUser(*user); e.empty()) {
+      ssh.user = *user;
+      any = true;
+    } else {
+      warn(who + ": " + e + ": no ssh user set");
+    }
+  }
+  if (std::optional<std::string> port = ExpandValue(src.ssh_port, synced); port && !port->empty()) {
+    const bool digits = port->size() <= 5 && std::all_of(port->begin(), port->end(), [](char c) { return c >= '0' && c <= '9'; });
+    const long value = digits ? std::stol(*port) : 0;
+    if (value >= 1 && value <= 65535) {
+      ssh.port = static_cast<int>(value);
+      any = true;
+    } else {
+      warn(who + ": ssh port " + Quote(*port) + " is not a number from 1 to 65535: port 22 is used");
+    }
+  }
+  if (any) n->ssh = ssh;
 }
 
 }  // namespace
@@ -92,6 +124,7 @@ std::vector<inv::Node> InstanceNodes(const AwsSource& src, std::vector<aws::Inst
     n.id = id;
     if (n.name == n.id) n.name.clear();
     if (std::string scope = AutomaticScope(src.scope_prefix, i); !scope.empty()) n.scopes.push_back(scope);
+    ApplySourceDefaults(src, &n, warn);
     out.push_back(std::move(n));
   }
   std::sort(out.begin(), out.end(), [](const inv::Node& a, const inv::Node& b) { return a.id < b.id; });

@@ -8,7 +8,9 @@
 #   $WORK/inventory.yaml    nodes host1..hostN, scope lab/app, the current user, the key as ssh_key
 #   $HOPS_CONFIG            an [ssh] section naming that known_hosts (appended)
 # and exports HOPS_INVENTORY, SSHD_PORTS (array, SSHD_PORTS[i-1] is hostI's port), SSHD_PIDS.
-# Every sshd is stopped by pid when the shell exits. Remote commands run as the current user.
+# Every sshd is stopped by pid when the shell exits. Remote commands run as the current user, with
+# SSHD_HOST_DIR set to their host's directory $WORK/ssh/hostI (a place of that host's own, since
+# every host shares one file system).
 # A missing sshd fails the case, unless HOPS_ALLOW_SKIP=1 makes it a skip (exit 77).
 #
 # SSHD_EXTRA (optional) is appended to every sshd_config (e.g. "SetEnv ...").
@@ -72,7 +74,7 @@ MaxStartups 200
 MaxSessions 100
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
-SetEnv SHLVL=1
+SetEnv SHLVL=1 "SSHD_HOST_DIR=$dir"
 ${SSHD_EXTRA:-}
 CONF
   # sshd re-executes itself, so it needs its absolute path.

@@ -90,6 +90,64 @@ TEST_CASE("hscope-sync nodes: states, include and exclude (exclude wins), hostna
   CHECK(InstanceNodes(d.sources[0].aws, in, [](const std::string&) {}).size() == 1);
 }
 
+TEST_CASE("hscope-sync nodes: a source's ssh login and attributes, literal or from each instance's tags") {
+  const Definition d = Load(std::string(kAws) +
+                            "    ssh: {user: '{{tag:User}}', port: '{{tag:ssh port}}'}\n"
+                            "    attributes: {ssh_key: '/keys/{{attr:region}}.pem', rack: '{{tag:Rack}}', team: ops}\n");
+  const AwsSource& a = d.sources[0].aws;
+  std::vector<aws::Instance> in = {Inst("i-1", "web-1"), Inst("i-2", "web-2"), Inst("i-3", "web-3"), Inst("i-4", "web-4")};
+  in[0].tags = {{"Name", "web-1"}, {"User", "ec2-user"}, {"ssh port", "2201"}, {"Rack", "A1"}};
+  in[1].tags["ssh port"] = "22x";   // no port: a warning, port 22
+  in[2].tags["User"] = "a b";       // no user: a warning
+  std::vector<std::string> warnings;
+  const auto nodes = InstanceNodes(a, in, [&](const std::string& m) { warnings.push_back(m); });
+  REQUIRE(nodes.size() == 4);
+  REQUIRE(nodes[0].ssh);
+  CHECK(nodes[0].ssh->user == "ec2-user");
+  CHECK(nodes[0].ssh->port == 2201);
+  CHECK(nodes[0].attributes.at("ssh_key") == "/keys/ap-northeast-1.pem");
+  CHECK(nodes[0].attributes.at("rack") == "A1");
+  CHECK(nodes[0].attributes.at("team") == "ops");
+  CHECK(nodes[0].attributes.at("cloud_id") == "i-1");
+  // Without the tag a placeholder names, the value is not set.
+  CHECK_FALSE(nodes[1].ssh);
+  CHECK(nodes[1].attributes.count("rack") == 0);
+  CHECK(nodes[1].attributes.at("team") == "ops");
+  CHECK_FALSE(nodes[2].ssh);
+  CHECK_FALSE(nodes[3].ssh);
+  CHECK(warnings == std::vector<std::string>{
+                        "instance 'i-2' (web-2): ssh port '22x' is not a number from 1 to 65535: port 22 is used",
+                        "instance 'i-3' (web-3): malformed ssh user 'a b': it must not contain spaces, '@' or ':': no ssh user set"});
+  // Literal values; the ssh mapping is written and its change is a change of the node.
+  const Definition lit = Load(std::string(kAws) + "    ssh: {user: admin, port: 2222}\n");
+  const auto plain = InstanceNodes(lit.sources[0].aws, {Inst("i-1", "web-1")}, [](const std::string&) {});
+  REQUIRE(plain[0].ssh);
+  CHECK(plain[0].ssh->user == "admin");
+  CHECK(plain[0].ssh->port == 2222);
+  inv::Inventory before, after;
+  before.AddNode(nodes[3]);
+  inv::Node moved = nodes[3];
+  moved.ssh = plain[0].ssh;
+  after.AddNode(moved);
+  REQUIRE(Diff(before, after).size() == 1);
+  CHECK(Diff(before, after)[0].fields == std::vector<std::string>{"ssh"});
+
+  CHECK(LoadError(std::string(kAws) + "    ssh: {port: 70000}\n") ==
+        "scopes.yaml:5:17: 'port' must be between 1 and 65535, got 70000");
+  CHECK(LoadError(std::string(kAws) + "    ssh: {user: 'a@b'}\n") ==
+        "scopes.yaml:5:17: malformed ssh user 'a@b': it must not contain spaces, '@' or ':'");
+  CHECK(LoadError(std::string(kAws) + "    ssh: {usr: ops}\n") ==
+        "scopes.yaml:5:11: unknown key 'usr' in 'ssh' of source 'aws_ec2 #1', did you mean 'user'?");
+  CHECK(LoadError(std::string(kAws) + "    ssh: {port: '{{tag:Port}'}\n") ==
+        "scopes.yaml:5:17: unterminated placeholder in '{{tag:Port}'");
+  CHECK(LoadError(std::string(kAws) + "    attributes: {region: x}\n") ==
+        "scopes.yaml:5:18: attribute 'region' of source 'aws_ec2 #1' is set from the instance; give it another name");
+  CHECK(LoadError(std::string(kAws) + "    attributes: {key: '{{node.id}}'}\n") ==
+        "scopes.yaml:5:23: unknown placeholder '{{node.id}}'; use {{tag:KEY}}, {{attr:KEY}}, {{platform}}, {{id}} or {{name}}");
+  CHECK(LoadError(std::string(kAws) + "    attributes: [a]\n") ==
+        "scopes.yaml:5:17: 'attributes' of source 'aws_ec2 #1' must be a mapping of names to values, got a list");
+}
+
 TEST_CASE("hscope-sync merge: one node found twice is one node, then rule and keyed scopes") {
   const Definition d = Load(std::string(kAws) +
                             "scopes:\n"
