@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -103,19 +104,26 @@ void ForEachJob(const FlowDef& flow, const std::function<void(const FlowDef&, co
   }
 }
 
+/// Whether a job of @p flow (or of its sub-flows) runs on nodes.
+bool RunsOnNodes(const FlowDef& flow) {
+  bool remote = false;
+  ForEachJob(flow, [&](const FlowDef&, const JobDef& j) { remote = remote || j.on.Remote(); });
+  return remote;
+}
+
+/// The inventory file hjob-run reads.
+std::string InventoryPath(const Options& o) { return o.inventory.empty() ? inv::DefaultInventoryPath() : o.inventory; }
+
 /// Loads the inventory into st->nodes when a job of @p flow runs on nodes, and checks that every
 /// `on:` selects nodes (a definition error at the `on:` otherwise).
 void LoadNodes(const FlowDef& flow, const Options& o, Store* st) {
-  bool remote = false;
-  ForEachJob(flow, [&](const FlowDef&, const JobDef& j) { remote = remote || j.on.Remote(); });
-  if (!remote) return;
+  if (!RunsOnNodes(flow)) return;
   std::function<void(const std::string&, ssh::SessionOptions*)> adjust;
   if (o.verbose)
     adjust = [](const std::string&, ssh::SessionOptions* so) {
       so->log = [](const std::string& line) { std::fprintf(stderr, "hjob-run: %s\n", line.c_str()); };
     };
-  st->nodes = std::make_unique<Nodes>(
-      inv::Inventory::Load(o.inventory.empty() ? inv::DefaultInventoryPath() : o.inventory), st->settings, adjust);
+  st->nodes = std::make_unique<Nodes>(inv::Inventory::Load(InventoryPath(o)), st->settings, adjust);
   ForEachJob(flow, [&](const FlowDef& f, const JobDef& j) {
     if (!j.on.Remote() || j.on.Templated()) return;  // ${NAME}: checked when the job runs
     std::vector<std::string> nodes;
@@ -408,7 +416,7 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
     values.insert(values.end(), given.begin(), given.end());
     // Each run reads the inventory afresh, as if started on its own: the events may come from
     // `hscope-sync sync --format json`, which writes the nodes they name only just before.
-    if (st.nodes) {
+    if (RunsOnNodes(flow)) {
       try {
         LoadNodes(flow, o, &st);
       } catch (const Error& ex) {
@@ -634,7 +642,10 @@ int CmdRun(const Options& o) {
   Calendars calendars(st.settings, o.calendar_files);
   auto flow = LoadChecked(o.file, &calendars);
   const std::string file = Absolute(o.file);
-  LoadNodes(*flow, o, &st);
+  // With --events the inventory is read again for each run; one that does not exist yet (the
+  // first `hscope-sync sync --format json | hjob-run run --events -` writes it) is no error here.
+  std::error_code ec;
+  if (o.events.empty() || std::filesystem::exists(InventoryPath(o), ec)) LoadNodes(*flow, o, &st);
   if (o.events.empty()) {
     const auto params = ResolveParams(*flow, SplitParams(o.params));
     if (o.dry_run) {

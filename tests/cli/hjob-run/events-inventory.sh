@@ -38,3 +38,15 @@ sed '/^  host2:/,$d' both.yaml > inventory.yaml
 printf 'nodes: [\n' > broken.yaml
 events broken.yaml | rn hjob-run run setup.yaml --events -
 for i in 1 2; do echo "host$i: $(cat "ssh/host$i/setup.done" 2>/dev/null || echo nothing)"; done
+# The first sync of a host: no inventory yet when hjob-run starts; the sync writes it before it
+# prints the events.
+rm -f ssh/host*/setup.done inventory.yaml
+first() {
+  cp both.yaml next.yaml && mv next.yaml inventory.yaml
+  added host2
+}
+first | rn hjob-run run setup.yaml --events -
+for i in 1 2; do echo "host$i: $(cat "ssh/host$i/setup.done" 2>/dev/null || echo nothing)"; done
+# Still none when the event comes: that event's run is skipped, saying why.
+rm -f ssh/host*/setup.done inventory.yaml
+added host2 | rn hjob-run run setup.yaml --events -
