@@ -20,10 +20,10 @@ for id in i-0c05c0000000000a1 i-0c05c0000000000a2; do
   # A start is the call that took it out of stopped, a stop the one that took it out of running.
   actions=$(jsonl "$history" "(('+' if r['from'] == 'stopped' else '-') + r['time'][:19]
     if r['id'] == '$id' and (r['from'], r['to']) in (('stopped', 'pending'), ('running', 'stopping')) else None)")
-  expect_eq "$id was started and stopped exactly at the calendar's transitions" "$(echo $actions)" "$expected"
+  expect_eq "$id was started and stopped exactly at the calendar's transitions" "${actions//$'\n'/ }" "$expected"
   # With the mock's transitions instant, it was running (stopped) from the instant it was started (stopped).
   settled=$(jsonl "$history" "r['time'][:19] if r['id'] == '$id' and r['to'] in ('running', 'stopped') else None")
-  expect_eq "$id was running and stopped from those instants on" "$(echo $settled)" "$(sed -E 's/(^| )[+-]/\1/g' <<< "$expected")"
+  expect_eq "$id was running and stopped from those instants on" "${settled//$'\n'/ }" "$(sed -E 's/(^| )[+-]/\1/g' <<< "$expected")"
 done
 
 # count EXPR: how many lines `r` of the history EXPR holds for (nothing printed if EXPR is wrong).

@@ -38,6 +38,7 @@ grep -v '^#' "$SCENARIO_DIR/crontab" | sed 's/^/    /'
 # Ticks that changed something are narrated.
 RUNS=0
 FAILED_RUNS=0
+ALL_FAILED=0
 simulate() {
   local from=$1 to=$2 t end at out rc
   t=$(date -d "${from}T00:00+09:00" +%s)
@@ -52,6 +53,7 @@ simulate() {
     RUNS=$((RUNS + 1))
     if [[ $rc -ne 0 ]]; then
       FAILED_RUNS=$((FAILED_RUNS + 1))
+      ALL_FAILED=$((ALL_FAILED + 1))
       printf '    %s  [exit %d]\n%s\n' "$at" "$rc" "$(sed 's/^/      /' <<< "$out")"
     elif [[ $out == *" -> "* ]]; then
       printf '    %s (%s Tokyo)\n' "$at" "$(TZ=Asia/Tokyo date -d "@$t" '+%a %m-%d %H:%M')"
@@ -129,3 +131,7 @@ tag, kept running throughout. The hours they ran are the calendar's open hours, 
 hours\` tells in advance what a calendar saves: here about 62 % of an ordinary week and 83 %
 of the year-end week. The EC2 record is in $WORK/ec2-history.jsonl while the work directory
 is kept (SCENARIO_WORK)."
+if [[ $ALL_FAILED -ne 0 ]]; then
+  say "But $ALL_FAILED runs of the schedule failed (shown above), so this did not go as it should."
+  exit 1
+fi
