@@ -115,7 +115,8 @@ step hcal -f calendars.yaml explain --at "$first_start" office-hours
 
 title "The year-end closure: Mon 2026-12-28 to Mon 2027-01-04"
 say "The company closes from 12-29 to 01-03. The servers run on Monday 12-28, stay stopped for
-six days (two of them weekdays, one a national holiday) and start again on Monday 01-04."
+six days (four weekdays, one of them 元日, a national holiday, and a weekend) and start
+again on Monday 01-04."
 RUNS=0
 FAILED_RUNS=0
 SECONDS=0
@@ -128,9 +129,9 @@ title "What this showed"
 say "The tagged servers were started and stopped only when the calendar opened and closed:
 never on the holiday, never during the closure, and the production database, which has no
 tag, kept running throughout. The hours they ran are the calendar's open hours, so \`hcal
-hours\` tells in advance what a calendar saves: here about 62 % of an ordinary week and 83 %
-of the year-end week. The EC2 record is in $WORK/ec2-history.jsonl while the work directory
-is kept (SCENARIO_WORK)."
+hours\` tells in advance what a calendar saves: here about 62 % of a week with a holiday and
+83 % of the year-end period. To keep EC2's record (ec2-history.jsonl) and the rest, run the
+scenario with SCENARIO_WORK=DIR."
 if [[ $ALL_FAILED -ne 0 ]]; then
   say "But $ALL_FAILED runs of the schedule failed (shown above), so this did not go as it should."
   exit 1
