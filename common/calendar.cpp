@@ -942,6 +942,13 @@ Instant ParseInstant(const std::string& text, const TimeZone* zone) {
   if (pos < text.size() && text[pos] == ':') {
     ss = ParseFixedDigits(text, pos + 1, 2, &ok);
     pos += 3;
+    // Fractional seconds, as EC2 and the JSON events of hops write instants, are dropped.
+    if (pos < text.size() && text[pos] == '.') {
+      size_t digits = text.find_first_not_of("0123456789", pos + 1);
+      if (digits == std::string::npos) digits = text.size();
+      if (digits == pos + 1 || digits - pos - 1 > 9) throw bad();
+      pos = digits;
+    }
   }
   if (!ok || hh > 23 || mm > 59 || ss > 59) throw bad();
   int minutes = hh * 60 + mm;

@@ -255,8 +255,8 @@ class Calendar {
 /// The current instant, to the second.
 Instant Now();
 
-/// Parses an instant: "now", "@EPOCH", "YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]" (a space may replace T),
-/// a local time being taken in @p zone. Throws UsageError.
+/// Parses an instant: "now", "@EPOCH", "YYYY-MM-DDTHH:MM[:SS[.FFF]][Z|±HH:MM]" (a space may replace T;
+/// fractional seconds are dropped), a local time being taken in @p zone. Throws UsageError.
 Instant ParseInstant(const std::string& text, const TimeZone* zone);
 
 /// The business date an instant belongs to: the business day whose open window contains it (a

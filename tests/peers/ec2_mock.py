@@ -528,6 +528,9 @@ class Handler(BaseHTTPRequestHandler):
                 if "deny" in cfg:
                     w.deny = set(cfg["deny"])
                 if "clock" in cfg:
+                    # Transitions already due happen before the clock moves, at the old time.
+                    for iid in w.order:
+                        w.settle(w.instances[iid])
                     w.clock = datetime.fromisoformat(cfg["clock"].replace("Z", "+00:00")) if cfg["clock"] else None
                 for spec in cfg.get("launch", []):
                     inst = w._from_fixture(spec, w.imds_region)

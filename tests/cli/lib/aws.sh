@@ -44,8 +44,25 @@ stable() {
 # run_stable CMD...  like run, with stable output.
 run_stable() { printf '$ %s\n' "$*" | stable; "$@" 2>&1 | stable; printf '[exit %d]\n' "${PIPESTATUS[0]}"; }
 # mock_config JSON  changes the mock's fault injection (see ec2_mock.py /_mock/config).
+# curl when there is one: it starts ten times faster than python3, for cases that set the clock often.
 mock_config() {
+  if command -v curl >/dev/null; then
+    curl -fsS --noproxy '*' --data-binary "$1" "${MOCK_URL}_mock/config" >/dev/null
+    return
+  fi
   python3 -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "_mock/config", data=sys.argv[2].encode(), method="POST")).read()' \
     "$MOCK_URL" "$1"
+}
+# mock_clock INSTANT  sets the mock's clock (as mock_config '{"clock":"INSTANT"}'; "" = real time)
+# without starting a process, for cases that move it hundreds of times.
+mock_clock() {
+  local body="{\"clock\":\"$1\"}" status fd
+  exec {fd}<>"/dev/tcp/127.0.0.1/$MOCK_PORT"
+  printf 'POST /_mock/config HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s' \
+    "${#body}" "$body" >&"$fd"
+  IFS= read -r status <&"$fd" || status=
+  while IFS= read -r _ <&"$fd"; do :; done
+  exec {fd}>&-
+  [[ $status == "HTTP/1."?" 200 "* ]] || { echo "mock_clock: the mock answered '${status%$'\r'}'" >&2; return 1; }
 }

@@ -94,6 +94,20 @@ TEST_CASE("ParseInstant: explicit offsets win over the zone") {
   CHECK(ParseInstant("2026-03-08T02:30-05:00", ny) == T("2026-03-08T07:30:00+00:00"));
 }
 
+TEST_CASE("ParseInstant: fractional seconds, as EC2 and hops events write instants, are dropped") {
+  const TimeZone* tokyo = Zone("Asia/Tokyo");
+  CHECK(ParseInstant("2026-11-23T23:00:00.000Z", tokyo) == T("2026-11-23T23:00:00+00:00"));
+  CHECK(ParseInstant("2026-11-23T23:00:59.999Z", tokyo) == T("2026-11-23T23:00:59+00:00"));
+  CHECK(ParseInstant("2026-11-24T08:00:00.5+09:00", nullptr) == T("2026-11-23T23:00:00+00:00"));
+  CHECK(ParseInstant("2026-11-24T08:00:00.123456789", tokyo) == T("2026-11-23T23:00:00+00:00"));
+  for (const char* bad : {"2026-11-23T23:00:00.Z", "2026-11-23T23:00:00.", "2026-11-23T23:00:00.1234567890Z",
+                          "2026-11-23T23:00.5Z", "2026-11-23T23:00:00.5.5Z", "2026-11-23T23:00:00,5Z"}) {
+    CAPTURE(bad);
+    CHECK(UsageText([&] { ParseInstant(bad, tokyo); }) ==
+          std::string("invalid date-time '") + bad + "': expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], 'now' or '@EPOCH'");
+  }
+}
+
 TEST_CASE("ParseInstant: epoch seconds and now") {
   CHECK(ParseInstant("@0", nullptr) == Instant{seconds{0}});
   CHECK(ParseInstant("@1700000000", Zone("Asia/Tokyo")) == Instant{seconds{1700000000}});
