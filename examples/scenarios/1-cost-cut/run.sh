@@ -3,6 +3,7 @@
 # started and stopped by `haws-ec2 schedule` as cron would run it, over a simulated week with a
 # Japanese holiday and over the year-end closure, against a local EC2 mock whose clock follows
 # the simulation; the hours they ran are then compared with what `hcal hours` says was open.
+# demo: skip (about 20 seconds: 1,442 schedule runs; scripts/demo 1-cost-cut plays it)
 source "$(dirname "$0")/../lib/scenario.sh"
 # The host clock is UTC, as cron's in the crontab.
 export TZ=UTC

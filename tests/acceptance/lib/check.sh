@@ -6,7 +6,7 @@
 # expect WHAT CMD...        passes when CMD succeeds
 # expect_eq WHAT ACTUAL EXPECTED
 # jsonl FILE EXPR           prints the Python expression EXPR for each JSON line `r` of FILE
-#                           (None results are skipped)
+#                           (None results are skipped; an error prints "jsonl error: ...")
 CHECK_FAILED=0
 CHECK_TRANSCRIPTS=()
 scenario() {
@@ -37,14 +37,20 @@ expect_eq() {
 }
 jsonl() {
   [[ -f $1 ]] || return 0
+  # A line that is not JSON or an expression that fails prints an error line in the output, so
+  # that the check comparing it fails rather than passing on nothing.
   python3 -c '
 import json, sys
-for line in open(sys.argv[1]):
-    if line.strip():
-        r = json.loads(line)
-        v = eval(sys.argv[2])
-        if v is not None:
-            print(v)
+try:
+    for line in open(sys.argv[1]):
+        if line.strip():
+            r = json.loads(line)
+            v = eval(sys.argv[2])
+            if v is not None:
+                print(v)
+except Exception as e:
+    print("jsonl error: %s: %r" % (type(e).__name__, e))
+    sys.exit(1)
 ' "$1" "$2"
 }
 finish() {
