@@ -13,7 +13,8 @@
 # every host shares one file system).
 # A missing sshd fails the case, unless HOPS_ALLOW_SKIP=1 makes it a skip (exit 77).
 #
-# SSHD_EXTRA (optional) is appended to every sshd_config (e.g. "SetEnv ...").
+# SSHD_EXTRA (optional) is appended to every sshd_config (not SetEnv: sshd takes only the first
+# SetEnv line, which sets SHLVL and SSHD_HOST_DIR, the host's own directory).
 
 declare -F on_exit > /dev/null || source "$(dirname "${BASH_SOURCE[0]}")/on_exit.sh"
 
