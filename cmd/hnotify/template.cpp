@@ -16,7 +16,7 @@ const std::vector<std::string> kEventPlaceholders = {
     "previous_status", "changed", "calendar", "monitor", "job", "node", "scope", "runbook",
     "duration_ms", "perfdata", "data"};
 
-const std::vector<std::string> kNotifyPlaceholders = {"status_label", "time_local", "channel",
+const std::vector<std::string> kNotifyPlaceholders = {"status_label", "subject", "time_local", "channel",
                                                       "route", "reason", "id"};
 
 namespace {
@@ -80,7 +80,7 @@ std::string StatusLabel(const std::string& status, const std::string& language, 
 }
 
 Template DefaultTitle(const std::string& language) {
-  return Template::Builtin(language == "ja" ? "【{{status_label}}】{{key}}" : "[{{status_label}}] {{key}}");
+  return Template::Builtin(language == "ja" ? "【{{status_label}}】{{subject}}" : "[{{status_label}}] {{subject}}");
 }
 
 Template DefaultBody(const std::string& language) {

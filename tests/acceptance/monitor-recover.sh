@@ -13,13 +13,13 @@ expect_eq "hmon-check reported web-http critical in three runs" \
 
 expect_eq "the SMTP server got four mails: the outage, its recovery, the burst and its all-clear" \
   "$(jsonl "$mails" 'r["subject"]' | tr '\n' '|')" \
-  "[CRITICAL] hmon-check/web-http/web1|[RECOVERED] hmon-check/web-http/web1|[CRITICAL] hnotify/summary/batch/scope batch|[OK] hnotify/summary/batch/scope batch|"
+  "[CRITICAL] hmon-check/web-http/web1|[RECOVERED] hmon-check/web-http/web1|[CRITICAL] 50 alerts for scope batch (critical 50)|[OK] 50 alerts for scope batch (ok 50)|"
 expect "every mail went from hops@localhost to ops@localhost" \
   test "$(jsonl "$mails" 'r["from"] + " " + ",".join(r["to"])' | sort -u)" = "hops@localhost ops@localhost"
 expect "the outage mail names the node, the error and the runbook" \
   test "$(jsonl "$mails" '1 if r["subject"].startswith("[CRITICAL] hmon-check/web-http") and "node: web1" in r["body"] and "connection refused" in r["body"] and "runbook: restart nginx" in r["body"] else None')" = 1
 expect_eq "the burst summary counts the 50 agents" \
-  "$(jsonl "$mails" 'r["body"].splitlines()[0] if "summary" in r["subject"] else None' | tr '\n' '|')" \
+  "$(jsonl "$mails" 'r["body"].splitlines()[0] if "alerts for scope batch" in r["subject"] else None' | tr '\n' '|')" \
   "50 alerts for scope batch (critical 50)|50 alerts for scope batch (ok 50)|"
 
 expect_eq "the ticket webhook got the same four, as hops events" \

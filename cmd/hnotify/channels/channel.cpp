@@ -25,6 +25,13 @@ RenderContext Channel::Context(const Message& m) const {
   const auto status = m.event.find("status");
   ctx.vars["status_label"] = StatusLabel(status != m.event.end() && status->is_string() ? status->get<std::string>() : "",
                                          common_.language, m.reason == "recovery");
+  // What the message is about: the event's key, or for a group summary (whose key is
+  // hnotify/summary/ROUTE/GROUP) its text, "50 alerts for scope batch (critical 50)".
+  auto field = [&](const char* name) {
+    const auto it = m.event.find(name);
+    return it != m.event.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  ctx.vars["subject"] = field("kind") == "notify.summary" && !field("summary").empty() ? field("summary") : field("key");
   ctx.vars["channel"] = m.channel;
   ctx.vars["route"] = m.route;
   ctx.vars["reason"] = m.reason;

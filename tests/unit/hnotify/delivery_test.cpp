@@ -79,6 +79,25 @@ TEST_CASE("delivery: a webhook gets the default JSON payload and an idempotency 
   CHECK(logged[0].time_ms == rig.clock.now);
 }
 
+TEST_CASE("delivery: a group summary's default title says what it holds, not its key") {
+  auto rcv = StartReceiver();
+  Rig rig("channels:\n  hook: {type: webhook, url: " + rcv->Url() + "}\n"
+          "routes:\n  - {name: batch, channels: [hook], group: {by: [scope], limit: 0, window: 1m}}\n");
+  for (const char* key : {"hmon-check/agent/w1", "hmon-check/agent/w2"}) {
+    Event e = MonitorEvent(key, "critical", "ok");
+    e.scope = "batch";
+    rig.n.Accept(e);
+  }
+  rig.clock.now += 60 * 1000;
+  rig.n.Flush({});
+  const auto got = rcv->Delivered();
+  REQUIRE(got.size() == 1);
+  const nlohmann::json body = nlohmann::json::parse(got[0]["body"].get<std::string>());
+  CHECK(body["event"]["key"] == "hnotify/summary/batch/scope batch");
+  CHECK(body["title"] == "[CRITICAL] 2 alerts for scope batch (critical 2)");
+  CHECK(body["body"].get<std::string>().rfind("2 alerts for scope batch (critical 2)\nstatus: critical\n", 0) == 0);
+}
+
 TEST_CASE("delivery: a failure is retried after a backoff with the same idempotency key") {
   auto rcv = StartReceiver();
   rcv->SetPlan("500 ok");

@@ -68,6 +68,7 @@ TEST_CASE("template: the default texts, in English and Japanese, leave out what 
   RenderContext ctx;
   ctx.event = &ev;
   ctx.vars["status_label"] = StatusLabel("critical", "en", false);
+  ctx.vars["subject"] = "hmon-check/db/web01";  // the key, as a channel sets it (delivery_test)
   CHECK(DefaultTitle("en").Render(ctx) == "[CRITICAL] hmon-check/db/web01");
   CHECK(DefaultBody("en").Render(ctx) ==
         "db \"down\"\nsince 03:00\nstatus: critical\nprevious status: ok\nnode: web01\nhost: ops1\n"
