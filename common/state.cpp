@@ -118,6 +118,30 @@ CREATE INDEX delivery_by_key ON delivery (event_key, time_ms);
 CREATE INDEX delivery_by_time ON delivery (time_ms);
 )sql";
 
+/// Core version 4: the delivery log also records notifications held for a group summary
+/// (outcome 'grouped'); SQLite cannot change a CHECK, so the table is rebuilt.
+constexpr const char* kCoreV4 = R"sql(
+CREATE TABLE delivery_v4 (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  event_key TEXT NOT NULL,
+  event_kind TEXT NOT NULL,
+  event_status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  route TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  channel_type TEXT NOT NULL,
+  outcome TEXT NOT NULL CONSTRAINT valid_outcome CHECK (outcome IN ('sent', 'fallback', 'dropped', 'grouped')),
+  detail TEXT NOT NULL
+);
+INSERT INTO delivery_v4 SELECT id, time_ms, event_key, event_kind, event_status, reason, route, channel,
+  channel_type, outcome, detail FROM delivery;
+DROP TABLE delivery;
+ALTER TABLE delivery_v4 RENAME TO delivery;
+CREATE INDEX delivery_by_key ON delivery (event_key, time_ms);
+CREATE INDEX delivery_by_time ON delivery (time_ms);
+)sql";
+
 /// hmon-check version 1: its tables as schema version 1 (file format 1) had them.
 constexpr const char* kMonitorV1 = R"sql(
 CREATE TABLE monitor_status (
@@ -252,7 +276,7 @@ struct Component {
 /// older builds of the other tools.
 const std::vector<Component>& Components() {
   static const std::vector<Component> all = {
-      {kStateCore, {kCoreV1, kCoreV2, kCoreV3}, 1},
+      {kStateCore, {kCoreV1, kCoreV2, kCoreV3, kCoreV4}, 1},
       {kStateMonitor, {kMonitorV1, kMonitorV2}, 1},
   };
   return all;

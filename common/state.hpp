@@ -161,7 +161,8 @@ struct Delivery {
   std::string route;         ///< route that sent it ("" for ad-hoc messages and tests)
   std::string channel;       ///< channel name
   std::string channel_type;  ///< channel type: email, slack, webhook, ...
-  std::string outcome;       ///< "sent", "fallback" (handed to fallback channels) or "dropped"
+  std::string outcome;       ///< "sent", "fallback" (handed to fallback channels), "dropped" or
+                             ///< "grouped" (held for a group summary, which is logged on its own)
   std::string detail;        ///< the peer's answer or why it was given up; never a secret
 };
 

@@ -149,10 +149,15 @@ std::optional<int64_t> Notifier::SendDeduped(const std::string& route, const Pay
   if (cur && StatusOf(*cur) == status) return std::nullopt;  // the common case, without a write
   const int64_t now = opts_.now_ms();
   if (group && GroupHold(route, *group, p)) {
-    // Held for the summary: recorded as sent, so a repeat within the window is not counted again.
+    // Held for the summary: recorded as sent, so a repeat within the window is not counted again,
+    // and logged as "grouped" (the summary gets its own entry when it leaves the spool), so that
+    // the status page and the report can say how the check's problem was told.
     for (int tries = 0; tries < kCasTries; ++tries) {
-      if (store_->CompareAndSwapValue(kLastNs, lkey, cur, status + "\t" + std::to_string(now), now + window.count()))
+      if (store_->CompareAndSwapValue(kLastNs, lkey, cur, status + "\t" + std::to_string(now), now + window.count())) {
+        if (const Channel* ch = file_.FindChannel(p.channel))
+          store_->AppendDeliveries({Logged(p, *ch, "grouped", "held for the summary of route " + Quote(route), now)});
         break;
+      }
       cur = store_->GetValue(kLastNs, lkey);
       if (cur && StatusOf(*cur) == status) break;
     }

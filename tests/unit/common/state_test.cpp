@@ -393,7 +393,7 @@ TEST_CASE("state: an empty file gets the hops application_id and every component
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'monitor_status'") == 1);
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE name = 'state_lock'") == 0);
   const std::map<std::string, int> known = KnownStateComponents();
-  CHECK(known.at("core") == 3);
+  CHECK(known.at("core") == 4);
   CHECK(known.at("hmon-check") == 2);
   CHECK(store->ComponentVersions() == known);
   CHECK(RawJournalMode(tmp.db()) == "wal");
@@ -437,7 +437,7 @@ TEST_CASE("state: an old file upgraded by a tool that uses only core records eve
   core_only.components = {"core"};
   auto store = StateStore::Open(tmp.db(), core_only);
   // hmon-check's tables were at its version 1 in the old file, and stay as they are.
-  CHECK(store->ComponentVersions() == std::map<std::string, int>{{"core", 3}, {"hmon-check", 1}});
+  CHECK(store->ComponentVersions() == std::map<std::string, int>{{"core", 4}, {"hmon-check", 1}});
   CHECK(RawInt(tmp.db(), "SELECT count(*) FROM monitor_status") == 1);
   CHECK_THROWS_WITH_AS(
       store->GetMonitorStatus("web/node1"),
@@ -685,6 +685,41 @@ TEST_CASE("state: status changes in a range come by key, each after its last cha
   CHECK(store->ListStatusChangesBetween("", 0, 1000).size() == 9);
   CHECK(store->ListStatusChangesBetween("", 0, 1).empty());
   CHECK(store->ListStatusChangesBetween("nothing", 0, 1000).empty());
+}
+
+TEST_CASE("state: core 4 keeps the delivery log of core 3 and adds the outcome 'grouped'") {
+  TempDir tmp;
+  StateStore::Open(tmp.db()).reset();
+  // The delivery table as core version 3 released it, with one entry.
+  RawExec(tmp.db(), R"sql(
+DROP TABLE delivery;
+CREATE TABLE delivery (
+  id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, event_key TEXT NOT NULL, event_kind TEXT NOT NULL,
+  event_status TEXT NOT NULL, reason TEXT NOT NULL, route TEXT NOT NULL, channel TEXT NOT NULL,
+  channel_type TEXT NOT NULL,
+  outcome TEXT NOT NULL CONSTRAINT valid_outcome CHECK (outcome = 'sent' OR outcome = 'fallback'
+    OR outcome = 'dropped'),
+  detail TEXT NOT NULL);
+CREATE INDEX delivery_by_key ON delivery (event_key, time_ms);
+CREATE INDEX delivery_by_time ON delivery (time_ms);
+INSERT INTO delivery VALUES (7, 1000, 'hmon-check/web', 'monitor.result', 'critical', 'problem', 'ops', 'mail',
+  'email', 'sent', '250 queued');
+UPDATE schema_component SET version = 3 WHERE component = 'core';
+)sql");
+  auto store = StateStore::Open(tmp.db());
+  CHECK(store->ComponentVersions().at("core") == 4);
+  Delivery grouped;
+  grouped.time_ms = 2000;
+  grouped.event_key = "hmon-check/db";
+  grouped.outcome = "grouped";
+  store->AppendDeliveries({grouped});
+  std::vector<std::string> got;
+  for (const Delivery& d : store->ListDeliveries("", 0, INT64_MAX)) got.push_back(d.event_key + " " + d.outcome + " " + d.detail);
+  CHECK(got == std::vector<std::string>{"hmon-check/web sent 250 queued", "hmon-check/db grouped "});
+  CHECK(RawInt(tmp.db(), "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'delivery' AND type = 'index'") == 2);
+  Delivery bogus = grouped;
+  bogus.outcome = "bogus";
+  CHECK_THROWS(store->AppendDeliveries({bogus}));
 }
 
 TEST_CASE("state: the newest and the first-from change of each key, and the newest delivery, one seek each") {

@@ -96,6 +96,16 @@ TEST_CASE("delivery: a group summary's default title says what it holds, not its
   CHECK(body["event"]["key"] == "hnotify/summary/batch/scope batch");
   CHECK(body["title"] == "[CRITICAL] 2 alerts for scope batch (critical 2)");
   CHECK(body["body"].get<std::string>().rfind("2 alerts for scope batch (critical 2)\nstatus: critical\n", 0) == 0);
+  // The delivery log tells how each check's problem went out: grouped, then the summary sent.
+  std::vector<std::string> logged;
+  for (const Delivery& d : rig.store->ListDeliveries("", 0, INT64_MAX))
+    logged.push_back(d.event_key + " " + d.reason + " " + d.outcome + " " + d.detail);
+  std::string all;
+  for (const std::string& l : logged) all += l + "|";
+  INFO(all);
+  CHECK(logged == std::vector<std::string>{"hmon-check/agent/w1 problem grouped held for the summary of route 'batch'",
+                                           "hmon-check/agent/w2 problem grouped held for the summary of route 'batch'",
+                                           "hnotify/summary/batch/scope batch summary sent HTTP 200"});
 }
 
 TEST_CASE("delivery: a failure is retried after a backoff with the same idempotency key") {
