@@ -27,7 +27,6 @@ peer_sshd 3
 rm -f "$WORK/inventory.yaml"
 export HOPS_INVENTORY=$WORK/inventory.yaml
 peer_webhook
-receiver_start
 export HOOK_URL=$RECEIVER_URL/hooks/ops
 cp "$SCENARIO_DIR"/{scopes,node-setup,monitors,notify}.yaml "$WORK/"
 # The instances of today: two web servers (machines 1 and 2) and a database server. The ssh-port

@@ -29,6 +29,11 @@ else
   trap 'set +e; eval "$HOPS_EXIT_FINAL"' EXIT
 fi
 WORK=$(cd "$WORK" && pwd)
+# Interrupted (Ctrl-C, a timeout, a closed terminal): exit, so that the EXIT trap stops every
+# peer and removes the work directory.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 # Nothing of the caller's settings, state or inventory leaks in; nothing is left behind.
 export WORK HOPS_STATE_DIR=$WORK/state HOPS_CONFIG=$WORK/hops.toml LC_ALL=C.UTF-8 NO_COLOR=1
 unset HOPS_INVENTORY XDG_CONFIG_HOME XDG_STATE_HOME CLICOLOR_FORCE

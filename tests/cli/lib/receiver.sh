@@ -9,6 +9,9 @@ RECEIVER_PORT=$(free_port)
 RECEIVER_URL=http://127.0.0.1:$RECEIVER_PORT
 RECEIVER_PID=
 receiver_start() {
+  # Already running: nothing to do (a second one could not bind the port, and the first would
+  # outlive the case).
+  [[ -n $RECEIVER_PID ]] && kill -0 "$RECEIVER_PID" 2>/dev/null && return 0
   python3 "$HOPS_SOURCE_DIR/tests/unit/testing/http_receiver.py" "$RECEIVER_PORT" "$RECEIVER_DIR/requests.jsonl" \
     "$RECEIVER_DIR/plan" >>"$RECEIVER_DIR/log" 2>&1 &
   RECEIVER_PID=$!
