@@ -19,6 +19,19 @@ export PATH="$HOPS_BIN:$PATH" EXAMPLES="$HOPS_SOURCE_DIR/examples" WORK=$work
 
 actual=$(cd "$work" && bash "$HOPS_SOURCE_DIR/tests/cli/lib/prelude.sh" "$case_file" 2>&1)
 rc=$?
+# Every peer a case starts stops with it: a process still running from the case's directory
+# fails the case (and is stopped here).
+left=$(pgrep -af -- "$work/" | grep -v "^$$ ")
+if [[ -n $left ]]; then
+  sleep 0.5  # one that was just told to stop
+  left=$(pgrep -af -- "$work/" | grep -v "^$$ ")
+fi
+if [[ -n $left ]]; then
+  echo "FAIL: still running after the case ended:" >&2
+  echo "$left" >&2
+  pkill -f -- "$work/"
+  exit 1
+fi
 if [[ $rc -eq 77 ]]; then
   echo "$actual"
   exit 77
