@@ -35,7 +35,7 @@ TEST_CASE("config: a minimal file takes the documented defaults") {
   CHECK(c.retry.max_backoff == 1h);
   CHECK(c.retry.attempts == 20);
   CHECK(c.retry.max_age == 24h);
-  CHECK(c.title.text() == "[{{status_label}}] {{key}}");
+  CHECK(c.title.text() == "[{{status_label}}] {{subject}}");
   REQUIRE(f.routes.size() == 1);
   CHECK(f.routes[0].name == "#1");
   CHECK(f.routes[0].dedupe == 5min);
@@ -64,7 +64,7 @@ routes:
   const ChannelCommon& b = f.FindChannel("b")->common();
   CHECK(a.timeout == 3s);
   CHECK(a.language == "ja");
-  CHECK(a.title.text() == "【{{status_label}}】{{key}}");
+  CHECK(a.title.text() == "【{{status_label}}】{{subject}}");
   CHECK(a.retry.backoff == 5s);
   CHECK(a.retry.attempts == 3);
   CHECK(a.retry.max_age == 24h);

@@ -31,12 +31,16 @@ struct Smtpd {
     std::string shebang;
     std::getline(in, shebang);
     REQUIRE(shebang.rfind("#!", 0) == 0);
-    port = hops::testing::FreePort();
-    std::vector<std::string> argv = {shebang.substr(2), std::string(HOPS_SOURCE_DIR) + "/tests/unit/testing/smtp_receiver.py",
-                                     std::to_string(port), dir + "/mails.jsonl"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
     std::string err;
-    peer = hops::testing::Peer::Start(argv, port, dir + "/smtpd.log", &err);
+    peer = hops::testing::Peer::StartOnFreePort(
+        [&](int p) {
+          std::vector<std::string> argv = {shebang.substr(2),
+                                           std::string(HOPS_SOURCE_DIR) + "/tests/unit/testing/smtp_receiver.py",
+                                           std::to_string(p), dir + "/mails.jsonl"};
+          argv.insert(argv.end(), extra.begin(), extra.end());
+          return argv;
+        },
+        &port, dir + "/smtpd.log", &err);
     REQUIRE_MESSAGE(peer, err);
   }
   /// The mails received, in order.

@@ -63,6 +63,16 @@ bool ListensOn(pid_t pid, int port) {
 
 }  // namespace
 
+std::unique_ptr<Peer> Peer::StartOnFreePort(const std::function<std::vector<std::string>(int)>& argv_for,
+                                            int* port, const std::string& log_path, std::string* err,
+                                            int wait_ms) {
+  for (int attempt = 1;; ++attempt) {
+    *port = FreePort();
+    auto peer = Start(argv_for(*port), *port, log_path, err, wait_ms);
+    if (peer || attempt == 3 || err->find("exited before listening") == std::string::npos) return peer;
+  }
+}
+
 std::unique_ptr<Peer> Peer::Start(const std::vector<std::string>& argv, int port,
                                   const std::string& log_path, std::string* err, int wait_ms) {
   if (argv.empty()) {

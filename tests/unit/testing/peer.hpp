@@ -2,6 +2,7 @@
 #ifndef HOPS_TESTS_UNIT_TESTING_PEER_HPP_
 #define HOPS_TESTS_UNIT_TESTING_PEER_HPP_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,12 @@ class Peer {
   static std::unique_ptr<Peer> Start(const std::vector<std::string>& argv, int port,
                                      const std::string& log_path, std::string* err,
                                      int wait_ms = 10000);
+  /// Start on a FreePort(): @p argv_for gives the command for a port, which is stored in
+  /// *@p port. A server that exits before listening (a parallel test took the port between
+  /// FreePort and its bind) is started again on a fresh port, three times at most.
+  static std::unique_ptr<Peer> StartOnFreePort(const std::function<std::vector<std::string>(int)>& argv_for,
+                                               int* port, const std::string& log_path, std::string* err,
+                                               int wait_ms = 10000);
   ~Peer();
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;

@@ -116,12 +116,15 @@ const bool kSkipSmtpdTls = kSkipSmtpd || hops::testing::SkipWithout("openssl");
 std::unique_ptr<hops::testing::Peer> StartSmtpd(int* port, std::vector<std::string> extra = {}) {
   std::string exe = hops::testing::FindProgram("aiosmtpd");
   REQUIRE_MESSAGE(!exe.empty(), (hops::testing::Missing({"aiosmtpd"}) + " (Debian package python3-aiosmtpd)"));
-  *port = hops::testing::FreePort();
-  std::vector<std::string> argv = {exe, "-n", "-l", "127.0.0.1:" + std::to_string(*port)};
-  argv.insert(argv.end(), extra.begin(), extra.end());
   std::string dir = hops::testing::MakeTempDir("hops-smtp");
   std::string err;
-  auto peer = hops::testing::Peer::Start(argv, *port, dir + "/aiosmtpd.log", &err);
+  auto peer = hops::testing::Peer::StartOnFreePort(
+      [&](int p) {
+        std::vector<std::string> argv = {exe, "-n", "-l", "127.0.0.1:" + std::to_string(p)};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return argv;
+      },
+      port, dir + "/aiosmtpd.log", &err);
   REQUIRE_MESSAGE(peer, err);
   return peer;
 }
@@ -372,14 +375,16 @@ std::unique_ptr<hops::testing::Peer> StartFtpd(int* port, std::vector<std::strin
   REQUIRE_MESSAGE(!python.empty(),
                   "pyftpdlib is not installed (Debian package python3-pyftpdlib; HOPS_ALLOW_SKIP=1 skips the tests "
                   "that need it)");
-  *port = hops::testing::FreePort();
   std::string dir = hops::testing::MakeTempDir("hops-ftp");
-  std::vector<std::string> argv = {
-      python, "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", std::to_string(*port), "-d", dir};
-  argv.insert(argv.end(), extra.begin(), extra.end());
   std::string err;
   std::string log = hops::testing::MakeTempDir("hops-ftp-log") + "/ftpd.log";
-  auto peer = hops::testing::Peer::Start(argv, *port, log, &err);
+  auto peer = hops::testing::Peer::StartOnFreePort(
+      [&](int p) {
+        std::vector<std::string> argv = {python, "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", std::to_string(p), "-d", dir};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return argv;
+      },
+      port, log, &err);
   REQUIRE_MESSAGE(peer, err);
   return peer;
 }

@@ -380,32 +380,33 @@ TEST_CASE("tcp: many checks leave no descriptor behind") {
 std::unique_ptr<hops::testing::Peer> StartDnsmasq(int* port) {
   std::string exe = hops::testing::FindProgram("dnsmasq");
   REQUIRE_MESSAGE(!exe.empty(), (hops::testing::Missing({"dnsmasq"}) + " (Debian package dnsmasq-base)"));
-  *port = hops::testing::FreePort();
   std::string dir = hops::testing::MakeTempDir("hops-dns");
   std::string big = "--txt-record=big.test";
   for (char c : {'a', 'b', 'c'}) big += "," + std::string(250, c);  // three strings
   std::string err;
-  auto peer = hops::testing::Peer::Start({exe,
-                                          "--keep-in-foreground",
-                                          "--conf-file=/dev/null",
-                                          "--port=" + std::to_string(*port),
-                                          "--listen-address=127.0.0.1",
-                                          "--bind-interfaces",
-                                          "--no-resolv",
-                                          "--no-hosts",
-                                          "--user=root",
-                                          "--pid-file=" + dir + "/dnsmasq.pid",
-                                          "--log-facility=-",
-                                          "--address=/ok.test/127.0.0.7",
-                                          "--address=/v6.test/fd00::7",
-                                          "--address=/nx.test/",
-                                          "--txt-record=txt.test,hello world",
-                                          "--mx-host=mx.test,mail.mx.test,10",
-                                          "--local=/cn.test/",
-                                          "--host-record=target.cn.test,127.0.0.9",
-                                          "--cname=alias.cn.test,target.cn.test",
-                                          big},
-                                         *port, dir + "/dnsmasq.log", &err);
+  auto argv = [&](int p) {
+    return std::vector<std::string>{exe,
+                                    "--keep-in-foreground",
+                                    "--conf-file=/dev/null",
+                                    "--port=" + std::to_string(p),
+                                    "--listen-address=127.0.0.1",
+                                    "--bind-interfaces",
+                                    "--no-resolv",
+                                    "--no-hosts",
+                                    "--user=root",
+                                    "--pid-file=" + dir + "/dnsmasq.pid",
+                                    "--log-facility=-",
+                                    "--address=/ok.test/127.0.0.7",
+                                    "--address=/v6.test/fd00::7",
+                                    "--address=/nx.test/",
+                                    "--txt-record=txt.test,hello world",
+                                    "--mx-host=mx.test,mail.mx.test,10",
+                                    "--local=/cn.test/",
+                                    "--host-record=target.cn.test,127.0.0.9",
+                                    "--cname=alias.cn.test,target.cn.test",
+                                    big};
+  };
+  auto peer = hops::testing::Peer::StartOnFreePort(argv, port, dir + "/dnsmasq.log", &err);
   REQUIRE_MESSAGE(peer, err);
   return peer;
 }
