@@ -145,6 +145,9 @@ void Report(const std::vector<Change>& changes, const inv::Inventory& after, con
     e.summary = summary;
     e.data = nlohmann::ordered_json::object();
     if (const inv::Node* n = after.FindNode(c.node)) {
+      // The node's first scope, as hmon-check's events of the node carry it, so that hnotify
+      // routes and hjob-run event filters pick a part of the fleet the same way for both.
+      if (!n->scopes.empty()) e.scope = n->scopes.front();
       e.data["address"] = n->address;
       e.data["scopes"] = n->scopes;
       if (n->ssh) {

@@ -53,7 +53,7 @@ run hscope-sync -f scopes.yaml sync --check
 [[ $(md5sum < inventory.yaml) == "$before" ]] && echo "inventory untouched by --check"
 hscope-sync -f scopes.yaml sync --format json | python3 -c '
 import json, sys
-for e in map(json.loads, sys.stdin): print(e["kind"], e["key"], e["status"], e.get("previous_status", "-"), e["summary"])'
+for e in map(json.loads, sys.stdin): print(e["kind"], e["key"], e["status"], e.get("previous_status", "-"), e.get("scope", "-"), e["summary"])'
 run hscope-sync -f scopes.yaml sync --check
 # A region that fails stops the sync before anything is written.
 haws-ec2 start --region us-east-1 --id i-0000123456789a000 > /dev/null
