@@ -184,15 +184,23 @@ std::vector<StateChange> ParseStateChanges(std::string_view xml) {
   return out;
 }
 
+const std::vector<std::string>& InventoryAttributeNames() {
+  static const std::vector<std::string> names = {
+      "cloud", kCloudIdAttribute, kRegionAttribute, "az", "vpc", "subnet", "state", "instance_type",
+      "private_ip", "public_ip", "private_dns", "public_dns", "platform"};
+  return names;
+}
+
 std::map<std::string, std::string> InventoryAttributes(const Instance& i) {
-  std::map<std::string, std::string> out = {
-      {"cloud", "aws"},           {kCloudIdAttribute, i.id},       {kRegionAttribute, i.region},
-      {"az", i.az},               {"vpc", i.vpc_id},               {"subnet", i.subnet_id},
-      {"state", i.state},         {"instance_type", i.instance_type}, {"private_ip", i.private_ip},
-      {"public_ip", i.public_ip}, {"private_dns", i.private_dns},  {"public_dns", i.public_dns},
-      {"platform", i.platform},
-  };
-  for (auto it = out.begin(); it != out.end();) it = it->second.empty() ? out.erase(it) : std::next(it);
+  // In the order of InventoryAttributeNames().
+  const std::vector<std::string> values = {"aws",        i.id,         i.region,    i.az,
+                                           i.vpc_id,     i.subnet_id,  i.state,     i.instance_type,
+                                           i.private_ip, i.public_ip,  i.private_dns, i.public_dns,
+                                           i.platform};
+  const std::vector<std::string>& names = InventoryAttributeNames();
+  std::map<std::string, std::string> out;
+  for (size_t k = 0; k < names.size() && k < values.size(); ++k)
+    if (!values[k].empty()) out[names[k]] = values[k];
   return out;
 }
 

@@ -129,6 +129,8 @@ std::vector<StateChange> ParseStateChanges(std::string_view xml);
 /// cloud_id, region, az, vpc, subnet, state, instance_type, private_ip, public_ip, private_dns,
 /// public_dns, platform; empty values are left out.
 std::map<std::string, std::string> InventoryAttributes(const Instance& instance);
+/// The names of those attributes, in the order above.
+const std::vector<std::string>& InventoryAttributeNames();
 
 /// The node attribute holding an instance id, read by --scope.
 constexpr char kCloudIdAttribute[] = "cloud_id";

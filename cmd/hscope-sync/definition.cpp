@@ -23,14 +23,12 @@ namespace {
 
 const std::vector<std::string> kStates = {"pending", "running", "shutting-down", "terminated", "stopping", "stopped"};
 const std::vector<std::string> kPlaceholderWords = {"platform", "id", "name"};
-// The attributes every synced node gets from its instance (aws::InventoryAttributes).
-const std::vector<std::string> kInstanceAttributes = {"cloud",         "cloud_id",   "region",    "az",
-                                                      "vpc",           "subnet",     "state",     "instance_type",
-                                                      "private_ip",    "public_ip",  "private_dns", "public_dns",
-                                                      "platform"};
-
 // A value template of @p owner at @p n, checked: its text.
-std::string ValueTemplate(const YamlDoc& doc, const YAML::Node& n, const std::string& owner);
+std::string ValueTemplate(const YamlDoc& doc, const YAML::Node& n, const std::string& owner) {
+  const std::string text = ScalarText(doc, n, owner);
+  if (std::string e = CheckValueTemplate(text); !e.empty()) doc.Fail(n, e);
+  return text;
+}
 
 std::vector<std::string> Strings(const YamlDoc& doc, const YAML::Node& n, const std::string& what) {
   std::vector<std::string> out;
@@ -199,7 +197,8 @@ Source ParseSource(const YamlDoc& doc, const YAML::Node& n, size_t index) {
     for (auto it = attrs.begin(); it != attrs.end(); ++it) {
       const std::string key = ScalarText(doc, it->first, "an attribute name");
       if (std::string e = inv::CheckMapKey(key, "attribute"); !e.empty()) doc.Fail(it->first, e);
-      if (std::find(kInstanceAttributes.begin(), kInstanceAttributes.end(), key) != kInstanceAttributes.end())
+      const std::vector<std::string>& from_instance = aws::InventoryAttributeNames();
+      if (std::find(from_instance.begin(), from_instance.end(), key) != from_instance.end())
         doc.Fail(it->first, "attribute " + Quote(key) + " of " + what + " is set from the instance; give it another name");
       if (a.attributes.count(key)) doc.Fail(it->first, "duplicate attribute " + Quote(key) + " in " + what);
       a.attributes[key] = ValueTemplate(doc, it->second, "attribute " + Quote(key));
@@ -252,16 +251,6 @@ std::optional<std::string> Substitute(const std::string& tmpl, std::string* err,
     pos = close + 2;
   }
   return out + tmpl.substr(pos);
-}
-
-}  // namespace
-
-namespace {
-
-std::string ValueTemplate(const YamlDoc& doc, const YAML::Node& n, const std::string& owner) {
-  const std::string text = ScalarText(doc, n, owner);
-  if (std::string e = CheckValueTemplate(text); !e.empty()) doc.Fail(n, e);
-  return text;
 }
 
 }  // namespace
