@@ -920,6 +920,10 @@ int ParseFixedDigits(const std::string& s, size_t pos, size_t n, bool* ok) {
 Instant Now() { return date::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 Instant ParseInstant(const std::string& text, const TimeZone* zone) {
+  return ParseInstant(text, [zone] { return zone; });
+}
+
+Instant ParseInstant(const std::string& text, const std::function<const TimeZone*()>& local_zone) {
   if (text == "now") return Now();
   auto bad = [&]() -> UsageError {
     return UsageError("invalid date-time '" + text +
@@ -957,6 +961,7 @@ Instant ParseInstant(const std::string& text, const TimeZone* zone) {
     // Local time in the calendar's zone; reject times that do not exist there.
     date::local_seconds ls{date::local_days{day->time_since_epoch()}.time_since_epoch() +
                            std::chrono::minutes{minutes} + std::chrono::seconds{ss}};
+    const TimeZone* zone = local_zone();
     if (!zone) return Instant{ls.time_since_epoch()};
     LocalLookup li = zone->FromLocal(ls);
     if (li.kind == LocalLookup::Kind::kSkipped)

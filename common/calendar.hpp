@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -258,6 +259,9 @@ Instant Now();
 /// Parses an instant: "now", "@EPOCH", "YYYY-MM-DDTHH:MM[:SS[.FFF]][Z|±HH:MM]" (a space may replace T;
 /// fractional seconds are dropped), a local time being taken in @p zone. Throws UsageError.
 Instant ParseInstant(const std::string& text, const TimeZone* zone);
+/// The same, asking @p local_zone for the zone only when @p text is a local time (it may throw
+/// when no zone gives a local time one meaning).
+Instant ParseInstant(const std::string& text, const std::function<const TimeZone*()>& local_zone);
 
 /// The business date an instant belongs to: the business day whose open window contains it (a
 /// window running past midnight keeps Friday's date on Saturday morning), else its local date

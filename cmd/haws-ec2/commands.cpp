@@ -618,19 +618,10 @@ ScheduleDecision DecideSchedule(bool open, const std::optional<std::string>& las
 
 namespace {
 
-// Whether an --at value is a local time (no Z, offset or @EPOCH), which needs a zone to mean an instant.
-bool IsLocalTime(const std::string& at) {
-  if (at.empty() || at == "now" || at[0] == '@') return false;
-  const char last = at.back();
-  if (last == 'Z' || last == 'z') return false;
-  return !(at.size() > 6 && (at[at.size() - 6] == '+' || at[at.size() - 6] == '-') && at[at.size() - 3] == ':');
-}
-
 // The zone a local --at is read in, as hcal reads it in the calendar's: --calendar's, else the
 // zone every loaded calendar shares. Calendars in several zones give a local time no one meaning.
 const TimeZone* AtZone(const cal::Registry& calendars, const cal::Calendar* fallback, const std::string& at) {
   if (fallback) return fallback->Zone();
-  if (!IsLocalTime(at)) return nullptr;
   const TimeZone* zone = nullptr;
   std::set<std::string> names;
   for (const cal::Calendar* c : calendars.All()) {
@@ -652,7 +643,8 @@ int CmdSchedule(const Options& o) {
   std::unique_ptr<cal::Registry> calendars = cal::OpenRegistry(settings, cal::CalendarPaths(settings, o.calendar_files));
   calendars->ThrowIfErrors();
   const cal::Calendar* fallback = o.calendar.empty() ? nullptr : &calendars->Find(o.calendar);
-  const cal::Instant at = o.at.empty() ? cal::Now() : cal::ParseInstant(o.at, AtZone(*calendars, fallback, o.at));
+  const cal::Instant at =
+      o.at.empty() ? cal::Now() : cal::ParseInstant(o.at, [&] { return AtZone(*calendars, fallback, o.at); });
   // Without a selection, the instances that name their calendar.
   Options sel = o;
   if (!HasSelector(o)) sel.tags.push_back(o.calendar_tag);
