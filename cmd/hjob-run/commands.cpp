@@ -4,10 +4,12 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -374,6 +376,16 @@ bool GetLineCapped(std::istream& in, std::string* line, size_t max, bool* too_lo
   return any;
 }
 
+/// What tells one version of a file from another: device, inode, size and modification time
+/// (a rename puts a new inode in place); nullopt when it cannot be read.
+std::optional<std::array<int64_t, 5>> FileVersion(const std::string& path) {
+  struct stat sb;
+  if (::stat(path.c_str(), &sb) != 0) return std::nullopt;
+  return std::array<int64_t, 5>{static_cast<int64_t>(sb.st_dev), static_cast<int64_t>(sb.st_ino),
+                                static_cast<int64_t>(sb.st_size), static_cast<int64_t>(sb.st_mtim.tv_sec),
+                                static_cast<int64_t>(sb.st_mtim.tv_nsec)};
+}
+
 /// `run --events`: one run per matching event read from @p in.
 int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::string& file, std::istream& in,
               const Options& o) {
@@ -383,6 +395,9 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
   int worst = kExitSuccess, line_no = 0, matched = 0;
   std::string line;
   bool too_long = false;
+  const bool remote = RunsOnNodes(flow);
+  // The version of the inventory file st.nodes holds (none: read it at the next run).
+  std::optional<std::array<int64_t, 5>> loaded;
   while (!g_stop.load() && GetLineCapped(in, &line, kMaxEventBytes, &too_long)) {
     ++line_no;
     if (!too_long && Trim(line).empty()) continue;
@@ -414,15 +429,22 @@ int RunEvents(Store& st, Calendars& calendars, const FlowDef& flow, const std::s
       }
     }
     values.insert(values.end(), given.begin(), given.end());
-    // Each run reads the inventory afresh, as if started on its own: the events may come from
-    // `hscope-sync sync --format json`, which writes the nodes they name only just before.
-    if (RunsOnNodes(flow)) {
-      try {
-        LoadNodes(flow, o, &st);
-      } catch (const Error& ex) {
-        Warn("event line " + std::to_string(line_no) + ": " + ex.what());
-        worst = Worse(worst, kExitUsage);
-        continue;
+    // Each run sees the inventory as it is now, as if started on its own: the events may come
+    // from `hscope-sync sync --format json`, which writes the nodes they name only just before.
+    // It is read again when the file changed (its version taken before reading it, so that a
+    // change while it is read is seen at the next run).
+    if (remote) {
+      const auto version = FileVersion(InventoryPath(o));
+      if (!version || version != loaded) {
+        loaded.reset();
+        try {
+          LoadNodes(flow, o, &st);
+          loaded = version;
+        } catch (const Error& ex) {
+          Warn("event line " + std::to_string(line_no) + ": " + ex.what());
+          worst = Worse(worst, kExitUsage);
+          continue;
+        }
       }
     }
     int code;
